@@ -1,0 +1,169 @@
+/**
+ * One Postgres for the whole local stack: embedded PGlite by default, or a real server when
+ * DATABASE_URL is given. Both are exposed through the same small interface so that every service
+ * (REST, Realtime, Auth, the scheduler) is written once.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows touched by INSERT/UPDATE/DELETE, or rows returned by SELECT. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations, bootstrap). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` inside BEGIN … COMMIT; any throw rolls the whole transaction back. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** LISTEN on a channel; resolves to a function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… for a real server; when absent PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory; ignored with `memory` or `databaseUrl`. */
+  dataDir?: string;
+  /** Throwaway in-memory PGlite. */
+  memory?: boolean;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openPglite(options.memory ? undefined : options.dataDir);
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  return {
+    kind: 'pglite',
+    async query<R>(sql: string, params?: unknown[]) {
+      const result = await db.query<R>(sql, params);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return db.transaction(async (tx) =>
+        fn({
+          async query<R>(sql: string, params?: unknown[]) {
+            const result = await tx.query<R>(sql, params);
+            return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+          },
+          async exec(sql: string) {
+            await tx.exec(sql);
+          },
+        }),
+      );
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async listen(channel, onNotify) {
+      const unlisten = await db.listen(channel, onNotify);
+      return async () => unlisten();
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+async function openPostgres(databaseUrl: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // Fail fast with a clear message when the server is not there.
+  const probe = await pool.connect();
+  probe.release();
+  let listener: pg.Client | undefined;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R>(sql: string, params?: unknown[]) {
+      const result = await client.query(sql, params as unknown[]);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  });
+  return {
+    kind: 'postgres',
+    ...wrap(pool),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const value = await fn(wrap(client));
+        await client.query('commit');
+        return value;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onNotify) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: databaseUrl });
+        await listener.connect();
+        listener.on('notification', (message) => {
+          handlers.get(message.channel)?.forEach((handler) => handler(message.payload ?? ''));
+        });
+      }
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await listener.query(`listen ${quoteIdent(channel)}`);
+      }
+      set.add(onNotify);
+      return async () => {
+        set.delete(onNotify);
+      };
+    },
+    async close() {
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
+
+/** Quotes an identifier for SQL text; values always travel as parameters instead. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The database roles a JWT may name, as in Supabase. */
+export const API_ROLES = ['anon', 'authenticated', 'service_role'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/**
+ * Runs `fn` in one transaction as the JWT's role with `request.jwt.claims` set, the way PostgREST
+ * does, so that row-level security is Postgres's own.
+ */
+export async function withClaims<T>(
+  db: Database,
+  claims: Record<string, unknown>,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  const role = String(claims.role ?? 'anon');
+  if (!(API_ROLES as readonly string[]).includes(role)) {
+    throw new Error(`role "${role}" is not an API role`);
+  }
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+              set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)`,
+      [role, JSON.stringify(claims), typeof claims.sub === 'string' ? claims.sub : ''],
+    );
+    return fn(tx);
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * The local stack: one HTTP server on one port with Supabase's paths, each path served by its own
+ * service (auth, rest, realtime, functions) over one shared Postgres.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAuthService } from './auth/service.ts';
+import { DEFAULT_JWT_SECRET, JwtKeys } from './auth/jwt.ts';
+import { loadConfig, type LocalConfig } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { prepareDatabase, type MigrationReport } from './db/migrate.ts';
+import { createFunctionsService } from './functions/service.ts';
+import { CORS_HEADERS, HttpError, sendJson } from './http.ts';
+import { createRealtimeService } from './realtime/service.ts';
+import { createRestService } from './rest/service.ts';
+import { startScheduler } from './scheduler.ts';
+
+export const DEFAULT_SUPABASE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** What every service is given. */
+export interface StackContext {
+  db: Database;
+  keys: JwtKeys;
+  /** Public base URL, e.g. http://127.0.0.1:54321 */
+  url: string;
+  /** The `supabase/` folder: migrations, functions, config.toml. */
+  supabaseDir: string;
+  config: LocalConfig;
+  log: (service: string, message: string) => void;
+}
+
+/** A service answers the requests under its path prefix. */
+export interface Service {
+  /** `path` is what follows the prefix, starting with `/`. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void>;
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, path: string): void;
+  close(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  port?: number;
+  host?: string;
+  jwtSecret?: string;
+  databaseUrl?: string;
+  /** PGlite data directory (default `.supabase-local/db` in the working directory). */
+  dataDir?: string;
+  memory?: boolean;
+  supabaseDir?: string;
+  /** Runs the scheduled functions (default true). */
+  scheduler?: boolean;
+  log?: (service: string, message: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  db: Database;
+  migrations: MigrationReport;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const supabaseDir = options.supabaseDir ?? DEFAULT_SUPABASE_DIR;
+  const config = loadConfig(join(supabaseDir, 'config.toml'));
+  const host = options.host ?? '127.0.0.1';
+  const keys = new JwtKeys(options.jwtSecret ?? DEFAULT_JWT_SECRET);
+  const db = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir ?? join(process.cwd(), '.supabase-local', 'db'),
+    memory: options.memory,
+  });
+  let migrations: MigrationReport;
+  try {
+    migrations = await prepareDatabase(db, supabaseDir);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
+  const url = `http://${host}:${port}`;
+  const log = options.log ?? ((service, message) => console.error(`[${service}] ${message}`));
+  const context: StackContext = { db, keys, url, supabaseDir, config, log };
+
+  const services: Record<string, Service> = {
+    '/auth/v1': createAuthService(context),
+    '/rest/v1': createRestService(context),
+    '/realtime/v1': await createRealtimeService(context),
+    '/functions/v1': createFunctionsService(context),
+  };
+  const route = (url: URL): [Service, string] | undefined => {
+    for (const [prefix, service] of Object.entries(services)) {
+      if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+        return [service, url.pathname.slice(prefix.length) || '/'];
+      }
+    }
+    return undefined;
+  };
+
+  server.on('request', (req, res) => {
+    const requestUrl = new URL(req.url ?? '/', url);
+    const target = route(requestUrl);
+    if (req.method === 'OPTIONS' && !requestUrl.pathname.startsWith('/functions/v1/')) {
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
+    if (!target) {
+      sendJson(res, 404, { message: `no route for ${requestUrl.pathname}` });
+      return;
+    }
+    const [service, path] = target;
+    service.handle(req, res, requestUrl, path).catch((error: unknown) => {
+      // A service that throws still answers: the stack never dies on one bad request.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) sendJson(res, error.status, error.body);
+      else {
+        log('server', `unexpected error on ${req.method} ${requestUrl.pathname}: ${(error as Error).stack}`);
+        sendJson(res, 500, { message: 'internal error', details: (error as Error).message });
+      }
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const requestUrl = new URL(req.url ?? '/', url);
+    const target = route(requestUrl);
+    if (!target || !target[0].upgrade) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    target[0].upgrade(req, socket, head, requestUrl, target[1]);
+  });
+
+  const scheduler = options.scheduler === false ? undefined : startScheduler(context);
+
+  return {
+    url,
+    port,
+    anonKey: keys.anonKey,
+    serviceRoleKey: keys.serviceRoleKey,
+    jwtSecret: keys.secret,
+    db,
+    migrations,
+    async close() {
+      scheduler?.stop();
+      for (const service of Object.values(services)) await service.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+describe('local stack', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(() => stack.close());
+
+  it('signs the Supabase CLI well-known local keys with the default secret', () => {
+    assert.equal(
+      stack.anonKey,
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0',
+    );
+    assert.equal(
+      stack.serviceRoleKey,
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU',
+    );
+  });
+
+  it('creates the Supabase built-ins at boot', async () => {
+    const { rows } = await stack.db.query<{ rolname: string }>(
+      `select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by 1`,
+    );
+    assert.deepEqual(
+      rows.map((row) => row.rolname),
+      ['anon', 'authenticated', 'service_role'],
+    );
+    const user = await stack.createUser();
+    const uid = await stack.db.transaction(async (tx) => {
+      await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: user.id, role: 'authenticated' })]);
+      return (await tx.query<{ uid: string; role: string }>('select auth.uid()::text as uid, auth.role() as role')).rows[0];
+    });
+    assert.deepEqual(uid, { uid: user.id, role: 'authenticated' });
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const response = await fetch(`${stack.url}/nowhere`);
+    assert.equal(response.status, 404);
+    assert.match((await response.json()).message, /no route/);
+  });
+});
