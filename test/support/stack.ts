@@ -30,10 +30,11 @@ export interface TestStack extends LocalStack {
 const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } };
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
+  const server = process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
   const stack = await startLocalStack({
     port: 0,
-    memory: !process.env.TEST_DATABASE_URL,
-    databaseUrl: process.env.TEST_DATABASE_URL,
+    memory: !server,
+    databaseUrl: server?.url,
     scheduler: false,
     log: () => undefined,
     ...options,
@@ -75,6 +76,28 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     async close() {
       for (const client of clients) await client.removeAllChannels().catch(() => undefined);
       await stack.close();
+      await server?.drop();
+    },
+  };
+}
+
+/** With a real server, each test stack gets a database of its own so test files run in parallel. */
+async function createServerDatabase(adminUrl: string) {
+  const { default: pg } = await import('pg');
+  const name = `call_widgets_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
     },
   };
 }

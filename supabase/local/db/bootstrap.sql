@@ -1,16 +1,22 @@
 -- What a hosted Supabase project provides before any migration runs. Idempotent: it runs at every
 -- boot of the local stack, on PGlite and on a real Postgres server alike.
 
+-- Roles are cluster-wide: several stacks booting against one server may race to create them.
 do $$
+declare
+  role_name text;
 begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
+  foreach role_name in array array['anon', 'authenticated', 'service_role'] loop
+    if not exists (select 1 from pg_roles where rolname = role_name) then
+      begin
+        execute format('create role %I nologin noinherit', role_name);
+      exception when duplicate_object or unique_violation then
+        null;
+      end;
+    end if;
+  end loop;
+  if not (select rolbypassrls from pg_roles where rolname = 'service_role') then
+    alter role service_role bypassrls;
   end if;
   -- A non-superuser connection (a real server given by DATABASE_URL) must be a member to switch.
   if not (select rolsuper from pg_roles where rolname = current_user) then
