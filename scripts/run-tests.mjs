@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every suite in turn, each one's own output shown, and at the end one line summing
+ * them all: `N passed, N failed`. Exit code is non-zero when anything failed.
+ *
+ *   node scripts/run-tests.mjs [suite…]     run only the named suites (see SUITES)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const node = process.execPath;
+const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+const backendFiles = ['test/local'];
+const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
+
+/** Each suite reports its counts from a TAP file, or as one check when it is a single command. */
+const SUITES = {
+  typecheck: { command: [node, tsc, '-p', 'tsconfig.json'], counts: 'exit-code' },
+  'deno-check': {
+    command: [
+      join('node_modules', '.bin', 'deno'),
+      'check',
+      'supabase/functions/video-call-signal/index.ts',
+      'supabase/functions/video-call-cleanup/index.ts',
+    ],
+    env: { DENO_NO_PACKAGE_JSON: '1', DENO_DIR: join('node_modules', '.cache', 'deno') },
+    counts: 'exit-code',
+  },
+  backend: { command: [node, '--import', 'tsx', '--test', ...backendFiles], counts: 'tap' },
+  'backend-postgres': {
+    command: ['scripts/with-postgres.sh', node, '--import', 'tsx', '--test', ...backendFiles],
+    counts: 'tap',
+    requires: postgresAvailable ? undefined : 'PostgreSQL 15 (apt-get install -y postgresql-15)',
+  },
+};
+
+const chosen = process.argv.slice(2);
+for (const name of chosen) {
+  if (!(name in SUITES)) {
+    console.error(`unknown suite "${name}"; suites: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+}
+const scratch = mkdtempSync(join(tmpdir(), 'call-widgets-tests-'));
+const totals = { passed: 0, failed: 0 };
+const notRun = [];
+
+for (const [name, suite] of Object.entries(SUITES)) {
+  if (chosen.length && !chosen.includes(name)) continue;
+  if (suite.requires) {
+    notRun.push(`${name} (needs ${suite.requires})`);
+    continue;
+  }
+  console.log(`\n=== ${name} ===`);
+  const tapFile = join(scratch, `${name}.tap`);
+  const command =
+    suite.counts === 'tap'
+      ? [
+          ...suite.command.slice(0, suite.command.indexOf('--test') + 1),
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=tap',
+          `--test-reporter-destination=${tapFile}`,
+          ...suite.command.slice(suite.command.indexOf('--test') + 1),
+        ]
+      : suite.command;
+  const started = Date.now();
+  const code = await run(command, suite.env);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  let passed = 0;
+  let failed = 0;
+  if (suite.counts === 'tap' && existsSync(tapFile)) {
+    const tap = readFileSync(tapFile, 'utf8');
+    passed = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
+    failed = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(tap)?.[1] ?? 0);
+    // A runner that died before its summary still failed.
+    if (code !== 0 && failed === 0) failed = 1;
+  } else if (code === 0) passed = 1;
+  else failed = 1;
+  totals.passed += passed;
+  totals.failed += failed;
+  console.log(`=== ${name}: ${passed} passed, ${failed} failed (${seconds} s) ===`);
+}
+rmSync(scratch, { recursive: true, force: true });
+
+if (notRun.length) console.log(`\nnot run on this machine: ${notRun.join('; ')}`);
+console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
+
+function run([command, ...args], env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', (error) => {
+      console.error(`could not start ${command}: ${error.message}`);
+      resolve(1);
+    });
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * video-call-cleanup: run every minute (pg_cron on hosted projects, the local stack's scheduler
+ * here) with the service-role key. Marks participants not seen for a while as left, ends sessions
+ * nobody is in any more, purges old signals, and returns the counts. Idempotent.
+ *
+ * Optional body: { stale_after_seconds?, abandon_after_seconds?, signal_ttl_seconds? }.
+ */
+import { bearerToken, errorResponse, FunctionError, json, preflight, readJsonObject, verifiedClaims } from '../_shared/http.ts';
+import { serviceClient } from '../_shared/supabase.ts';
+
+const DEFAULTS = { stale_after_seconds: 120, abandon_after_seconds: 600, signal_ttl_seconds: 3600 };
+const MAX_SECONDS = 30 * 24 * 3600;
+
+function seconds(body: Record<string, unknown>, name: keyof typeof DEFAULTS): string {
+  const value = body[name] ?? DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_SECONDS) {
+    throw new FunctionError(400, 'invalid_option', `${name} must be a whole number of seconds from 0 to ${MAX_SECONDS}`);
+  }
+  return `${value} seconds`;
+}
+
+async function handle(request: Request): Promise<Response> {
+  const early = preflight(request);
+  if (early) return early;
+  const claims = verifiedClaims(bearerToken(request));
+  if (claims.role !== 'service_role') {
+    throw new FunctionError(403, 'service_role_required', 'only the service role may run the cleanup');
+  }
+  const body = await readJsonObject(request, 4096);
+  const { data, error } = await serviceClient().rpc('cleanup_video_calls', {
+    p_stale_after: seconds(body, 'stale_after_seconds'),
+    p_abandon_after: seconds(body, 'abandon_after_seconds'),
+    p_signal_ttl: seconds(body, 'signal_ttl_seconds'),
+  });
+  if (error) throw error;
+  return json(200, data);
+}
+
+Deno.serve(async (request) => {
+  try {
+    return await handle(request);
+  } catch (error) {
+    return errorResponse(error);
+  }
+});

@@ -1,0 +1,99 @@
+/**
+ * video-call-signal: the durable signaling path. A participant POSTs
+ * `{ session_id, to?, kind, payload }` with their JWT; the signal is checked, stored in
+ * video_call_signals, and reaches its addressee through Realtime postgres_changes.
+ *
+ * 201 { id, created_at } | 400 malformed/invalid | 401 no or bad token | 403 not a participant or
+ * session ended | 404 unknown session | 405 other methods | 413 body too large.
+ */
+import {
+  bearerToken,
+  errorResponse,
+  FunctionError,
+  isUuid,
+  json,
+  preflight,
+  readJsonObject,
+} from '../_shared/http.ts';
+import { serviceClient, userClient } from '../_shared/supabase.ts';
+
+export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart'] as const;
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** The envelope around a maximal payload, generously. */
+const MAX_BODY_BYTES = MAX_PAYLOAD_BYTES + 4 * 1024;
+
+interface SignalRequest {
+  session_id: string;
+  to: string | null;
+  kind: (typeof SIGNAL_KINDS)[number];
+  payload: unknown;
+}
+
+function parseSignal(body: Record<string, unknown>): SignalRequest {
+  const { session_id, to = null, kind, payload = {} } = body;
+  if (!isUuid(session_id)) throw new FunctionError(400, 'invalid_session_id', 'session_id must be a UUID');
+  if (to !== null && !isUuid(to)) throw new FunctionError(400, 'invalid_recipient', 'to must be a user id (UUID) or absent');
+  if (typeof kind !== 'string' || !(SIGNAL_KINDS as readonly string[]).includes(kind)) {
+    throw new FunctionError(400, 'invalid_kind', `kind must be one of ${SIGNAL_KINDS.join(', ')}`);
+  }
+  if (payload === null || typeof payload !== 'object') {
+    throw new FunctionError(400, 'invalid_payload', 'payload must be a JSON object or array');
+  }
+  const size = new TextEncoder().encode(JSON.stringify(payload)).length;
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new FunctionError(400, 'payload_too_large', `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+  }
+  return { session_id, to, kind: kind as SignalRequest['kind'], payload };
+}
+
+async function handle(request: Request): Promise<Response> {
+  const early = preflight(request);
+  if (early) return early;
+
+  const token = bearerToken(request);
+  const { data: auth, error: authError } = await userClient(token).auth.getUser(token);
+  if (authError || !auth.user) {
+    throw new FunctionError(401, 'invalid_token', 'the bearer token is invalid or expired; sign in again');
+  }
+  const signal = parseSignal(await readJsonObject(request, MAX_BODY_BYTES));
+  const caller = auth.user.id;
+
+  const admin = serviceClient();
+  const { data: session, error: sessionError } = await admin
+    .from('video_call_sessions')
+    .select('id, status')
+    .eq('id', signal.session_id)
+    .maybeSingle();
+  if (sessionError) throw sessionError;
+  if (!session) throw new FunctionError(404, 'session_not_found', `video call ${signal.session_id} does not exist`);
+  if (session.status === 'ended') throw new FunctionError(403, 'session_ended', 'this video call has ended');
+
+  const people = [caller, ...(signal.to ? [signal.to] : [])];
+  const { data: members, error: membersError } = await admin
+    .from('video_call_participants')
+    .select('user_id')
+    .eq('session_id', signal.session_id)
+    .in('user_id', people);
+  if (membersError) throw membersError;
+  const memberIds = new Set((members ?? []).map((row: { user_id: string }) => row.user_id));
+  if (!memberIds.has(caller)) throw new FunctionError(403, 'not_participant', 'you are not a participant of this video call');
+  if (signal.to && !memberIds.has(signal.to)) {
+    throw new FunctionError(400, 'invalid_recipient', 'the addressee is not a participant of this video call');
+  }
+
+  const { data: stored, error: insertError } = await admin
+    .from('video_call_signals')
+    .insert({ session_id: signal.session_id, from_user: caller, to_user: signal.to, kind: signal.kind, payload: signal.payload })
+    .select('id, created_at')
+    .single();
+  if (insertError) throw insertError;
+  return json(201, stored);
+}
+
+Deno.serve(async (request) => {
+  try {
+    return await handle(request);
+  } catch (error) {
+    return errorResponse(error);
+  }
+});
