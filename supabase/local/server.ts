@@ -15,7 +15,7 @@ import { createFunctionsService } from './functions/service.ts';
 import { CORS_HEADERS, HttpError, sendJson } from './http.ts';
 import { createRealtimeService } from './realtime/service.ts';
 import { createRestService } from './rest/service.ts';
-import { startScheduler } from './scheduler.ts';
+import { startScheduler, type Scheduler } from './scheduler.ts';
 
 export const DEFAULT_SUPABASE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -61,6 +61,8 @@ export interface LocalStack {
   jwtSecret: string;
   db: Database;
   migrations: MigrationReport;
+  /** Present unless started with `scheduler: false`. */
+  scheduler?: Scheduler;
   close(): Promise<void>;
 }
 
@@ -153,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     jwtSecret: keys.secret,
     db,
     migrations,
+    scheduler,
     async close() {
       scheduler?.stop();
       for (const service of Object.values(services)) await service.close();

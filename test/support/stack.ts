@@ -27,7 +27,8 @@ export interface TestStack extends LocalStack {
   sign(claims: Record<string, unknown>): string;
 }
 
-const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } };
+/** supabase-js options for Node 20, which has no WebSocket of its own for Realtime. */
+export const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } };
 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
   const server = process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
