@@ -1,5 +1,194 @@
+/**
+ * `/functions/v1/<name>`: runs `supabase/functions/<name>/index.ts` in real Deno, one long-lived
+ * process per function started on first use, and passes requests through whole. In front of it,
+ * the gateway's JWT check (`verify_jwt`, on unless config.toml turns it off), as on Supabase.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { authenticate, HttpError, readBody } from '../http.ts';
 import type { Service, StackContext } from '../server.ts';
-import { sendJson } from '../http.ts';
-export function createFunctionsService(_context: StackContext): Service {
-  return { async handle(_req, res) { sendJson(res, 501, { message: 'functions: in progress' }); }, async close() {} };
+
+const BOOTSTRAP = fileURLToPath(new URL('./deno-bootstrap.ts', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const DENO = join(PROJECT_ROOT, 'node_modules', '.bin', 'deno');
+const DENO_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'deno');
+
+const MAX_BODY = 10 * 1024 * 1024;
+/** First boot may download the function's npm: packages. */
+const BOOT_TIMEOUT_MS = 90_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
+/** What a function may see of the stack's own environment (certificates, proxies, registry). */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'DENO_CERT', 'NPM_CONFIG_REGISTRY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+
+const gatewayError = (status: number, message: string) => new HttpError(status, message, { code: status, message });
+
+/** One function's Deno process: started once, restarted after it dies. */
+class FunctionWorker {
+  private child?: ChildProcess;
+  private booting?: Promise<number>;
+
+  constructor(
+    private readonly name: string,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** The port the function listens on; boots it when it is not running. */
+  port(): Promise<number> {
+    this.booting ??= this.boot().catch((error) => {
+      this.booting = undefined;
+      throw error;
+    });
+    return this.booting;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private boot(): Promise<number> {
+    const marker = `__local_stack_listening_${randomUUID()}__`;
+    const child = spawn(
+      DENO,
+      ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', BOOTSTRAP, pathToFileURL(this.entry).href],
+      {
+        env: { ...this.env, LOCAL_STACK_LISTEN_MARKER: marker, DENO_NO_PACKAGE_JSON: '1', DENO_DIR, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.child = child;
+    let stderr = '';
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new HttpError(503, `function ${this.name} did not start within ${BOOT_TIMEOUT_MS / 1000} s`, { code: 503, message: `function ${this.name} did not start` }));
+      }, BOOT_TIMEOUT_MS);
+      child.stdout!.setEncoding('utf8');
+      child.stderr!.setEncoding('utf8');
+      let pending = '';
+      child.stdout!.on('data', (chunk: string) => {
+        pending += chunk;
+        let newline: number;
+        while ((newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          if (line.startsWith(marker)) {
+            clearTimeout(timer);
+            resolve(Number(line.slice(marker.length).trim()));
+          } else this.log(`[${this.name}] ${line}`);
+        }
+      });
+      child.stderr!.on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-4000);
+        for (const line of chunk.split('\n')) if (line.trim()) this.log(`[${this.name}] ${line}`);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (this.child === child) {
+          this.child = undefined;
+          this.booting = undefined;
+        }
+        const message = `function ${this.name} exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`;
+        reject(new HttpError(503, message, { code: 503, message }));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function readDotEnv(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) env[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return env;
+}
+
+export function createFunctionsService(context: StackContext): Service {
+  const functionsDir = join(context.supabaseDir, 'functions');
+  const workers = new Map<string, FunctionWorker>();
+  const inherited = Object.fromEntries(INHERITED_ENV.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+  const env = {
+    ...inherited,
+    ...readDotEnv(join(functionsDir, '.env')),
+    SUPABASE_URL: context.url,
+    SUPABASE_ANON_KEY: context.keys.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: context.keys.serviceRoleKey,
+  };
+
+  const workerFor = (name: string): FunctionWorker => {
+    let worker = workers.get(name);
+    if (!worker) {
+      const entry = join(functionsDir, name, 'index.ts');
+      if (!FUNCTION_NAME.test(name) || name.startsWith('_') || !existsSync(entry)) {
+        throw gatewayError(404, `function ${name} was not found`);
+      }
+      worker = new FunctionWorker(name, entry, env, (message) => context.log('functions', message));
+      workers.set(name, worker);
+    }
+    return worker;
+  };
+
+  const proxy = (req: IncomingMessage, res: ServerResponse, port: number, path: string, body: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const headers = { ...req.headers, host: `127.0.0.1:${port}`, 'content-length': String(body.length) };
+      delete headers['transfer-encoding'];
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port, method: req.method, path, headers, timeout: REQUEST_TIMEOUT_MS },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on('end', resolve);
+          answer.on('error', reject);
+        },
+      );
+      upstream.on('timeout', () => upstream.destroy(new HttpError(504, 'the function did not answer in time', { code: 504, message: `the function did not answer within ${REQUEST_TIMEOUT_MS / 1000} s` })));
+      upstream.on('error', (error) =>
+        reject(error instanceof HttpError ? error : new HttpError(502, error.message, { code: 502, message: `the function failed: ${error.message}` })),
+      );
+      upstream.end(body);
+    });
+
+  return {
+    async handle(req, res, url, path) {
+      const [, name = '', ...rest] = path.split('/');
+      const worker = workerFor(name);
+      if (req.method !== 'OPTIONS' && context.config.verifyJwt[name] !== false) {
+        authenticate(req, url, context.keys, (status, _message, reason) =>
+          gatewayError(status, reason === 'missing' ? 'Missing authorization header' : 'Invalid JWT'),
+        );
+      }
+      let body: Buffer;
+      try {
+        body = await readBody(req, MAX_BODY);
+      } catch (error) {
+        if (error instanceof HttpError) throw gatewayError(error.status, error.message);
+        throw error;
+      }
+      const port = await worker.port();
+      // The function sees the path below /functions/v1, as on Supabase.
+      await proxy(req, res, port, `/${[name, ...rest].join('/')}${url.search}`, body);
+    },
+    async close() {
+      await Promise.all([...workers.values()].map((worker) => worker.stop()));
+      workers.clear();
+    },
+  };
 }
