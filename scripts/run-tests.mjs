@@ -6,13 +6,14 @@
  *   node scripts/run-tests.mjs [suite…]     run only the named suites (see SUITES)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const node = process.execPath;
 const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
-const backendFiles = ['test/local'];
+// Node 20's --test does not look for .ts files in a folder: name them.
+const backendFiles = testFiles('test/local');
 const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
 
 /** Each suite reports its counts from a TAP file, or as one check when it is a single command. */
@@ -77,6 +78,8 @@ for (const [name, suite] of Object.entries(SUITES)) {
     failed = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(tap)?.[1] ?? 0);
     // A runner that died before its summary still failed.
     if (code !== 0 && failed === 0) failed = 1;
+    // A suite that ran no test at all is broken, not green.
+    if (passed + failed === 0) failed = 1;
   } else if (code === 0) passed = 1;
   else failed = 1;
   totals.passed += passed;
@@ -88,6 +91,13 @@ rmSync(scratch, { recursive: true, force: true });
 if (notRun.length) console.log(`\nnot run on this machine: ${notRun.join('; ')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
+
+function testFiles(dir) {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => join(dir, name));
+}
 
 function run([command, ...args], env = {}) {
   return new Promise((resolve) => {
