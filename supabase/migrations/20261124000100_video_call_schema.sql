@@ -115,7 +115,7 @@ language plpgsql set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' and old.status = 'ended' and new.status <> 'ended' then
-    raise exception 'an ended video call cannot be reopened' using errcode = '55000';
+    raise exception 'an ended video call cannot be reopened' using errcode = 'PT409';
   end if;
   if new.status = 'active' and new.started_at is null then
     new.started_at := now();
@@ -259,10 +259,10 @@ begin
   end if;
   select * into session from public.video_call_sessions where id = p_session_id for update;
   if not found then
-    raise exception 'video call % does not exist', p_session_id using errcode = 'P0002';
+    raise exception 'video call % does not exist', p_session_id using errcode = 'PT404';
   end if;
   if session.status = 'ended' then
-    raise exception 'video call % has ended', p_session_id using errcode = '55000';
+    raise exception 'video call % has ended', p_session_id using errcode = 'PT409';
   end if;
   -- Their own row, else an invitation sent to their e-mail address, which joining claims.
   select * into participant from public.video_call_participants p
@@ -303,7 +303,7 @@ begin
     raise exception 'sign in to leave a video call' using errcode = '42501';
   end if;
   if not exists (select 1 from public.video_call_sessions where id = p_session_id) then
-    raise exception 'video call % does not exist', p_session_id using errcode = 'P0002';
+    raise exception 'video call % does not exist', p_session_id using errcode = 'PT404';
   end if;
   update public.video_call_participants p
   set presence_status = 'left', left_at = now(), last_seen_at = now()
