@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { createClient } from '@supabase/supabase-js';
+import { startLocalStack } from '../../supabase/local/server.ts';
+import { clientOptions, startTestStack, type TestStack } from '../support/stack.ts';
 
 describe('local stack', () => {
   let stack: TestStack;
@@ -40,5 +45,34 @@ describe('local stack', () => {
     const response = await fetch(`${stack.url}/nowhere`);
     assert.equal(response.status, 404);
     assert.match((await response.json()).message, /no route/);
+  });
+
+  it('keeps users and rows across a restart of the embedded database, migrating only once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-restart-'));
+    try {
+      const first = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+      assert.ok(first.migrations.applied.length >= 3);
+      const client = createClient(first.url, first.anonKey, clientOptions as never);
+      const signUp = await client.auth.signUp({ email: 'keep@example.test', password: 'secret123' });
+      assert.ifError(signUp.error);
+      const created = await client.from('video_call_sessions').insert({ title: 'Survives restarts' }).select('id').single();
+      assert.ifError(created.error);
+      await first.close();
+
+      const second = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+      try {
+        assert.deepEqual(second.migrations.applied, []);
+        const again = createClient(second.url, second.anonKey, clientOptions as never);
+        const signIn = await again.auth.signInWithPassword({ email: 'keep@example.test', password: 'secret123' });
+        assert.ifError(signIn.error);
+        const { data, error } = await again.from('video_call_sessions').select('title').eq('id', created.data.id).single();
+        assert.ifError(error);
+        assert.equal(data.title, 'Survives restarts');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

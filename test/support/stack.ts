@@ -72,6 +72,9 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
       const client = track(
         createClient(stack.url, stack.anonKey, { ...clientOptions, accessToken: async () => token } as never),
       );
+      // supabase-js hands the token to Realtime asynchronously; a channel joined before that
+      // would join as anon. Settle it first, as an app awaiting its session would.
+      await client.realtime.setAuth();
       return { id, email, token, client };
     },
     async close() {

@@ -154,16 +154,34 @@ export async function withClaims<T>(
   claims: Record<string, unknown>,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
+  const role = apiRole(claims);
+  return db.transaction(async (tx) => {
+    await actAs(tx, role, claims);
+    return fn(tx);
+  });
+}
+
+/** The JWT's role, refused unless it is one of the API roles. */
+export function apiRole(claims: Record<string, unknown>): ApiRole {
   const role = String(claims.role ?? 'anon');
   if (!(API_ROLES as readonly string[]).includes(role)) {
     throw new Error(`role "${role}" is not an API role`);
   }
-  return db.transaction(async (tx) => {
-    await tx.query(
-      `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
-              set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)`,
-      [role, JSON.stringify(claims), typeof claims.sub === 'string' ? claims.sub : ''],
-    );
-    return fn(tx);
-  });
+  return role as ApiRole;
+}
+
+/** Inside a transaction: from here on act as `role` with these claims (and extra settings). */
+export async function actAs(
+  tx: Queryable,
+  role: ApiRole,
+  claims: Record<string, unknown>,
+  settings: Record<string, string> = {},
+): Promise<void> {
+  const names = Object.keys(settings);
+  await tx.query(
+    `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+            set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)` +
+      names.map((_, i) => `, set_config($${4 + 2 * i}, $${5 + 2 * i}, true)`).join(''),
+    [role, JSON.stringify(claims), typeof claims.sub === 'string' ? claims.sub : '', ...names.flatMap((name) => [name, settings[name]])],
+  );
 }
