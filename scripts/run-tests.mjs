@@ -30,6 +30,7 @@ const SUITES = {
     counts: 'exit-code',
   },
   backend: { command: [node, '--import', 'tsx', '--test', ...backendFiles], counts: 'tap' },
+  core: { command: [node, '--import', 'tsx', '--test', ...testFiles('test/core')], counts: 'tap' },
   'backend-postgres': {
     command: ['scripts/with-postgres.sh', node, '--import', 'tsx', '--test', ...backendFiles],
     counts: 'tap',

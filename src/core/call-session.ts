@@ -1,0 +1,546 @@
+/**
+ * One joined call: the private Realtime channel `call:<session_id>` (presence + signaling), a
+ * PeerMesh to every other member, local media, and the participant list that merges presence
+ * (live) with `video_call_participants` rows (durable).
+ *
+ * States: `idle → joining → connected ⇄ reconnecting → left`, `failed` when joining is refused or
+ * the channel cannot come back. While Realtime is down, peer connections keep their media.
+ */
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import { CallStateMachine, type CallState } from './call-state.ts';
+import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
+import { PeerMesh, type StreamRole } from './peer-mesh.ts';
+import type { Signal } from './signal.ts';
+import { SignalSigner } from './signal-keys.ts';
+import { BroadcastTransport, MemberKeys, TableTransport, type SignalingTransport, type TransportName } from './signaling.ts';
+import { TypedEventTarget } from './typed-events.ts';
+
+export type { CallState } from './call-state.ts';
+
+export type PresenceStatus = 'offline' | 'joining' | 'connected' | 'left';
+export type InviteStatus = 'invited' | 'accepted' | 'declined' | 'tentative';
+
+export interface Participant {
+  /** User id (or `email:<address>` for an invitation nobody has claimed yet). */
+  id: string;
+  userId: string | null;
+  name: string;
+  email: string | null;
+  avatarUrl: string | null;
+  role: 'host' | 'guest';
+  inviteStatus: InviteStatus;
+  presence: PresenceStatus;
+  isLocal: boolean;
+  mic: boolean;
+  cam: boolean;
+  screen: boolean;
+  speaking: boolean;
+  hand: boolean;
+  /** The peer connection's state, for remote people in the call. */
+  connection?: RTCPeerConnectionState;
+  camera?: MediaStream;
+  screenStream?: MediaStream;
+}
+
+/** What each member publishes in presence (contract: keyed by user id). */
+export interface PresenceMeta {
+  name: string;
+  avatar_url: string | null;
+  mic: boolean;
+  cam: boolean;
+  screen: boolean;
+  speaking: boolean;
+  hand: boolean;
+}
+
+export type CallErrorCode =
+  | 'not_signed_in'
+  | 'not_participant'
+  | 'session_not_found'
+  | 'session_ended'
+  | 'channel_refused'
+  | 'join_failed'
+  | 'signaling_failed'
+  | 'media_denied'
+  | 'media_unavailable';
+
+export interface CallError {
+  code: CallErrorCode;
+  message: string;
+}
+
+export interface CallSessionEvents {
+  state: { state: CallState; previous: CallState; error?: CallError };
+  participants: Participant[];
+  'participant-joined': Participant;
+  'participant-left': Participant;
+  'local-media': LocalMediaState;
+  error: CallError;
+}
+
+export interface CallSessionOptions {
+  /** `broadcast` (default) or `table` (the durable path through video-call-signal). */
+  transport?: TransportName;
+  iceServers?: RTCIceServer[];
+  /** What to ask the browser for; `false` joins to watch and listen only. */
+  media?: MediaRequest | false;
+  /** How often `touch_video_call` marks us as still here (default 20 s). */
+  heartbeatMs?: number;
+  /** How long someone gone from presence keeps their tile while their media still flows (default 6 s). */
+  presenceGraceMs?: number;
+  log?(message: string): void;
+}
+
+interface ParticipantRow {
+  id: string;
+  user_id: string | null;
+  email: string | null;
+  display_name: string | null;
+  avatar_url: string | null;
+  role: 'host' | 'guest';
+  invite_status: InviteStatus;
+  presence_status: PresenceStatus;
+  mic_on: boolean;
+  cam_on: boolean;
+}
+
+const ROW_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on';
+
+export class CallSession extends TypedEventTarget<CallSessionEvents> {
+  readonly id: string;
+  readonly supabase: SupabaseClient;
+  readonly userId: string;
+  readonly media = new LocalMedia();
+  readonly transportName: TransportName;
+  mesh: PeerMesh | undefined;
+  error: CallError | undefined;
+
+  readonly #options: CallSessionOptions;
+  readonly #machine: CallStateMachine;
+  readonly #rows = new Map<string, ParticipantRow>();
+  readonly #presence = new Map<string, PresenceMeta>();
+  readonly #connections = new Map<string, RTCPeerConnectionState>();
+  readonly #graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #announced = new Set<string>();
+  #channel: RealtimeChannel | undefined;
+  #transport: SignalingTransport | undefined;
+  #keys: MemberKeys | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  #rejoinAttempts = 0;
+  #pendingSends = new Set<Promise<unknown>>();
+  #trackTimer: ReturnType<typeof setTimeout> | undefined;
+  #participantsQueued = false;
+  #hand = false;
+  #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
+
+  constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
+    super();
+    this.supabase = supabase;
+    this.id = sessionId;
+    this.userId = userId;
+    this.#options = options;
+    this.transportName = options.transport ?? 'broadcast';
+    this.#machine = new CallStateMachine((state, previous) =>
+      this.emit('state', { state, previous, ...(state === 'failed' && this.error ? { error: this.error } : {}) }),
+    );
+    this.media.on('change', (state) => {
+      this.emit('local-media', state);
+      this.#publishPresenceSoon();
+      this.#queueParticipants();
+    });
+    this.media.on('streams', ({ camera, screen }) => this.mesh?.setLocalStreams({ camera, screen }));
+  }
+
+  get state(): CallState {
+    return this.#machine.state;
+  }
+
+  /** Everyone invited or present, the local person first, then by name. */
+  get participants(): Participant[] {
+    const ids = new Set<string>([...this.#rows.keys(), ...this.#presence.keys()]);
+    const list = [...ids].map((id) => this.#participant(id));
+    return list.sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name));
+  }
+
+  /** Joins: claims a place through `join_video_call`, starts media, opens the channel. */
+  async join(): Promise<void> {
+    if (this.state !== 'idle' && this.state !== 'failed') return;
+    this.error = undefined;
+    this.#machine.to('joining');
+    const log = this.#log;
+    try {
+      await this.supabase.realtime.setAuth();
+      const mediaRequest = this.#options.media;
+      const [joined, signer] = await Promise.all([
+        this.supabase.rpc('join_video_call', { p_session_id: this.id }),
+        this.transportName === 'broadcast' ? SignalSigner.create() : Promise.resolve(undefined),
+        mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),
+      ]);
+      if (joined.error) throw this.#joinError(joined.error);
+      const mediaState = this.media.state;
+      const update: Record<string, unknown> = { mic_on: mediaState.mic, cam_on: mediaState.cam };
+      if (signer) update.signal_key = signer.publicJwk;
+      const own = await this.supabase.from('video_call_participants').update(update).eq('session_id', this.id).eq('user_id', this.userId);
+      if (own.error) log(`could not update my participant row: ${own.error.message}`);
+      const me = joined.data as ParticipantRow;
+      this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
+      await this.#loadRows();
+      if ((this.state as CallState) !== 'joining') return; // left while joining
+
+      this.mesh = new PeerMesh({
+        localId: this.userId,
+        iceServers: this.#options.iceServers,
+        send: (signal) => this.#send(signal),
+        log,
+      });
+      this.mesh.on('remote-stream', () => this.#queueParticipants());
+      this.mesh.on('peer-state', ({ peerId, state }) => {
+        this.#connections.set(peerId, state);
+        if ((state === 'failed' || state === 'closed') && !this.#presence.has(peerId)) this.mesh?.remove(peerId, false);
+        this.#queueParticipants();
+      });
+      this.mesh.on('peer-removed', ({ peerId }) => {
+        this.#connections.delete(peerId);
+        this.#queueParticipants();
+      });
+      this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
+
+      const context = { supabase: this.supabase, sessionId: this.id, userId: this.userId, onSignal: (signal: Signal) => void this.mesh?.handle(signal), log };
+      if (signer) {
+        this.#keys = new MemberKeys(this.supabase, this.id);
+        await this.#keys.refresh().catch((error: Error) => log(error.message));
+        this.#transport = new BroadcastTransport(context, signer, this.#keys);
+      } else {
+        this.#transport = new TableTransport(context);
+      }
+      await this.#openChannel(true);
+      this.#heartbeat = setInterval(() => void this.#touch(), this.#options.heartbeatMs ?? 20_000);
+      if (typeof window !== 'undefined') window.addEventListener('pagehide', this.#onPageHide);
+    } catch (error) {
+      const callError = isCallError(error) ? error : { code: 'join_failed' as const, message: (error as Error).message };
+      this.#fail(callError);
+      throw Object.assign(new Error(callError.message), { code: callError.code });
+    }
+  }
+
+  /** Leaves: tells the peers (`bye`), closes everything, marks us left in the database. */
+  async leave(): Promise<void> {
+    if (this.state === 'left') return;
+    const wasLive = this.state !== 'idle';
+    this.#machine.to('left');
+    this.mesh?.close(true);
+    await this.#flushSends();
+    await this.#teardown();
+    if (wasLive) {
+      const { error } = await this.supabase.rpc('leave_video_call', { p_session_id: this.id });
+      if (error) this.#log(`leave_video_call: ${error.message}`);
+    }
+  }
+
+  setMic(on: boolean): void {
+    this.media.setMic(on);
+    void this.#updateRow({ mic_on: on });
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    await this.media.setCamera(on);
+    void this.#updateRow({ cam_on: on });
+  }
+
+  async toggleScreenShare(): Promise<void> {
+    if (this.media.screen) this.media.stopScreenShare();
+    else await this.media.startScreenShare();
+  }
+
+  setHandRaised(raised: boolean): void {
+    this.#hand = raised;
+    this.#publishPresenceSoon();
+    this.#queueParticipants();
+  }
+
+  /** Remote streams for one participant. */
+  streamsOf(userId: string): Partial<Record<StreamRole, MediaStream>> {
+    return this.mesh?.remoteStreams(userId) ?? {};
+  }
+
+  // ---- channel -------------------------------------------------------------------------------
+
+  async #openChannel(first: boolean): Promise<void> {
+    const channel = this.supabase.channel(`call:${this.id}`, {
+      config: { private: true, presence: { key: this.userId }, broadcast: { self: false, ack: false } },
+    });
+    this.#channel = channel;
+    this.#transport!.attach(channel);
+    channel
+      .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, () =>
+        void this.#loadRows().then(() => this.#queueParticipants()),
+      );
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      channel.subscribe((status, error) => {
+        if (channel !== this.#channel) return;
+        if (status === 'SUBSCRIBED') {
+          this.#rejoinAttempts = 0;
+          void this.#trackPresence();
+          if (this.state === 'joining' || this.state === 'reconnecting') this.#machine.tryTo('connected');
+          if (!settled) {
+            settled = true;
+            resolve();
+          }
+          return;
+        }
+        if (this.state === 'left') return;
+        const message = error?.message ?? status;
+        if (!settled && first) {
+          settled = true;
+          reject(callError('channel_refused', `the call channel refused us: ${message}`));
+          return;
+        }
+        this.#log(`channel ${status}: ${message}`);
+        if (this.#machine.tryTo('reconnecting') || this.state === 'reconnecting') {
+          // realtime-js rejoins by itself after errors; a closed channel we reopen ourselves.
+          if (status === 'CLOSED' || status === 'TIMED_OUT') this.#scheduleRejoin();
+        }
+      });
+    });
+  }
+
+  #scheduleRejoin(): void {
+    clearTimeout(this.#rejoinTimer);
+    const delay = Math.min(10_000, 500 * 2 ** this.#rejoinAttempts++);
+    this.#rejoinTimer = setTimeout(async () => {
+      if (this.state !== 'reconnecting') return;
+      const old = this.#channel;
+      this.#channel = undefined;
+      if (old) await this.supabase.removeChannel(old).catch(() => undefined);
+      try {
+        await this.supabase.realtime.setAuth();
+        await this.#openChannel(false);
+      } catch (error) {
+        this.#log(`rejoin failed: ${(error as Error).message}`);
+        this.#scheduleRejoin();
+      }
+    }, delay);
+  }
+
+  #onPresence(channel: RealtimeChannel): void {
+    const state = channel.presenceState<PresenceMeta>();
+    const seen = new Set<string>();
+    let unknown = false;
+    for (const [userId, metas] of Object.entries(state)) {
+      const meta = metas[0];
+      if (!meta || userId === this.userId) continue;
+      seen.add(userId);
+      this.#presence.set(userId, meta);
+      clearTimeout(this.#graceTimers.get(userId));
+      this.#graceTimers.delete(userId);
+      if (!this.#rows.has(userId)) {
+        unknown = true;
+        continue;
+      }
+      this.mesh?.connect(userId);
+    }
+    for (const userId of [...this.#presence.keys()]) {
+      if (seen.has(userId) || this.#graceTimers.has(userId)) continue;
+      // Gone from presence: their socket may only be reconnecting while media still flows.
+      this.#graceTimers.set(
+        userId,
+        setTimeout(() => {
+          this.#graceTimers.delete(userId);
+          if (this.#channel?.presenceState()[userId]) return;
+          this.#presence.delete(userId);
+          if (this.mesh?.connectionState(userId) !== 'connected') this.mesh?.remove(userId, false);
+          this.#queueParticipants();
+        }, this.#options.presenceGraceMs ?? 6000),
+      );
+    }
+    if (unknown) {
+      // Someone present we do not know yet: an invitation made after we joined.
+      void this.#loadRows().then(() => {
+        for (const userId of this.#presence.keys()) if (this.#rows.has(userId)) this.mesh?.connect(userId);
+        this.#queueParticipants();
+      });
+    }
+    this.#queueParticipants();
+  }
+
+  #publishPresenceSoon(): void {
+    if (this.#trackTimer) return;
+    this.#trackTimer = setTimeout(() => {
+      this.#trackTimer = undefined;
+      void this.#trackPresence();
+    }, 150);
+  }
+
+  async #trackPresence(): Promise<void> {
+    const channel = this.#channel;
+    if (!channel || channel.state !== 'joined') return;
+    const media = this.media.state;
+    const meta: PresenceMeta = {
+      name: this.#profile.name,
+      avatar_url: this.#profile.avatarUrl,
+      mic: media.mic,
+      cam: media.cam,
+      screen: media.screen,
+      speaking: media.speaking,
+      hand: this.#hand,
+    };
+    const result = await channel.track(meta);
+    if (result !== 'ok') this.#log(`presence track: ${result}`);
+  }
+
+  // ---- signaling -----------------------------------------------------------------------------
+
+  #send(signal: Omit<Signal, 'from'>): void {
+    const transport = this.#transport;
+    if (!transport) return;
+    const sending = transport.send(signal).catch((error: Error) => {
+      this.#log(`could not send ${signal.kind}: ${error.message}`);
+    });
+    this.#pendingSends.add(sending);
+    void sending.finally(() => this.#pendingSends.delete(sending));
+  }
+
+  async #flushSends(): Promise<void> {
+    if (!this.#pendingSends.size) return;
+    await Promise.race([Promise.all(this.#pendingSends), new Promise((resolve) => setTimeout(resolve, 1500))]);
+  }
+
+  // ---- participants --------------------------------------------------------------------------
+
+  async #loadRows(): Promise<void> {
+    const { data, error } = await this.supabase.from('video_call_participants').select(ROW_COLUMNS).eq('session_id', this.id);
+    if (error) {
+      this.#log(`could not read participants: ${error.message}`);
+      return;
+    }
+    this.#rows.clear();
+    for (const row of (data ?? []) as ParticipantRow[]) this.#rows.set(row.user_id ?? `email:${row.email}`, row);
+  }
+
+  #participant(id: string): Participant {
+    const row = this.#rows.get(id);
+    const meta = this.#presence.get(id);
+    const isLocal = id === this.userId;
+    const media = this.media.state;
+    const streams = isLocal ? {} : this.streamsOf(id);
+    const inCall = isLocal ? this.state === 'connected' || this.state === 'reconnecting' : Boolean(meta) || this.#connections.get(id) === 'connected';
+    return {
+      id,
+      userId: row?.user_id ?? (id.startsWith('email:') ? null : id),
+      name: (isLocal ? this.#profile.name : meta?.name) || row?.display_name || row?.email || id.slice(0, 8),
+      email: row?.email ?? null,
+      avatarUrl: (isLocal ? this.#profile.avatarUrl : meta?.avatar_url) ?? row?.avatar_url ?? null,
+      role: row?.role ?? 'guest',
+      inviteStatus: row?.invite_status ?? 'accepted',
+      presence: inCall ? 'connected' : row?.presence_status === 'connected' ? 'joining' : (row?.presence_status ?? 'offline'),
+      isLocal,
+      mic: isLocal ? media.mic : (meta?.mic ?? row?.mic_on ?? false),
+      cam: isLocal ? media.cam : (meta?.cam ?? row?.cam_on ?? false),
+      screen: isLocal ? media.screen : (meta?.screen ?? false),
+      speaking: isLocal ? media.speaking : (meta?.speaking ?? false),
+      hand: isLocal ? this.#hand : (meta?.hand ?? false),
+      connection: isLocal ? undefined : this.#connections.get(id),
+      camera: isLocal ? this.media.camera : streams.camera,
+      screenStream: isLocal ? this.media.screen : streams.screen,
+    };
+  }
+
+  /** Coalesces bursts of changes into one `participants` event, and announces joins and leaves. */
+  #queueParticipants(): void {
+    if (this.#participantsQueued) return;
+    this.#participantsQueued = true;
+    queueMicrotask(() => {
+      this.#participantsQueued = false;
+      const list = this.participants;
+      const present = new Set(list.filter((p) => !p.isLocal && p.presence === 'connected').map((p) => p.id));
+      for (const participant of list) {
+        if (present.has(participant.id) && !this.#announced.has(participant.id)) {
+          this.#announced.add(participant.id);
+          this.emit('participant-joined', participant);
+        }
+      }
+      for (const id of [...this.#announced]) {
+        if (!present.has(id)) {
+          this.#announced.delete(id);
+          this.emit('participant-left', this.#participant(id));
+        }
+      }
+      this.emit('participants', list);
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  async #touch(): Promise<void> {
+    if (this.state !== 'connected' && this.state !== 'reconnecting') return;
+    const { error } = await this.supabase.rpc('touch_video_call', { p_session_id: this.id });
+    if (error) this.#log(`heartbeat: ${error.message}`);
+  }
+
+  async #updateRow(patch: Record<string, unknown>): Promise<void> {
+    if (this.state !== 'connected' && this.state !== 'reconnecting') return;
+    const { error } = await this.supabase.from('video_call_participants').update(patch).eq('session_id', this.id).eq('user_id', this.userId);
+    if (error) this.#log(`could not update my participant row: ${error.message}`);
+  }
+
+  #fail(error: CallError): void {
+    this.error = error;
+    this.emit('error', error);
+    this.mesh?.close(false);
+    void this.#teardown();
+    this.#machine.tryTo('failed');
+  }
+
+  async #teardown(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#rejoinTimer);
+    clearTimeout(this.#trackTimer);
+    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
+    this.#graceTimers.clear();
+    if (typeof window !== 'undefined') window.removeEventListener('pagehide', this.#onPageHide);
+    const channel = this.#channel;
+    this.#channel = undefined;
+    if (channel) {
+      await channel.untrack().catch(() => undefined);
+      await this.supabase.removeChannel(channel).catch(() => undefined);
+    }
+    this.media.stop();
+    this.mesh = undefined;
+    this.#presence.clear();
+    this.#connections.clear();
+    this.#queueParticipants();
+  }
+
+  #onPageHide = () => {
+    // Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out.
+    this.mesh?.close(true);
+  };
+
+  #joinError(error: { code?: string; message: string }): CallError {
+    switch (error.code) {
+      case '42501':
+        return callError('not_participant', error.message);
+      case 'PT404':
+        return callError('session_not_found', error.message);
+      case 'PT409':
+        return callError('session_ended', error.message);
+      default:
+        return callError('join_failed', error.message);
+    }
+  }
+
+  #log = (message: string): void => {
+    this.#options.log?.(`[call ${this.id.slice(0, 8)}] ${message}`);
+  };
+}
+
+function callError(code: CallErrorCode, message: string): CallError {
+  return { code, message };
+}
+
+function isCallError(value: unknown): value is CallError {
+  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !(value instanceof Error);
+}

@@ -1,0 +1,21 @@
+/** The framework-free core: everything a host needs without the elements. */
+export { CallClient, type CallClientInit, type CallSessionRecord, type CallUser, type NewCallSession } from './call-client.ts';
+export {
+  CallSession,
+  type CallError,
+  type CallErrorCode,
+  type CallSessionEvents,
+  type CallSessionOptions,
+  type CallState,
+  type InviteStatus,
+  type Participant,
+  type PresenceMeta,
+  type PresenceStatus,
+} from './call-session.ts';
+export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
+export { IceBatcher } from './ice-batcher.ts';
+export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
+export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
+export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
+export { SignalSigner, verifySignal } from './signal-keys.ts';
+export type { TransportName } from './signaling.ts';

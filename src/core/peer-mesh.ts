@@ -1,0 +1,376 @@
+/**
+ * One RTCPeerConnection per remote peer, negotiated with the "perfect negotiation" pattern: the
+ * polite peer (larger user id) yields when both offer at once, so glare never fails a call.
+ *
+ * To save a round trip when two people meet, only the impolite side offers at first; the polite
+ * side attaches its tracks to the transceivers the offer created and answers sendrecv. If no
+ * offer arrives in time, the polite side offers itself and perfect negotiation sorts it out.
+ */
+import { IceBatcher } from './ice-batcher.ts';
+import { isPolite, type Signal, type SignalKind, type StreamRoles } from './signal.ts';
+import { TypedEventTarget } from './typed-events.ts';
+
+export type StreamRole = 'camera' | 'screen';
+
+export interface LocalStreams {
+  camera?: MediaStream;
+  screen?: MediaStream;
+}
+
+export interface PeerMeshEvents {
+  /** A remote peer's camera or screen stream appeared (`stream`) or went away (`null`). */
+  'remote-stream': { peerId: string; role: StreamRole; stream: MediaStream | null };
+  /** A peer connection's `connectionState` changed. */
+  'peer-state': { peerId: string; state: RTCPeerConnectionState };
+  /** A peer's connection was closed (bye, left, or removed). */
+  'peer-removed': { peerId: string };
+}
+
+export interface PeerMeshOptions {
+  localId: string;
+  iceServers?: RTCIceServer[];
+  /** Sends a signal to one peer (`to` set) through the session's transport. */
+  send(signal: Omit<Signal, 'from'>): void;
+  log?(message: string): void;
+  /** How long the polite side waits for the first offer before offering itself (default 2.5 s). */
+  offerTimeoutMs?: number;
+  /** How long a `disconnected` connection may stay so before an ICE restart (default 4 s). */
+  disconnectedRestartMs?: number;
+}
+
+/** Which local track a sender carries. */
+type Slot = 'camera-audio' | 'camera-video' | 'screen-video';
+
+export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
+  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log'>> & Pick<PeerMeshOptions, 'iceServers' | 'log'>;
+  readonly #links = new Map<string, PeerLink>();
+  #local: LocalStreams = {};
+  #iceServers: RTCIceServer[];
+
+  constructor(options: PeerMeshOptions) {
+    super();
+    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, ...options };
+    this.#iceServers = options.iceServers ?? [];
+  }
+
+  get localId(): string {
+    return this.#options.localId;
+  }
+
+  /** Remote peer ids with a connection. */
+  get peers(): string[] {
+    return [...this.#links.keys()];
+  }
+
+  connectionState(peerId: string): RTCPeerConnectionState | undefined {
+    return this.#links.get(peerId)?.pc.connectionState;
+  }
+
+  /** The underlying connection, for stats and tests. */
+  connection(peerId: string): RTCPeerConnection | undefined {
+    return this.#links.get(peerId)?.pc;
+  }
+
+  remoteStreams(peerId: string): Partial<Record<StreamRole, MediaStream>> {
+    return { ...this.#links.get(peerId)?.remote };
+  }
+
+  setIceServers(servers: RTCIceServer[]): void {
+    this.#iceServers = servers;
+    for (const link of this.#links.values()) link.pc.setConfiguration({ ...link.pc.getConfiguration(), iceServers: servers });
+  }
+
+  /** What we send: the camera/mic stream and an optional screen stream. Applied to every peer. */
+  setLocalStreams(streams: LocalStreams): void {
+    this.#local = { ...streams };
+    for (const link of this.#links.values()) void link.syncTracks(this.#local);
+  }
+
+  /** Starts (or keeps) a connection to a peer we learned of from presence. */
+  connect(peerId: string): void {
+    if (peerId === this.localId || this.#links.has(peerId)) return;
+    this.#create(peerId);
+  }
+
+  /** Handles a signal addressed to us (or to everyone) from another member. */
+  async handle(signal: Signal): Promise<void> {
+    if (signal.from === this.localId) return;
+    if (signal.to && signal.to !== this.localId) return;
+    if (signal.kind === 'bye') {
+      this.remove(signal.from, false);
+      return;
+    }
+    const connectionId = typeof signal.payload.connection === 'string' ? signal.payload.connection : undefined;
+    let link = this.#links.get(signal.from);
+    if (signal.kind === 'restart' || (link && connectionId && link.remoteConnection && link.remoteConnection !== connectionId && signal.kind === 'offer')) {
+      // The peer started over with a fresh connection (reloaded page, rejoined): so do we.
+      this.#options.log?.(`peer ${signal.from} restarted; recreating the connection`);
+      this.remove(signal.from, false);
+      link = undefined;
+      if (signal.kind === 'restart') {
+        this.#create(signal.from);
+        return;
+      }
+    }
+    if (!link) {
+      // Only a description starts a connection; stray candidates for a closed one are dropped.
+      if (signal.kind !== 'offer') return;
+      link = this.#create(signal.from);
+    }
+    await link.handle(signal.kind, signal.payload);
+  }
+
+  /** Closes the connection to a peer, telling them with `bye` unless they are already gone. */
+  remove(peerId: string, sayBye = true): void {
+    const link = this.#links.get(peerId);
+    if (!link) return;
+    this.#links.delete(peerId);
+    if (sayBye) this.#options.send({ to: peerId, kind: 'bye', payload: {} });
+    link.close();
+    for (const role of Object.keys(link.remote) as StreamRole[]) this.emit('remote-stream', { peerId, role, stream: null });
+    this.emit('peer-removed', { peerId });
+  }
+
+  /** Asks every peer for a fresh connection (after our own signaling restarted from scratch). */
+  restartAll(): void {
+    for (const peerId of this.peers) {
+      this.remove(peerId, false);
+      this.#options.send({ to: peerId, kind: 'restart', payload: {} });
+      this.#create(peerId);
+    }
+  }
+
+  close(sayBye = true): void {
+    for (const peerId of this.peers) this.remove(peerId, sayBye);
+  }
+
+  #create(peerId: string): PeerLink {
+    const link = new PeerLink({
+      localId: this.localId,
+      remoteId: peerId,
+      iceServers: this.#iceServers,
+      offerTimeoutMs: this.#options.offerTimeoutMs,
+      disconnectedRestartMs: this.#options.disconnectedRestartMs,
+      send: (kind, payload) => this.#options.send({ to: peerId, kind, payload }),
+      log: (message) => this.#options.log?.(`peer ${peerId}: ${message}`),
+      onRemoteStream: (role, stream) => this.emit('remote-stream', { peerId, role, stream }),
+      onState: (state) => this.emit('peer-state', { peerId, state }),
+    });
+    this.#links.set(peerId, link);
+    link.start(this.#local);
+    return link;
+  }
+}
+
+interface PeerLinkOptions {
+  localId: string;
+  remoteId: string;
+  iceServers: RTCIceServer[];
+  offerTimeoutMs: number;
+  disconnectedRestartMs: number;
+  send(kind: SignalKind, payload: Record<string, unknown>): void;
+  log(message: string): void;
+  onRemoteStream(role: StreamRole, stream: MediaStream | null): void;
+  onState(state: RTCPeerConnectionState): void;
+}
+
+class PeerLink {
+  readonly pc: RTCPeerConnection;
+  readonly polite: boolean;
+  /** Random id of this connection, sent with descriptions so a peer notices we started over. */
+  readonly connectionId = crypto.randomUUID();
+  remoteConnection: string | undefined;
+  readonly remote: Partial<Record<StreamRole, MediaStream>> = {};
+
+  readonly #options: PeerLinkOptions;
+  readonly #senders = new Map<Slot, RTCRtpSender>();
+  readonly #ice: IceBatcher;
+  #local: LocalStreams = {};
+  #remoteRoles: StreamRoles = {};
+  #started = false;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #queue: Promise<void> = Promise.resolve();
+  #offerTimer: ReturnType<typeof setTimeout> | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(options: PeerLinkOptions) {
+    this.#options = options;
+    this.polite = isPolite(options.localId, options.remoteId);
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
+    this.#ice = new IceBatcher({ send: (candidates) => options.send('ice', { candidates, connection: this.connectionId }) });
+    this.pc.onicecandidate = ({ candidate }) => this.#ice.add(candidate ? candidate.toJSON() : null);
+    this.pc.onnegotiationneeded = () => void this.#offer();
+    this.pc.ontrack = (event) => this.#onTrack(event);
+    this.pc.onconnectionstatechange = () => {
+      options.onState(this.pc.connectionState);
+      if (this.pc.connectionState === 'connected') clearTimeout(this.#restartTimer);
+    };
+    this.pc.oniceconnectionstatechange = () => this.#onIceState();
+  }
+
+  /** The impolite side sends its tracks (and so the first offer) at once; the polite one waits. */
+  start(local: LocalStreams): void {
+    this.#local = local;
+    if (!this.polite) {
+      this.#begin();
+      return;
+    }
+    this.#offerTimer = setTimeout(() => {
+      if (!this.#started && !this.#closed) {
+        this.#options.log('no offer came; offering myself');
+        this.#begin();
+      }
+    }, this.#options.offerTimeoutMs);
+  }
+
+  #begin(): void {
+    this.#started = true;
+    clearTimeout(this.#offerTimer);
+    void this.syncTracks(this.#local);
+    // With nothing to send we still want to receive: ask for audio and video anyway.
+    if (!this.pc.getTransceivers().length) {
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+  }
+
+  /** Makes the senders match the local streams: add, replace or remove per slot. */
+  async syncTracks(local: LocalStreams): Promise<void> {
+    this.#local = local;
+    if (!this.#started || this.#closed) return;
+    const wanted: [Slot, MediaStreamTrack | undefined, MediaStream | undefined][] = [
+      ['camera-audio', local.camera?.getAudioTracks()[0], local.camera],
+      ['camera-video', local.camera?.getVideoTracks()[0], local.camera],
+      ['screen-video', local.screen?.getVideoTracks()[0], local.screen],
+    ];
+    for (const [slot, track, stream] of wanted) {
+      const sender = this.#senders.get(slot);
+      if (sender) {
+        if (slot === 'screen-video' && !track) {
+          this.pc.removeTrack(sender);
+          this.#senders.delete(slot);
+        } else if (sender.track !== (track ?? null)) {
+          // Camera off/on and device switches replace the track without renegotiating.
+          await sender.replaceTrack(track ?? null).catch((error: Error) => this.#options.log(`replaceTrack failed: ${error.message}`));
+        }
+      } else if (track && stream) {
+        this.#senders.set(slot, this.pc.addTrack(track, stream));
+      }
+    }
+  }
+
+  handle(kind: SignalKind, payload: Record<string, unknown>): Promise<void> {
+    // One signal at a time, in order: a candidate never overtakes its description.
+    this.#queue = this.#queue.then(() => this.#handle(kind, payload)).catch((error: Error) => this.#options.log(`${kind} failed: ${error.message}`));
+    return this.#queue;
+  }
+
+  async #handle(kind: SignalKind, payload: Record<string, unknown>): Promise<void> {
+    if (this.#closed) return;
+    const connection = typeof payload.connection === 'string' ? payload.connection : undefined;
+    // Candidates of a connection the peer has since replaced are of no use.
+    if (kind === 'ice' && connection && this.remoteConnection && connection !== this.remoteConnection) return;
+    if (connection && (kind === 'offer' || kind === 'answer')) this.remoteConnection = connection;
+    if (kind === 'offer' || kind === 'answer') {
+      const description = payload.description as RTCSessionDescriptionInit;
+      if (payload.streams && typeof payload.streams === 'object') this.#remoteRoles = payload.streams as StreamRoles;
+      const readyForOffer = !this.#makingOffer && (this.pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+      const collision = description.type === 'offer' && !readyForOffer;
+      this.#ignoreOffer = !this.polite && collision;
+      if (this.#ignoreOffer) return;
+      this.#settingRemoteAnswer = description.type === 'answer';
+      try {
+        await this.pc.setRemoteDescription(description);
+      } finally {
+        this.#settingRemoteAnswer = false;
+      }
+      if (description.type === 'offer') {
+        if (!this.#started) {
+          // Our tracks ride on the transceivers the offer just created: one round trip.
+          this.#started = true;
+          clearTimeout(this.#offerTimer);
+          await this.syncTracks(this.#local);
+        }
+        await this.pc.setLocalDescription();
+        this.#sendDescription('answer');
+      }
+    } else if (kind === 'ice') {
+      for (const candidate of payload.candidates as RTCIceCandidateInit[]) {
+        try {
+          await this.pc.addIceCandidate(candidate);
+        } catch (error) {
+          if (!this.#ignoreOffer) this.#options.log(`bad ICE candidate: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+
+  async #offer(): Promise<void> {
+    if (this.#closed || !this.#started) return;
+    try {
+      this.#makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.#sendDescription('offer');
+    } catch (error) {
+      this.#options.log(`could not make an offer: ${(error as Error).message}`);
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  #sendDescription(kind: 'offer' | 'answer'): void {
+    const description = this.pc.localDescription;
+    if (!description) return;
+    const streams: StreamRoles = {};
+    if (this.#local.camera) streams[this.#local.camera.id] = 'camera';
+    if (this.#local.screen) streams[this.#local.screen.id] = 'screen';
+    this.#options.send(kind, { description: { type: description.type, sdp: description.sdp }, streams, connection: this.connectionId });
+  }
+
+  #onTrack(event: RTCTrackEvent): void {
+    const stream = event.streams[0] ?? new MediaStream([event.track]);
+    const role: StreamRole = this.#remoteRoles[stream.id] ?? (this.remote.camera && this.remote.camera !== stream ? 'screen' : 'camera');
+    if (this.remote[role] !== stream) {
+      this.remote[role] = stream;
+      stream.addEventListener('removetrack', () => {
+        if (!stream.getTracks().length && this.remote[role] === stream) {
+          delete this.remote[role];
+          this.#options.onRemoteStream(role, null);
+        }
+      });
+    }
+    this.#options.onRemoteStream(role, stream);
+  }
+
+  #onIceState(): void {
+    const state = this.pc.iceConnectionState;
+    if (state === 'failed') {
+      this.#options.log('ICE failed; restarting ICE');
+      this.pc.restartIce();
+    } else if (state === 'disconnected') {
+      clearTimeout(this.#restartTimer);
+      this.#restartTimer = setTimeout(() => {
+        if (!this.#closed && this.pc.iceConnectionState === 'disconnected') {
+          this.#options.log('still disconnected; restarting ICE');
+          this.pc.restartIce();
+        }
+      }, this.#options.disconnectedRestartMs);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#offerTimer);
+    clearTimeout(this.#restartTimer);
+    this.#ice.dispose();
+    this.pc.onicecandidate = null;
+    this.pc.onnegotiationneeded = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.oniceconnectionstatechange = null;
+    this.pc.close();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * How signals travel between members. Both transports hand the session only signals that passed
+ * the shape check, the per-sender rate limit and an identity check; anything else is dropped and
+ * logged, never thrown into the call.
+ *
+ * - `broadcast` (default): Realtime broadcast event `signal` on the private channel
+ *   `call:<session_id>`, each message signed with the sender's per-join key (see signal-keys.ts).
+ * - `table` (durable): POST to the `video-call-signal` edge function, which stores a row in
+ *   `video_call_signals`; rows arrive through postgres_changes, their sender stamped by Postgres.
+ */
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import { SenderRateLimit, SignalError, validateSignal, type Signal } from './signal.ts';
+import { importSignalKey, SignalSigner, verifySignal, type SignedSignal } from './signal-keys.ts';
+
+export type TransportName = 'broadcast' | 'table';
+
+export interface SignalingTransport {
+  readonly name: TransportName;
+  /** Adds the transport's listeners to the channel before it is subscribed. */
+  attach(channel: RealtimeChannel): void;
+  send(signal: Omit<Signal, 'from'>): Promise<void>;
+}
+
+export interface TransportContext {
+  supabase: SupabaseClient;
+  sessionId: string;
+  userId: string;
+  onSignal(signal: Signal): void;
+  log(message: string): void;
+}
+
+/** Public signal keys of the session's members, read from their participant rows. */
+export class MemberKeys {
+  readonly #keys = new Map<string, CryptoKey>();
+  #loading: Promise<void> | undefined;
+  #loadedAt = 0;
+
+  constructor(
+    private readonly supabase: SupabaseClient,
+    private readonly sessionId: string,
+  ) {}
+
+  /** Re-reads the keys, at most once a second however often a stranger is seen. */
+  refresh(): Promise<void> {
+    if (this.#loading) return this.#loading;
+    if (Date.now() - this.#loadedAt < 1000) return Promise.resolve();
+    this.#loading = (async () => {
+      const { data, error } = await this.supabase
+        .from('video_call_participants')
+        .select('user_id, signal_key')
+        .eq('session_id', this.sessionId)
+        .not('signal_key', 'is', null);
+      if (error) throw new Error(`could not read signal keys: ${error.message}`);
+      for (const row of data ?? []) {
+        if (!row.user_id) continue;
+        try {
+          this.#keys.set(row.user_id, await importSignalKey(row.signal_key));
+        } catch {
+          this.#keys.delete(row.user_id);
+        }
+      }
+    })().finally(() => {
+      this.#loadedAt = Date.now();
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  /** Verifies against the stored key, re-reading the keys once when the sender's is unknown or stale. */
+  async verify(signed: SignedSignal): Promise<boolean> {
+    const key = this.#keys.get(signed.from);
+    if (key && (await verifySignal(key, this.sessionId, signed))) return true;
+    await this.refresh().catch(() => undefined);
+    const fresh = this.#keys.get(signed.from);
+    return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed);
+  }
+}
+
+export class BroadcastTransport implements SignalingTransport {
+  readonly name = 'broadcast';
+  readonly #context: TransportContext;
+  readonly #signer: SignalSigner;
+  readonly #keys: MemberKeys;
+  readonly #rate = new SenderRateLimit();
+  #channel: RealtimeChannel | undefined;
+
+  constructor(context: TransportContext, signer: SignalSigner, keys: MemberKeys) {
+    this.#context = context;
+    this.#signer = signer;
+    this.#keys = keys;
+  }
+
+  attach(channel: RealtimeChannel): void {
+    this.#channel = channel;
+    channel.on('broadcast', { event: 'signal' }, ({ payload }) => void this.#receive(payload));
+  }
+
+  async send(signal: Omit<Signal, 'from'>): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) throw new Error('signaling is not attached to a channel');
+    const signed = await this.#signer.sign(this.#context.sessionId, { ...signal, from: this.#context.userId });
+    if (channel.state === 'joined') {
+      const result = await channel.send({ type: 'broadcast', event: 'signal', payload: signed });
+      if (result === 'ok') return;
+    }
+    // The socket is down (reconnecting): the REST endpoint still reaches the others.
+    await channel.httpSend('signal', signed);
+  }
+
+  async #receive(raw: unknown): Promise<void> {
+    const { userId, log, onSignal } = this.#context;
+    let signal: Signal;
+    try {
+      signal = validateSignal(raw);
+    } catch (error) {
+      log(`dropped a malformed signal: ${(error as SignalError).message}`);
+      return;
+    }
+    if (signal.from === userId || (signal.to && signal.to !== userId)) return;
+    if (!this.#rate.allow(signal.from)) {
+      log(`dropped a signal from ${signal.from}: too many messages`);
+      return;
+    }
+    if (!(await this.#keys.verify(raw as SignedSignal))) {
+      log(`dropped a ${signal.kind} claiming to be from ${signal.from}: the signature does not match their key`);
+      return;
+    }
+    onSignal(signal);
+  }
+}
+
+export class TableTransport implements SignalingTransport {
+  readonly name = 'table';
+  readonly #context: TransportContext;
+  readonly #rate = new SenderRateLimit();
+
+  constructor(context: TransportContext) {
+    this.#context = context;
+  }
+
+  attach(channel: RealtimeChannel): void {
+    channel.on(
+      'postgres_changes',
+      { event: 'INSERT', schema: 'public', table: 'video_call_signals', filter: `session_id=eq.${this.#context.sessionId}` },
+      (change) => this.#receive(change.new),
+    );
+  }
+
+  async send(signal: Omit<Signal, 'from'>): Promise<void> {
+    const { error } = await this.#context.supabase.functions.invoke('video-call-signal', {
+      body: { session_id: this.#context.sessionId, to: signal.to, kind: signal.kind, payload: signal.payload },
+    });
+    if (error) throw new Error(`video-call-signal refused the ${signal.kind}: ${error.message}`);
+  }
+
+  #receive(row: Record<string, unknown>): void {
+    const { userId, log, onSignal } = this.#context;
+    let signal: Signal;
+    try {
+      // The sender is the row's from_user, written by Postgres from the caller's JWT.
+      signal = validateSignal({ from: row.from_user, to: row.to_user, kind: row.kind, payload: row.payload });
+    } catch (error) {
+      log(`dropped a malformed stored signal: ${(error as Error).message}`);
+      return;
+    }
+    if (signal.from === userId || (signal.to && signal.to !== userId)) return;
+    if (!this.#rate.allow(signal.from)) {
+      log(`dropped a stored signal from ${signal.from}: too many messages`);
+      return;
+    }
+    onSignal(signal);
+  }
+}
