@@ -15,6 +15,7 @@ const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
 // Node 20's --test does not look for .ts files in a folder: name them.
 const backendFiles = testFiles('test/local');
 const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
+const chromiumAvailable = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 
 /** Each suite reports its counts from a TAP file, or as one check when it is a single command. */
 const SUITES = {
@@ -31,6 +32,12 @@ const SUITES = {
   },
   backend: { command: [node, '--import', 'tsx', '--test', ...backendFiles], counts: 'tap' },
   core: { command: [node, '--import', 'tsx', '--test', ...testFiles('test/core')], counts: 'tap' },
+  // Real calls between Chromium pages: one file at a time, the machine has two cores.
+  e2e: {
+    command: [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/e2e')],
+    counts: 'tap',
+    requires: chromiumAvailable ? undefined : 'Chromium (apt-get install -y chromium)',
+  },
   'backend-postgres': {
     command: ['scripts/with-postgres.sh', node, '--import', 'tsx', '--test', ...backendFiles],
     counts: 'tap',

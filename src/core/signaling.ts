@@ -40,11 +40,16 @@ export class MemberKeys {
     private readonly sessionId: string,
   ) {}
 
-  /** Re-reads the keys, at most once a second however often a stranger is seen. */
+  /**
+   * Re-reads the keys, at most once a second however often a stranger is seen: a call within a
+   * second of the last read waits for the next one rather than skipping it, so the key of someone
+   * who joined just after us is always found.
+   */
   refresh(): Promise<void> {
     if (this.#loading) return this.#loading;
-    if (Date.now() - this.#loadedAt < 1000) return Promise.resolve();
+    const wait = Math.max(0, this.#loadedAt + 1000 - Date.now());
     this.#loading = (async () => {
+      if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
       const { data, error } = await this.supabase
         .from('video_call_participants')
         .select('user_id, signal_key')

@@ -1,5 +1,5 @@
 /** Supabase clients for functions; the one place the client version is pinned. */
-import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2.109.0';
+import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2.119.1';
 
 export type { SupabaseClient };
 

@@ -23,7 +23,7 @@ const BOOT_TIMEOUT_MS = 90_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
 /** What a function may see of the stack's own environment (certificates, proxies, registry). */
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'DENO_CERT', 'NPM_CONFIG_REGISTRY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'DENO_CERT', 'NPM_CONFIG_REGISTRY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'DENO_TLS_CA_STORE', 'NODE_EXTRA_CA_CERTS'];
 
 const gatewayError = (status: number, message: string) => new HttpError(status, message, { code: status, message });
 

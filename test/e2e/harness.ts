@@ -1,0 +1,88 @@
+/**
+ * The page end-to-end tests drive: the call core alone (no elements), exposed on window.harness
+ * so Playwright can join, toggle media, leave and inspect what arrived.
+ */
+import { createClient } from '@supabase/supabase-js';
+import { CallClient } from '../../src/core/call-client.ts';
+import type { CallSession } from '../../src/core/call-session.ts';
+import type { TransportName } from '../../src/core/signaling.ts';
+
+interface StartOptions {
+  url: string;
+  anonKey: string;
+  email: string;
+  password: string;
+  sessionId: string;
+  transport?: TransportName;
+}
+
+let session: CallSession | undefined;
+const logs: string[] = [];
+const videos = new Map<string, HTMLVideoElement>();
+
+async function start(options: StartOptions): Promise<string> {
+  const supabase = createClient(options.url, options.anonKey, { auth: { persistSession: false } });
+  const signedIn = await supabase.auth.signInWithPassword({ email: options.email, password: options.password });
+  if (signedIn.error) throw new Error(signedIn.error.message);
+  const client = new CallClient({ client: supabase });
+  session = await client.session(options.sessionId, { transport: options.transport, log: (line) => logs.push(line) });
+  session.on('participants', (list) => {
+    for (const participant of list) {
+      if (participant.isLocal || !participant.camera) continue;
+      let video = videos.get(participant.id);
+      if (!video) {
+        video = document.createElement('video');
+        video.autoplay = true;
+        video.muted = true;
+        video.playsInline = true;
+        video.dataset.peer = participant.id;
+        document.body.append(video);
+        videos.set(participant.id, video);
+      }
+      if (video.srcObject !== participant.camera) video.srcObject = participant.camera;
+    }
+  });
+  await session.join();
+  return session.userId;
+}
+
+/** Per remote peer: decoded video frames so far, audio bytes received, mic and presence as seen here. */
+async function peers(): Promise<Record<string, { frames: number; width: number; audioBytes: number; audioLive: boolean; mic: boolean; presence: string; connection?: string }>> {
+  const result: Record<string, { frames: number; width: number; audioBytes: number; audioLive: boolean; mic: boolean; presence: string; connection?: string }> = {};
+  if (!session) return result;
+  for (const participant of session.participants) {
+    if (participant.isLocal || participant.presence !== 'connected') continue;
+    const video = videos.get(participant.id);
+    const quality = video?.getVideoPlaybackQuality();
+    let audioBytes = 0;
+    const connection = session.mesh?.connection(participant.id);
+    if (connection) {
+      const stats = await connection.getStats();
+      stats.forEach((report) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'audio') audioBytes += report.bytesReceived ?? 0;
+      });
+    }
+    const audio = participant.camera?.getAudioTracks()[0];
+    result[participant.id] = {
+      frames: quality?.totalVideoFrames ?? 0,
+      width: video?.videoWidth ?? 0,
+      audioBytes,
+      audioLive: audio?.readyState === 'live',
+      mic: participant.mic,
+      presence: participant.presence,
+      connection: participant.connection,
+    };
+  }
+  return result;
+}
+
+Object.assign(window, {
+  harness: {
+    start,
+    peers,
+    state: () => session?.state ?? 'none',
+    logs: () => logs.slice(),
+    setMic: (on: boolean) => session?.setMic(on),
+    leave: () => session?.leave(),
+  },
+});
