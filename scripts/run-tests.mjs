@@ -32,6 +32,12 @@ const SUITES = {
   },
   backend: { command: [node, '--import', 'tsx', '--test', ...backendFiles], counts: 'tap' },
   core: { command: [node, '--import', 'tsx', '--test', ...testFiles('test/core')], counts: 'tap' },
+  // Elements in Chromium through @web/test-runner; it prints "N passed, N failed".
+  elements: {
+    command: [node, '--import', 'tsx', join('node_modules', '@web', 'test-runner', 'dist', 'bin.js'), '--config', 'web-test-runner.config.mjs'],
+    counts: 'summary',
+    requires: chromiumAvailable ? undefined : 'Chromium (apt-get install -y chromium)',
+  },
   // Real calls between Chromium pages: one file at a time, the machine has two cores.
   e2e: {
     command: [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/e2e')],
@@ -76,7 +82,7 @@ for (const [name, suite] of Object.entries(SUITES)) {
         ]
       : suite.command;
   const started = Date.now();
-  const code = await run(command, suite.env);
+  const { code, output } = await run(command, suite.env, suite.counts === 'summary');
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   let passed = 0;
   let failed = 0;
@@ -87,6 +93,13 @@ for (const [name, suite] of Object.entries(SUITES)) {
     // A runner that died before its summary still failed.
     if (code !== 0 && failed === 0) failed = 1;
     // A suite that ran no test at all is broken, not green.
+    if (passed + failed === 0) failed = 1;
+  } else if (suite.counts === 'summary') {
+    const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)];
+    const last = summaries.at(-1);
+    passed = Number(last?.[1] ?? 0);
+    failed = Number(last?.[2] ?? 0);
+    if (code !== 0 && failed === 0) failed = 1;
     if (passed + failed === 0) failed = 1;
   } else if (code === 0) passed = 1;
   else failed = 1;
@@ -107,13 +120,21 @@ function testFiles(dir) {
     .map((name) => join(dir, name));
 }
 
-function run([command, ...args], env = {}) {
+function run([command, ...args], env = {}, capture = false) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    let output = '';
+    const child = spawn(command, args, { stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit', env: { ...process.env, ...env } });
+    if (capture) {
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+        process.stdout.write(chunk);
+      });
+      child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+    }
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
     child.on('error', (error) => {
       console.error(`could not start ${command}: ${error.message}`);
-      resolve(1);
+      resolve({ code: 1, output });
     });
   });
 }

@@ -1,0 +1,29 @@
+/**
+ * The page-wide default backend: `configure({ client })` or `configure({ url, anonKey })` once,
+ * and every element without its own `client` or `supabase-url` uses it.
+ */
+import { CallClient, type CallClientInit } from './core/call-client.ts';
+
+let defaultClient: CallClient | undefined;
+const clients = new Map<string, CallClient>();
+
+/** Sets the default backend for all elements on the page; returns its CallClient. */
+export function configure(init: CallClientInit | { callClient: CallClient }): CallClient {
+  defaultClient = 'callClient' in init ? init.callClient : new CallClient(init);
+  return defaultClient;
+}
+
+export function getDefaultClient(): CallClient | undefined {
+  return defaultClient;
+}
+
+/** One CallClient per URL + key, so elements configured by attributes share a connection. */
+export function clientFor(url: string, anonKey: string): CallClient {
+  const key = `${url}\n${anonKey}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new CallClient({ url, anonKey });
+    clients.set(key, client);
+  }
+  return client;
+}

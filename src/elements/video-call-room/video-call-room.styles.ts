@@ -1,0 +1,286 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--call-accent-color, #2563eb);
+    --_danger: var(--call-danger-color, #dc2626);
+    --_bg: var(--call-background, #0f172a);
+    --_fg: var(--call-foreground, #f8fafc);
+    --_tile-bg: var(--call-tile-background, #1e293b);
+    --_speaking: var(--call-speaking-color, #22c55e);
+    --_radius: var(--call-radius, 12px);
+    display: block;
+    position: relative;
+    min-height: 320px;
+    background: var(--_bg);
+    color: var(--_fg);
+    font-family: var(--call-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    border-radius: var(--_radius);
+    overflow: hidden;
+    container-type: inline-size;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .room {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    min-height: inherit;
+  }
+  .status {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    gap: 8px;
+    padding: 8px 12px;
+    font-size: 0.875rem;
+    opacity: 0.9;
+  }
+  .banner {
+    margin: 0 12px 8px;
+    padding: 8px 12px;
+    border-radius: 8px;
+    background: color-mix(in srgb, var(--_accent) 25%, transparent);
+    font-size: 0.875rem;
+  }
+  .banner.warning {
+    background: color-mix(in srgb, #f59e0b 30%, transparent);
+  }
+  .banner.error {
+    background: color-mix(in srgb, var(--_danger) 35%, transparent);
+  }
+  .stage {
+    flex: 1;
+    display: grid;
+    gap: 8px;
+    padding: 0 8px 8px;
+    min-height: 0;
+  }
+  .stage.with-screen {
+    grid-template-rows: minmax(0, 3fr) minmax(96px, 1fr);
+  }
+  .grid {
+    display: grid;
+    gap: 8px;
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 220px), 1fr));
+    grid-auto-rows: minmax(120px, 1fr);
+    min-height: 0;
+  }
+  .with-screen .grid {
+    grid-auto-flow: column;
+    grid-auto-columns: minmax(140px, 1fr);
+    grid-template-columns: none;
+    overflow-x: auto;
+  }
+  .tile {
+    position: relative;
+    background: var(--_tile-bg);
+    border-radius: calc(var(--_radius) - 4px);
+    overflow: hidden;
+    outline: 3px solid transparent;
+    outline-offset: -3px;
+    transition: outline-color 120ms ease;
+    min-height: 0;
+  }
+  .tile.speaking {
+    outline-color: var(--_speaking);
+  }
+  .tile.screen video {
+    object-fit: contain;
+    background: #000;
+  }
+  video {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    display: block;
+  }
+  .tile.local video {
+    transform: scaleX(-1);
+  }
+  .avatar {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+  }
+  .avatar img,
+  .avatar .initials {
+    width: clamp(48px, 30%, 96px);
+    aspect-ratio: 1;
+    border-radius: 50%;
+    object-fit: cover;
+  }
+  .avatar .initials {
+    display: grid;
+    place-items: center;
+    background: var(--_accent);
+    font-size: 1.5rem;
+    font-weight: 600;
+  }
+  .label {
+    position: absolute;
+    left: 8px;
+    bottom: 8px;
+    right: 8px;
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    font-size: 0.8125rem;
+  }
+  .label .name {
+    background: rgb(0 0 0 / 0.55);
+    padding: 2px 8px;
+    border-radius: 6px;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .indicator {
+    display: inline-grid;
+    place-items: center;
+    width: 24px;
+    height: 24px;
+    border-radius: 50%;
+    background: rgb(0 0 0 / 0.55);
+  }
+  .indicator.off {
+    background: var(--_danger);
+  }
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    gap: 8px;
+    padding: 8px 12px 12px;
+  }
+  button,
+  select {
+    font: inherit;
+    color: inherit;
+  }
+  .controls button,
+  .action {
+    min-width: 44px;
+    min-height: 44px;
+    padding: 0 14px;
+    border: 0;
+    border-radius: 22px;
+    background: rgb(255 255 255 / 0.12);
+    cursor: pointer;
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+  }
+  .controls button[aria-pressed='false'] {
+    background: var(--_danger);
+  }
+  .controls .leave,
+  .action.primary {
+    background: var(--_danger);
+  }
+  .action.primary {
+    background: var(--_accent);
+  }
+  button:focus-visible,
+  select:focus-visible,
+  summary:focus-visible {
+    outline: 3px solid var(--call-focus-color, #facc15);
+    outline-offset: 2px;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  .label-text {
+    font-size: 0.875rem;
+  }
+  .devices {
+    position: relative;
+  }
+  .devices summary {
+    list-style: none;
+    min-height: 44px;
+    display: inline-flex;
+    align-items: center;
+    padding: 0 14px;
+    border-radius: 22px;
+    background: rgb(255 255 255 / 0.12);
+    cursor: pointer;
+  }
+  .devices summary::-webkit-details-marker {
+    display: none;
+  }
+  .devices .panel {
+    position: absolute;
+    bottom: 52px;
+    left: 50%;
+    transform: translateX(-50%);
+    display: grid;
+    gap: 8px;
+    padding: 12px;
+    width: min(280px, 90vw);
+    background: var(--_tile-bg);
+    border-radius: 10px;
+    box-shadow: 0 8px 24px rgb(0 0 0 / 0.4);
+    z-index: 2;
+  }
+  .devices label {
+    display: grid;
+    gap: 4px;
+    font-size: 0.8125rem;
+  }
+  .devices select {
+    min-height: 36px;
+    background: var(--_bg);
+    border: 1px solid rgb(255 255 255 / 0.2);
+    border-radius: 6px;
+  }
+  .center {
+    flex: 1;
+    display: grid;
+    place-content: center;
+    gap: 12px;
+    text-align: center;
+    padding: 24px;
+  }
+  .spinner {
+    width: 32px;
+    height: 32px;
+    margin: 0 auto;
+    border: 3px solid rgb(255 255 255 / 0.25);
+    border-top-color: var(--_fg);
+    border-radius: 50%;
+    animation: spin 0.9s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  @container (max-width: 420px) {
+    .controls .label-text {
+      display: none;
+    }
+    .grid {
+      grid-template-columns: repeat(auto-fit, minmax(140px, 1fr));
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 3s;
+    }
+    .tile {
+      transition: none;
+    }
+  }
+`;

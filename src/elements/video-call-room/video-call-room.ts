@@ -1,0 +1,485 @@
+import { html, LitElement, nothing, svg, type PropertyValues, type SVGTemplateResult, type TemplateResult } from 'lit';
+import { clientFor, getDefaultClient } from '../../config.ts';
+import type { CallClient } from '../../core/call-client.ts';
+import type { CallError, CallSession, Participant } from '../../core/call-session.ts';
+import type { TransportName } from '../../core/signaling.ts';
+import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { SessionController } from '../../controllers/session-controller.ts';
+import type { StringKey } from '../../i18n/index.ts';
+import { styles } from './video-call-room.styles.ts';
+
+export interface CallJoinedDetail {
+  sessionId: string;
+  userId: string;
+}
+export interface CallLeftDetail {
+  sessionId: string;
+}
+export interface CallParticipantDetail {
+  sessionId: string;
+  participant: Participant;
+}
+export type CallErrorDetail = CallError & { sessionId: string | null };
+
+/**
+ * A video call room: a responsive grid of participant tiles with the call's controls.
+ *
+ * @summary Joins a call session and shows everyone in it, with mic, camera, screen share,
+ * device choice and leave controls.
+ *
+ * @fires call-joined - The local user is in the call. `detail: { sessionId, userId }`
+ * @fires call-left - The local user left the call. `detail: { sessionId }`
+ * @fires call-participant-joined - Someone else joined. `detail: { sessionId, participant }`
+ * @fires call-participant-left - Someone else left. `detail: { sessionId, participant }`
+ * @fires call-error - Joining failed or the call broke. `detail: { code, message, sessionId }`
+ *
+ * @csspart status - The top line: call state and number of people.
+ * @csspart banner - A notice (reconnecting, media blocked, errors).
+ * @csspart grid - The grid of tiles.
+ * @csspart tile - One participant's tile.
+ * @csspart video - A tile's video.
+ * @csspart avatar - The avatar or initials shown when the camera is off.
+ * @csspart name - A tile's name label.
+ * @csspart controls - The control bar.
+ * @csspart control - One control button.
+ * @csspart leave - The leave button.
+ *
+ * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
+ * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
+ * @cssprop --call-background - Room background. Default `#0f172a`.
+ * @cssprop --call-foreground - Text color. Default `#f8fafc`.
+ * @cssprop --call-tile-background - Tile background. Default `#1e293b`.
+ * @cssprop --call-speaking-color - Outline of whoever is speaking. Default `#22c55e`.
+ * @cssprop --call-focus-color - Keyboard focus ring. Default `#facc15`.
+ * @cssprop --call-radius - Corner radius. Default `12px`.
+ * @cssprop --call-font-family - Font. Default the system UI font.
+ */
+export class VideoCallRoom extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    sessionId: { type: String, attribute: 'session-id', reflect: true },
+    supabaseUrl: { type: String, attribute: 'supabase-url' },
+    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+    lang: { type: String, reflect: true },
+    autojoin: { type: Boolean },
+    transport: { type: String },
+    client: { attribute: false },
+    session: { attribute: false },
+    iceServers: { attribute: false },
+    _announcement: { state: true },
+    _devices: { state: true },
+    _soundBlocked: { state: true },
+    _localError: { state: true },
+  };
+
+  /** The `video_call_sessions.id` to join. */
+  declare sessionId: string;
+  /** Supabase project URL, when the page has not called `CallWidgets.configure()`. */
+  declare supabaseUrl: string;
+  /** Supabase anon key, with `supabase-url`. */
+  declare supabaseAnonKey: string;
+  /** `en` or `ru` (default: the document's language). */
+  declare lang: string;
+  /** Join as soon as the element is on the page. */
+  declare autojoin: boolean;
+  /** Signaling transport: `broadcast` (default) or `table`. */
+  declare transport: TransportName;
+  /** A CallClient to use instead of attributes or the page default. */
+  declare client: CallClient | undefined;
+  /** STUN/TURN servers for the peer connections (a TURN relay is the fallback behind strict NATs). */
+  declare iceServers: RTCIceServer[] | undefined;
+  declare _announcement: string;
+  declare _devices: MediaDeviceInfo[];
+  declare _soundBlocked: boolean;
+  declare _localError: CallError | undefined;
+
+  readonly #i18n = new LocalizeController(this);
+  readonly #session = new SessionController(this, {
+    state: ({ state, error }) => this.#onState(state, error),
+    'participant-joined': (participant) => {
+      this.#announce(this.#i18n.t('announce.joined', { name: participant.name }));
+      this.#fire('call-participant-joined', { sessionId: this.sessionId, participant });
+    },
+    'participant-left': (participant) => {
+      this.#announce(this.#i18n.t('announce.left', { name: participant.name }));
+      this.#fire('call-participant-left', { sessionId: this.sessionId, participant });
+    },
+  });
+
+  constructor() {
+    super();
+    this.sessionId = '';
+    this.supabaseUrl = '';
+    this.supabaseAnonKey = '';
+    this.lang = '';
+    this.autojoin = false;
+    this.transport = 'broadcast';
+    this._announcement = '';
+    this._devices = [];
+    this._soundBlocked = false;
+  }
+
+  /** The CallSession shown: set one (joined or not) to show it, or read the one `join()` made. */
+  get session(): CallSession | undefined {
+    return this.#session.session;
+  }
+
+  set session(session: CallSession | undefined) {
+    this.#session.session = session;
+    if (session && !this.sessionId) this.sessionId = session.id;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.autojoin && !this.session) void this.join();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Removing the room from the page ends the user's part in the call.
+    if (this.session && this.session.state !== 'left' && this.session.state !== 'idle') void this.session.leave();
+  }
+
+  /** Joins `session-id` (or the given session). Resolves once joined; failures end in `call-error`. */
+  join(): Promise<void> {
+    // autojoin, a click and a host's call may all ask at once: one join at a time.
+    this.#joining ??= this.#join().finally(() => (this.#joining = undefined));
+    return this.#joining;
+  }
+
+  #joining: Promise<void> | undefined;
+
+  async #join(): Promise<void> {
+    this._localError = undefined;
+    let session = this.session;
+    if (!session || session.state === 'left') {
+      const client = this.#client();
+      if (!client) {
+        this.#failLocally({ code: 'join_failed', message: this.#i18n.t('error.no_backend') });
+        return;
+      }
+      try {
+        session = await client.session(this.sessionId, { transport: this.transport, iceServers: this.iceServers });
+      } catch (error) {
+        this.#failLocally({ code: ((error as { code?: string }).code as CallError['code']) ?? 'join_failed', message: (error as Error).message });
+        return;
+      }
+      this.#session.session = session;
+    }
+    try {
+      await session.join();
+    } catch {
+      // The session is `failed` and has emitted its error: the state handler tells the host.
+    }
+  }
+
+  /** Leaves the call. */
+  async leave(): Promise<void> {
+    await this.session?.leave();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('autojoin' as keyof VideoCallRoom) && this.autojoin && this.isConnected && !this.session) void this.join();
+  }
+
+  protected override updated(): void {
+    // Remote audio plays from the tiles' videos; browsers may refuse until the user taps.
+    for (const video of this.renderRoot.querySelectorAll<HTMLVideoElement>('video:not([muted])')) {
+      if (video.paused && video.srcObject) {
+        video.play().catch((error: DOMException) => {
+          if (error.name === 'NotAllowedError') this._soundBlocked = true;
+        });
+      }
+    }
+  }
+
+  protected override render(): TemplateResult {
+    const session = this.session;
+    const state = this._localError ? 'failed' : (session?.state ?? 'idle');
+    return html`
+      <section class="room" role="region" aria-label=${this.#i18n.t('room.label')}>
+        <div class="visually-hidden" role="status" aria-live="polite">${this._announcement}</div>
+        ${state === 'connected' || state === 'reconnecting' ? this.#renderCall(session!) : this.#renderLobby(state, session)}
+      </section>
+    `;
+  }
+
+  #renderLobby(state: string, session: CallSession | undefined): TemplateResult {
+    const error = this._localError ?? session?.error;
+    if (state === 'joining') {
+      return html`<div class="center" aria-busy="true">
+        <div class="spinner" aria-hidden="true"></div>
+        <p>${this.#i18n.t('state.joining')}</p>
+      </div>`;
+    }
+    if (state === 'failed') {
+      return html`<div class="center">
+        <p part="banner" class="banner error" role="alert">${this.#errorText(error)}</p>
+        <button class="action primary" @click=${() => this.join()}>${this.#i18n.t('room.retry')}</button>
+      </div>`;
+    }
+    const left = state === 'left';
+    return html`<div class="center">
+      <p>${this.#i18n.t(left ? 'state.left' : 'state.idle')}</p>
+      <button class="action primary" ?disabled=${!this.sessionId} @click=${() => this.join()}>
+        ${this.#i18n.t(left ? 'room.rejoin' : 'room.join')}
+      </button>
+    </div>`;
+  }
+
+  #renderCall(session: CallSession): TemplateResult {
+    const participants = session.participants.filter((p) => p.isLocal || p.presence === 'connected');
+    const others = participants.length - 1;
+    const screens = participants.filter((p) => p.screenStream);
+    const media = session.media.state;
+    return html`
+      <div class="status" part="status">
+        <span>${this.#i18n.t(session.state === 'reconnecting' ? 'state.reconnecting' : 'state.connected')}</span>
+        <span>${this.#i18n.t('count.people', { count: participants.length })}</span>
+      </div>
+      ${session.state === 'reconnecting' ? html`<p part="banner" class="banner warning" role="alert">${this.#i18n.t('state.reconnecting')}</p>` : nothing}
+      ${media.status === 'denied' ? html`<p part="banner" class="banner warning">${this.#i18n.t('media.denied')}</p>` : nothing}
+      ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${this.#i18n.t('media.unavailable')}</p>` : nothing}
+      ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${this.#i18n.t('media.audioOnly')}</p>` : nothing}
+      ${others === 0 ? html`<p part="banner" class="banner">${this.#i18n.t('state.waiting')}</p>` : nothing}
+      ${this._soundBlocked
+        ? html`<p class="banner"><button class="action primary" @click=${this.#enableSound}>${this.#i18n.t('control.enableSound')}</button></p>`
+        : nothing}
+      <div class="stage ${screens.length ? 'with-screen' : ''}">
+        ${screens.length ? this.#renderScreen(screens[0]) : nothing}
+        <ul class="grid" part="grid" role="list">
+          ${participants.map((participant) => this.#renderTile(participant))}
+        </ul>
+      </div>
+      ${this.#renderControls(session)}
+    `;
+  }
+
+  #renderScreen(participant: Participant): TemplateResult {
+    const label = this.#i18n.t('tile.screen', { name: participant.name });
+    return html`<div class="tile screen" part="tile screen" role="group" aria-label=${label}>
+      <video part="video" .srcObject=${participant.screenStream ?? null} autoplay playsinline muted aria-label=${label}></video>
+    </div>`;
+  }
+
+  #renderTile(participant: Participant): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
+    const showVideo = participant.cam && participant.camera;
+    const states = [
+      !participant.mic ? t('tile.muted') : '',
+      !participant.cam ? t('tile.cameraOff') : '',
+      participant.speaking ? t('tile.speaking') : '',
+      !participant.isLocal && participant.connection && participant.connection !== 'connected' ? t('tile.connecting') : '',
+    ].filter(Boolean);
+    return html`<li
+      class="tile ${participant.speaking && participant.mic ? 'speaking' : ''} ${participant.isLocal ? 'local' : ''}"
+      part="tile"
+      aria-label=${[name, ...states].join(', ')}
+    >
+      <video
+        part="video"
+        .srcObject=${participant.camera ?? null}
+        ?hidden=${!showVideo}
+        autoplay
+        playsinline
+        ?muted=${participant.isLocal}
+        .muted=${participant.isLocal}
+        aria-hidden="true"
+      ></video>
+      ${showVideo ? nothing : html`<div class="avatar" part="avatar" aria-hidden="true">
+            ${participant.avatarUrl
+              ? html`<img src=${participant.avatarUrl} alt="" />`
+              : html`<span class="initials">${initials(participant.name)}</span>`}
+          </div>`}
+      <div class="label" aria-hidden="true">
+        <span class="name" part="name">${name}</span>
+        ${participant.mic ? nothing : html`<span class="indicator off" title=${t('tile.muted')}>${micOffIcon}</span>`}
+        ${participant.hand ? html`<span class="indicator">✋</span>` : nothing}
+      </div>
+    </li>`;
+  }
+
+  #renderControls(session: CallSession): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const media = session.media.state;
+    const hasMic = Boolean(session.media.camera?.getAudioTracks().length);
+    const micLabel = t(media.mic ? 'control.mic.on' : 'control.mic.off');
+    const camLabel = t(media.cam ? 'control.cam.on' : 'control.cam.off');
+    const screenLabel = t(media.screen ? 'control.screen.on' : 'control.screen.off');
+    const blocked = media.status === 'denied' || media.status === 'unavailable';
+    return html`<div class="controls" part="controls" role="toolbar" aria-label=${t('room.label')}>
+      <button part="control" aria-pressed=${String(media.mic)} aria-label=${micLabel} title=${micLabel} ?disabled=${!hasMic} @click=${this.#toggleMic}>
+        ${media.mic ? micIcon : micOffIcon}<span class="label-text">${t('control.microphone')}</span>
+      </button>
+      <button part="control" aria-pressed=${String(media.cam)} aria-label=${camLabel} title=${camLabel} ?disabled=${blocked} @click=${this.#toggleCamera}>
+        ${media.cam ? camIcon : camOffIcon}<span class="label-text">${t('control.camera')}</span>
+      </button>
+      ${session.media.canShareScreen
+        ? html`<button part="control" aria-pressed=${String(media.screen)} aria-label=${screenLabel} title=${screenLabel} @click=${this.#toggleScreen}>
+            ${screenIcon}<span class="label-text">${screenLabel}</span>
+          </button>`
+        : nothing}
+      ${blocked ? nothing : this.#renderDevices()}
+      <button part="control leave" class="leave" aria-label=${t('room.leave')} title=${t('room.leave')} @click=${() => this.leave()}>
+        ${leaveIcon}<span class="label-text">${t('room.leave')}</span>
+      </button>
+    </div>`;
+  }
+
+  #renderDevices(): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const cameras = this._devices.filter((device) => device.kind === 'videoinput');
+    const microphones = this._devices.filter((device) => device.kind === 'audioinput');
+    const current = (kind: 'audio' | 'video') =>
+      (kind === 'audio' ? this.session?.media.camera?.getAudioTracks() : this.session?.media.camera?.getVideoTracks())?.[0]?.getSettings().deviceId;
+    return html`<details class="devices" @toggle=${this.#loadDevices}>
+      <summary part="control" aria-label=${t('control.devices')} title=${t('control.devices')}>${gearIcon}</summary>
+      <div class="panel">
+        <label>
+          ${t('control.camera')}
+          <select @change=${(event: Event) => this.#switch('videoinput', event)}>
+            ${cameras.map((device, i) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current('video')}>${device.label || `${t('control.camera')} ${i + 1}`}</option>`)}
+          </select>
+        </label>
+        <label>
+          ${t('control.microphone')}
+          <select @change=${(event: Event) => this.#switch('audioinput', event)}>
+            ${microphones.map((device, i) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current('audio')}>${device.label || `${t('control.microphone')} ${i + 1}`}</option>`)}
+          </select>
+        </label>
+      </div>
+    </details>`;
+  }
+
+  #toggleMic = () => {
+    const session = this.session;
+    if (!session) return;
+    const on = !session.media.state.mic;
+    session.setMic(on);
+    this.#announce(this.#i18n.t(on ? 'announce.unmuted' : 'announce.muted'));
+  };
+
+  #toggleCamera = async () => {
+    const session = this.session;
+    if (!session) return;
+    try {
+      await session.setCamera(!session.media.state.cam);
+    } catch (error) {
+      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
+    }
+  };
+
+  #toggleScreen = async () => {
+    try {
+      await this.session?.toggleScreenShare();
+    } catch (error) {
+      // Cancelling the browser's picker is not an error worth showing.
+      if ((error as DOMException).name !== 'NotAllowedError') {
+        this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
+      }
+    }
+  };
+
+  #loadDevices = async () => {
+    this._devices = (await this.session?.media.devices()) ?? [];
+  };
+
+  async #switch(kind: 'audioinput' | 'videoinput', event: Event): Promise<void> {
+    const deviceId = (event.target as HTMLSelectElement).value;
+    try {
+      await this.session?.media.switchDevice(kind, deviceId);
+    } catch (error) {
+      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
+    }
+  }
+
+  #enableSound = () => {
+    this._soundBlocked = false;
+    for (const video of this.renderRoot.querySelectorAll<HTMLVideoElement>('video')) void video.play().catch(() => undefined);
+  };
+
+  #onState(state: string, error: CallError | undefined): void {
+    const session = this.session;
+    if (!session) return;
+    if (state === 'connected') {
+      this.#fire('call-joined', { sessionId: session.id, userId: session.userId });
+    } else if (state === 'left') {
+      this.#fire('call-left', { sessionId: session.id });
+    } else if (state === 'failed' && error) {
+      this.#fire('call-error', { ...error, sessionId: session.id });
+    }
+    if (state === 'reconnecting') this.#announce(this.#i18n.t('state.reconnecting'));
+  }
+
+  #failLocally(error: CallError): void {
+    this._localError = error;
+    this.#fire('call-error', { ...error, sessionId: this.sessionId || null });
+  }
+
+  #client(): CallClient | undefined {
+    if (this.client) return this.client;
+    if (this.supabaseUrl && this.supabaseAnonKey) return clientFor(this.supabaseUrl, this.supabaseAnonKey);
+    return getDefaultClient();
+  }
+
+  #errorText(error: CallError | undefined): string {
+    if (!error) return this.#i18n.t('state.failed');
+    const key = `error.${error.code}` as StringKey;
+    return this.#i18n.t(key in errorKeys ? key : 'error.join_failed', { message: error.message });
+  }
+
+  #announce(text: string): void {
+    // Clearing first makes screen readers repeat an identical announcement.
+    this._announcement = '';
+    requestAnimationFrame(() => (this._announcement = text));
+  }
+
+  #fire<K extends keyof VideoCallRoomEventMap>(type: K, detail: VideoCallRoomEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+const errorKeys = {
+  'error.not_signed_in': true,
+  'error.not_participant': true,
+  'error.session_not_found': true,
+  'error.session_ended': true,
+  'error.channel_refused': true,
+  'error.join_failed': true,
+  'error.no_backend': true,
+};
+
+function initials(name: string): string {
+  const letters = name
+    .split(/[\s@._-]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]!.toUpperCase());
+  return letters.join('') || '?';
+}
+
+const icon = (path: SVGTemplateResult) => html`<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${path}</svg>`;
+const micIcon = icon(svg`<rect x="9" y="2" width="6" height="12" rx="3"></rect><path d="M5 10a7 7 0 0 0 14 0M12 17v5"></path>`);
+const micOffIcon = icon(svg`<path d="M3 3l18 18M9 9v1a3 3 0 0 0 5.1 2.1M15 9.3V5a3 3 0 0 0-5.9-.8M5 10a7 7 0 0 0 11.9 5M19 10a7 7 0 0 1-.5 2.6M12 17v5"></path>`);
+const camIcon = icon(svg`<rect x="2" y="6" width="14" height="12" rx="2"></rect><path d="M16 10l6-3v10l-6-3z"></path>`);
+const camOffIcon = icon(svg`<path d="M3 3l18 18M16 16H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2M10 6h4a2 2 0 0 1 2 2v4l6-3v8"></path>`);
+const screenIcon = icon(svg`<rect x="2" y="4" width="20" height="13" rx="2"></rect><path d="M8 21h8M12 17v4"></path>`);
+const gearIcon = icon(svg`<circle cx="12" cy="12" r="3"></circle><path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z"></path>`);
+const leaveIcon = icon(svg`<path d="M10.7 13.3a16 16 0 0 0 3.4 2.6l1.3-1.3a2 2 0 0 1 2.1-.5 12.8 12.8 0 0 0 2.8.7A2 2 0 0 1 22 17v3a2 2 0 0 1-2.2 2A19.8 19.8 0 0 1 2 4.2 2 2 0 0 1 4 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9M22 2 2 22"></path>`);
+
+export interface VideoCallRoomEventMap {
+  'call-joined': CustomEvent<CallJoinedDetail>;
+  'call-left': CustomEvent<CallLeftDetail>;
+  'call-participant-joined': CustomEvent<CallParticipantDetail>;
+  'call-participant-left': CustomEvent<CallParticipantDetail>;
+  'call-error': CustomEvent<CallErrorDetail>;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'video-call-room': VideoCallRoom;
+  }
+  interface HTMLElementEventMap extends VideoCallRoomEventMap {}
+}

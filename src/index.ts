@@ -1,0 +1,10 @@
+/**
+ * supabase-call-widgets: side-effect-free exports. Import `supabase-call-widgets/define.js` (or
+ * call `defineAll()`) to register the custom elements.
+ */
+export * from './core/index.ts';
+export { configure, getDefaultClient } from './config.ts';
+export { registerStrings, type StringKey, type Strings } from './i18n/index.ts';
+export { VideoCallRoom, type VideoCallRoomEventMap, type CallErrorDetail, type CallJoinedDetail, type CallLeftDetail, type CallParticipantDetail } from './elements/video-call-room/video-call-room.ts';
+export { defineVideoCallRoom } from './elements/video-call-room/define.ts';
+export { defineAll } from './define-all.ts';

@@ -1,0 +1,124 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../src/define.ts';
+import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
+import { newCall, nextEvent, signUp, until } from './support.ts';
+
+const shadowText = (el: VideoCallRoom) => el.shadowRoot!.textContent!.replace(/\s+/g, ' ');
+const button = (el: VideoCallRoom, label: string | RegExp) =>
+  [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('button')].find((b) => {
+    const name = b.getAttribute('aria-label') ?? b.textContent!.trim();
+    return typeof label === 'string' ? name === label : label.test(name);
+  });
+
+describe('<video-call-room>', () => {
+  it('joins on click, shows the local tile and waits for others, accessibly', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    const el = await fixture<VideoCallRoom>(html`<video-call-room lang="en" session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+    expect(shadowText(el)).to.contain('Not in the call');
+    const joined = nextEvent<{ sessionId: string; userId: string }>(el, 'call-joined');
+    button(el, 'Join call')!.click();
+    const { detail } = await joined;
+    expect(detail).to.deep.equal({ sessionId, userId: anna.id });
+    await el.updateComplete;
+    expect(shadowText(el)).to.contain('Waiting for others to join');
+    const tiles = el.shadowRoot!.querySelectorAll('[part~="tile"]');
+    expect(tiles.length).to.equal(1);
+    expect(tiles[0].getAttribute('aria-label')).to.contain('Anna (you)');
+    const video = tiles[0].querySelector('video')!;
+    expect(video.playsInline).to.equal(true);
+    expect(video.muted, 'your own video never plays your own voice').to.equal(true);
+    await expect(el).to.be.accessible();
+    await el.leave();
+  });
+
+  it('toggles the microphone from the keyboard, with aria-pressed and an announcement', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    const el = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+    await nextEvent(el, 'call-joined');
+    await el.updateComplete;
+    const mic = button(el, 'Mute microphone')!;
+    expect(mic.getAttribute('aria-pressed')).to.equal('true');
+    mic.focus();
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    expect(mic.getAttribute('aria-pressed')).to.equal('false');
+    expect(mic.getAttribute('aria-label')).to.equal('Unmute microphone');
+    await until(() => el.shadowRoot!.querySelector('[role="status"]')!.textContent === 'Microphone off', 'the announcement');
+    expect(el.session!.media.camera!.getAudioTracks()[0].enabled).to.equal(false);
+    await sendKeys({ press: 'Space' });
+    await el.updateComplete;
+    expect(mic.getAttribute('aria-pressed')).to.equal('true');
+    await el.leave();
+  });
+
+  it('shows the other person, and tells the host when they join and leave', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const sessionId = await newCall(anna, [boris]);
+    const host = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+    await nextEvent(host, 'call-joined');
+    const joinedEvent = nextEvent<{ participant: { name: string } }>(host, 'call-participant-joined');
+    const guest = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${boris.callClient}></video-call-room>`);
+    expect((await joinedEvent).detail.participant.name).to.equal('Boris');
+    await until(() => {
+      const video = [...host.shadowRoot!.querySelectorAll<HTMLVideoElement>('[part~="tile"]:not(.local) video')][0];
+      return Boolean(video && video.videoWidth > 0);
+    }, 'Boris’s video in Anna’s room');
+    expect(host.shadowRoot!.querySelectorAll('[part~="tile"]').length).to.equal(2);
+    const remoteVideo = host.shadowRoot!.querySelector<HTMLVideoElement>('[part~="tile"]:not(.local) video')!;
+    expect(remoteVideo.muted, 'remote voices are heard').to.equal(false);
+
+    const leftEvent = nextEvent<{ participant: { name: string } }>(host, 'call-participant-left');
+    const left = nextEvent(guest, 'call-left');
+    button(guest, 'Leave call')!.click();
+    await left;
+    expect((await leftEvent).detail.participant.name).to.equal('Boris');
+    await host.updateComplete;
+    expect(host.shadowRoot!.querySelectorAll('[part~="tile"]').length).to.equal(1);
+    expect(shadowText(guest)).to.contain('You left the call');
+    await host.leave();
+  });
+
+  it('refuses someone who is not invited, in Russian, with a way to retry', async () => {
+    const anna = await signUp('Anna');
+    const eve = await signUp('Eve');
+    const sessionId = await newCall(anna);
+    const el = await fixture<VideoCallRoom>(html`<video-call-room lang="ru" session-id=${sessionId} .client=${eve.callClient}></video-call-room>`);
+    const failed = nextEvent<{ code: string }>(el, 'call-error');
+    el.autojoin = true;
+    expect((await failed).detail.code).to.equal('not_participant');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[role="alert"]')!.textContent).to.equal('Вас не приглашали в этот звонок.');
+    expect(button(el, 'Попробовать снова')).to.exist;
+    await expect(el).to.be.accessible();
+  });
+
+  it('explains what is missing when no backend is configured', async () => {
+    const el = await fixture<VideoCallRoom>(html`<video-call-room lang="en" session-id="00000000-0000-4000-8000-000000000000"></video-call-room>`);
+    const failed = nextEvent<{ code: string; message: string }>(el, 'call-error');
+    button(el, 'Join call')!.click();
+    expect((await failed).detail.message).to.contain('supabase-url');
+    await el.updateComplete;
+    expect(shadowText(el)).to.contain('CallWidgets.configure()');
+  });
+
+  it('fits a 360 px wide phone screen with thumb-sized controls', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    const el = await fixture<VideoCallRoom>(html`<video-call-room style="width: 360px" lang="ru" autojoin session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+    await nextEvent(el, 'call-joined');
+    await el.updateComplete;
+    const controls = el.shadowRoot!.querySelector<HTMLElement>('[part="controls"]')!;
+    expect(controls.scrollWidth).to.be.at.most(controls.clientWidth);
+    for (const control of el.shadowRoot!.querySelectorAll<HTMLElement>('[part~="control"]')) {
+      const box = control.getBoundingClientRect();
+      expect(box.width, control.getAttribute('aria-label') ?? '').to.be.at.least(44);
+      expect(box.height).to.be.at.least(44);
+      expect(box.right).to.be.at.most(el.getBoundingClientRect().right + 0.5);
+    }
+    await el.leave();
+  });
+});
