@@ -31,6 +31,7 @@ const gatewayError = (status: number, message: string) => new HttpError(status, 
 class FunctionWorker {
   private child?: ChildProcess;
   private booting?: Promise<number>;
+  private settling?: Promise<boolean>;
 
   constructor(
     private readonly name: string,
@@ -40,7 +41,8 @@ class FunctionWorker {
   ) {}
 
   /** The port the function listens on; boots it when it is not running. */
-  port(): Promise<number> {
+  async port(): Promise<number> {
+    await this.settling;
     this.booting ??= this.boot().catch((error) => {
       this.booting = undefined;
       throw error;
@@ -50,6 +52,29 @@ class FunctionWorker {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * After a connection to the function failed: whether its process is dead or dies within `ms`.
+   * A crashing process refuses or resets connections a moment before Node sees it exit, so
+   * requests wait for the answer before picking a port.
+   */
+  died(port: number, ms = 2000): Promise<boolean> {
+    this.settling ??= this.waitForExit(port, ms).finally(() => (this.settling = undefined));
+    return this.settling;
+  }
+
+  private async waitForExit(port: number, ms: number): Promise<boolean> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return true;
+    if ((await this.booting?.catch(() => undefined)) !== port) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   private boot(): Promise<number> {
@@ -160,9 +185,7 @@ export function createFunctionsService(context: StackContext): Service {
         },
       );
       upstream.on('timeout', () => upstream.destroy(new HttpError(504, 'the function did not answer in time', { code: 504, message: `the function did not answer within ${REQUEST_TIMEOUT_MS / 1000} s` })));
-      upstream.on('error', (error) =>
-        reject(error instanceof HttpError ? error : new HttpError(502, error.message, { code: 502, message: `the function failed: ${error.message}` })),
-      );
+      upstream.on('error', (error) => reject(error));
       upstream.end(body);
     });
 
@@ -182,9 +205,26 @@ export function createFunctionsService(context: StackContext): Service {
         if (error instanceof HttpError) throw gatewayError(error.status, error.message);
         throw error;
       }
-      const port = await worker.port();
       // The function sees the path below /functions/v1, as on Supabase.
-      await proxy(req, res, port, `/${[name, ...rest].join('/')}${url.search}`, body);
+      const target = `/${[name, ...rest].join('/')}${url.search}`;
+      const port = await worker.port();
+      try {
+        try {
+          await proxy(req, res, port, target, body);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code !== 'ECONNREFUSED' && code !== 'ECONNRESET') throw error;
+          const died = await worker.died(port);
+          // A refused connection never reached the function, so it is safe to send again once the
+          // process that crashed has been replaced. A reset one may have: it is reported.
+          if (code !== 'ECONNREFUSED' || res.headersSent || !died) throw error;
+          await proxy(req, res, await worker.port(), target, body);
+        }
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        const message = (error as Error).message;
+        throw new HttpError(502, message, { code: 502, message: `the function failed: ${message}` });
+      }
     },
     async close() {
       await Promise.all([...workers.values()].map((worker) => worker.stop()));
