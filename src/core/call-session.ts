@@ -93,6 +93,7 @@ export interface CallSessionOptions {
 
 interface ParticipantRow {
   id: string;
+  signal_key?: unknown;
   user_id: string | null;
   email: string | null;
   display_name: string | null;
@@ -104,7 +105,7 @@ interface ParticipantRow {
   cam_on: boolean;
 }
 
-const ROW_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on';
+const ROW_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on, signal_key';
 
 export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly id: string;
@@ -171,21 +172,30 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     const log = this.#log;
     try {
       await this.supabase.realtime.setAuth();
+      const signer = this.transportName === 'broadcast' ? await SignalSigner.create() : undefined;
+      const context = { supabase: this.supabase, sessionId: this.id, userId: this.userId, onSignal: (signal: Signal) => void this.mesh?.handle(signal), log };
+      if (signer) {
+        this.#keys = new MemberKeys(this.supabase, this.id);
+        this.#transport = new BroadcastTransport(context, signer, this.#keys);
+      } else {
+        this.#transport = new TableTransport(context);
+      }
+      // The place (with our signal key), the camera, the channel and the others' rows (with
+      // their keys) are claimed and read together. Nobody sees us until our presence is tracked
+      // below, once the mesh exists.
       const mediaRequest = this.#options.media;
-      const [joined, signer] = await Promise.all([
-        this.supabase.rpc('join_video_call', { p_session_id: this.id }),
-        this.transportName === 'broadcast' ? SignalSigner.create() : Promise.resolve(undefined),
+      const [joined, media, channel] = await Promise.allSettled([
+        this.supabase.rpc('join_video_call', signer ? { p_session_id: this.id, p_signal_key: signer.publicJwk } : { p_session_id: this.id }),
         mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),
+        this.#openChannel(true),
+        this.#loadRows(),
       ]);
-      if (joined.error) throw this.#joinError(joined.error);
-      const mediaState = this.media.state;
-      const update: Record<string, unknown> = { mic_on: mediaState.mic, cam_on: mediaState.cam };
-      if (signer) update.signal_key = signer.publicJwk;
-      const own = await this.supabase.from('video_call_participants').update(update).eq('session_id', this.id).eq('user_id', this.userId);
-      if (own.error) log(`could not update my participant row: ${own.error.message}`);
-      const me = joined.data as ParticipantRow;
+      if (joined.status === 'rejected') throw joined.reason;
+      if (joined.value.error) throw this.#joinError(joined.value.error);
+      if (media.status === 'rejected') throw media.reason;
+      if (channel.status === 'rejected') throw channel.reason;
+      const me = joined.value.data as ParticipantRow;
       this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
-      await this.#loadRows();
       if ((this.state as CallState) !== 'joining') return; // left while joining
 
       this.mesh = new PeerMesh({
@@ -205,16 +215,17 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#queueParticipants();
       });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
-
-      const context = { supabase: this.supabase, sessionId: this.id, userId: this.userId, onSignal: (signal: Signal) => void this.mesh?.handle(signal), log };
-      if (signer) {
-        this.#keys = new MemberKeys(this.supabase, this.id);
-        await this.#keys.refresh().catch((error: Error) => log(error.message));
-        this.#transport = new BroadcastTransport(context, signer, this.#keys);
+      this.#machine.tryTo('connected');
+      const { mic, cam } = this.media.state;
+      void this.#updateRow({ mic_on: mic, cam_on: cam });
+      if (this.#channel?.state === 'joined') {
+        void this.#trackPresence();
+        this.#onPresence(this.#channel);
       } else {
-        this.#transport = new TableTransport(context);
+        // The channel dropped while we were setting up: rejoin as after any drop.
+        this.#machine.tryTo('reconnecting');
+        this.#scheduleRejoin();
       }
-      await this.#openChannel(true);
       this.#heartbeat = setInterval(() => void this.#touch(), this.#options.heartbeatMs ?? 20_000);
       if (typeof window !== 'undefined') window.addEventListener('pagehide', this.#onPageHide);
     } catch (error) {
@@ -283,8 +294,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         if (channel !== this.#channel) return;
         if (status === 'SUBSCRIBED') {
           this.#rejoinAttempts = 0;
-          void this.#trackPresence();
-          if (this.state === 'joining' || this.state === 'reconnecting') this.#machine.tryTo('connected');
+          // While joining, join() announces us once the mesh is ready.
+          if (this.mesh) {
+            void this.#trackPresence();
+            if (this.state === 'reconnecting') this.#machine.tryTo('connected');
+          }
           if (!settled) {
             settled = true;
             resolve();
@@ -376,7 +390,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   async #trackPresence(): Promise<void> {
     const channel = this.#channel;
-    if (!channel || channel.state !== 'joined') return;
+    // Not before the mesh exists: whoever sees us present starts negotiating with us.
+    if (!channel || channel.state !== 'joined' || !this.mesh) return;
     const media = this.media.state;
     const meta: PresenceMeta = {
       name: this.#profile.name,
@@ -418,6 +433,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     }
     this.#rows.clear();
     for (const row of (data ?? []) as ParticipantRow[]) this.#rows.set(row.user_id ?? `email:${row.email}`, row);
+    // Every change to a row reloads them, so keys of people who join later arrive before their signals.
+    await this.#keys?.learn(data ?? []);
   }
 
   #participant(id: string): Participant {

@@ -1,10 +1,11 @@
 /**
- * Trickle ICE in batches: candidates gathered within `delayMs` of the first one travel as one
- * signal, which keeps a 6-person mesh far below Realtime's message-rate quotas. The end of
- * gathering (a null candidate) flushes at once.
+ * Trickle ICE in batches: at most one signal per `delayMs` per connection, which keeps a
+ * 6-person mesh far below Realtime's message-rate quotas. The first candidate after a quiet spell
+ * goes at once (connectivity checks start on it); those that follow within `delayMs` travel
+ * together. The end of gathering (a null candidate) flushes at once.
  */
 export interface IceBatcherOptions {
-  /** How long to wait for more candidates after the first (default 40 ms). */
+  /** The shortest gap between two signals (default 40 ms). */
   delayMs?: number;
   /** Flush once this many candidates are waiting (default 16). */
   maxBatch?: number;
@@ -17,6 +18,7 @@ export class IceBatcher {
   readonly #send: (candidates: RTCIceCandidateInit[]) => void;
   #pending: RTCIceCandidateInit[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor({ delayMs = 40, maxBatch = 16, send }: IceBatcherOptions) {
     this.#delayMs = delayMs;
@@ -31,8 +33,14 @@ export class IceBatcher {
       return;
     }
     this.#pending.push(candidate);
-    if (this.#pending.length >= this.#maxBatch) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), this.#delayMs);
+    if (this.#pending.length >= this.#maxBatch) {
+      this.flush();
+      return;
+    }
+    if (this.#timer) return;
+    const wait = this.#lastSentAt + this.#delayMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.#timer = setTimeout(() => this.flush(), wait);
   }
 
   flush(): void {
@@ -41,6 +49,7 @@ export class IceBatcher {
     if (!this.#pending.length) return;
     const batch = this.#pending;
     this.#pending = [];
+    this.#lastSentAt = Date.now();
     this.#send(batch);
   }
 

@@ -32,6 +32,8 @@ export interface TransportContext {
 /** Public signal keys of the session's members, read from their participant rows. */
 export class MemberKeys {
   readonly #keys = new Map<string, CryptoKey>();
+  /** The JWK each key was imported from, so an unchanged row is not imported again. */
+  readonly #sources = new Map<string, string>();
   #loading: Promise<void> | undefined;
   #loadedAt = 0;
 
@@ -56,19 +58,27 @@ export class MemberKeys {
         .eq('session_id', this.sessionId)
         .not('signal_key', 'is', null);
       if (error) throw new Error(`could not read signal keys: ${error.message}`);
-      for (const row of data ?? []) {
-        if (!row.user_id) continue;
-        try {
-          this.#keys.set(row.user_id, await importSignalKey(row.signal_key));
-        } catch {
-          this.#keys.delete(row.user_id);
-        }
-      }
+      await this.learn(data ?? []);
     })().finally(() => {
       this.#loadedAt = Date.now();
       this.#loading = undefined;
     });
     return this.#loading;
+  }
+
+  /** Takes the keys from participant rows read elsewhere (rows without a key are skipped). */
+  async learn(rows: readonly { user_id: string | null; signal_key?: unknown }[]): Promise<void> {
+    for (const row of rows) {
+      if (!row.user_id || row.signal_key == null) continue;
+      const text = JSON.stringify(row.signal_key);
+      if (this.#sources.get(row.user_id) === text) continue;
+      this.#sources.set(row.user_id, text);
+      try {
+        this.#keys.set(row.user_id, await importSignalKey(row.signal_key));
+      } catch {
+        this.#keys.delete(row.user_id);
+      }
+    }
   }
 
   /** Verifies against the stored key, re-reading the keys once when the sender's is unknown or stale. */
@@ -104,7 +114,7 @@ export class BroadcastTransport implements SignalingTransport {
     const channel = this.#channel;
     if (!channel) throw new Error('signaling is not attached to a channel');
     const signed = await this.#signer.sign(this.#context.sessionId, { ...signal, from: this.#context.userId });
-    if (channel.state === 'joined') {
+    if (channel.state === 'joined' && this.#context.supabase.realtime.isConnected()) {
       const result = await channel.send({ type: 'broadcast', event: 'signal', payload: signed });
       if (result === 'ok') return;
     }

@@ -210,6 +210,19 @@ describe('call schema', () => {
       assert.ok(left.left_at);
     });
 
+    it('stores the signal key given to join_video_call and keeps it on a join without one', async () => {
+      const session = await createSession();
+      await invite(session.id, guest);
+      const key = { kty: 'EC', crv: 'P-256', x: 'x-part', y: 'y-part' };
+      const [joined] = await as(guest).query('select * from join_video_call($1, $2)', [session.id, JSON.stringify(key)]);
+      assert.deepEqual(joined.signal_key, key);
+      const [again] = await as(guest).query('select * from join_video_call($1)', [session.id]);
+      assert.deepEqual(again.signal_key, key);
+      await assert.rejects(as(guest).query('select join_video_call($1, $2)', [session.id, JSON.stringify('not an object')]), /check constraint/);
+      const [unchanged] = await as(guest).query('select signal_key from video_call_participants where session_id = $1 and user_id = $2', [session.id, guest.id]);
+      assert.deepEqual(unchanged.signal_key, key, 'a refused key changes nothing');
+    });
+
     it('refuses outsiders, unknown sessions, ended sessions and signed-out callers', async () => {
       const session = await createSession();
       await assert.rejects(as(outsider).query('select join_video_call($1)', [session.id]), /not a participant/);
