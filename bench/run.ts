@@ -4,6 +4,8 @@
  *   - REST select p50/p95 through supabase-js
  *   - broadcast round trip p50/p95 between two supabase-js clients, beside a bare `ws` relay and a
  *     bare `ws` echo on the same machine, as ratios
+ *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
+ *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startTestStack } from '../test/support/stack.ts';
+import { benchCalls } from './calls.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 
@@ -175,6 +178,10 @@ try {
     `${'broadcast vs bare relay'.padEnd(46)} p50 ${ratio(50, bare.relay)}×   p95 ${ratio(95, bare.relay)}×`,
   );
   console.log(`${'broadcast vs bare echo'.padEnd(46)} p50 ${ratio(50, bare.echo)}×   p95 ${ratio(95, bare.echo)}×`);
+  if (process.env.BENCH_CALLS !== '0') {
+    console.log('\ncalls in headless Chromium (fake camera and microphone)');
+    await benchCalls(stack, (label, value) => console.log(`${label}\n    ${value}`));
+  }
 } finally {
   await stack.close();
 }

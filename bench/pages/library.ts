@@ -1,0 +1,74 @@
+/** supabase-call-widgets' core: sign in first, then time `join()` to the first remote frames. */
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { CallClient } from '../../src/core/call-client.ts';
+import type { CallSession } from '../../src/core/call-session.ts';
+import { SignalSigner } from '../../src/core/signal-keys.ts';
+import { firstFrames, watch } from './common.ts';
+
+let supabase: SupabaseClient;
+let session: CallSession;
+let t0 = 0;
+
+async function prepare(url: string, anonKey: string, email: string, password: string, sessionId: string): Promise<void> {
+  supabase = createClient(url, anonKey, { auth: { persistSession: false } });
+  const { error } = await supabase.auth.signInWithPassword({ email, password });
+  if (error) throw new Error(error.message);
+  t0 = performance.now();
+  const log = (message: string) => console.log(`${(performance.now() - t0).toFixed(0)} ${message}`);
+  session = await new CallClient({ client: supabase }).session(sessionId, { log });
+  session.on('participants', (list) => {
+    for (const participant of list) if (!participant.isLocal && participant.camera) watch(participant.id, participant.camera);
+  });
+}
+
+async function run(): Promise<void> {
+  t0 = performance.now();
+  await session.join();
+}
+
+/**
+ * Signal round trips as the library sends them: a signed broadcast on the private call channel,
+ * verified against the sender's stored key on the other side, answered the same way.
+ */
+async function pingChannel(onMessage: (event: string, payload: { from: string }) => void) {
+  const { MemberKeys } = await import('../../src/core/signaling.ts');
+  const signer = await SignalSigner.create();
+  await supabase.from('video_call_participants').update({ signal_key: signer.publicJwk }).eq('session_id', session.id).eq('user_id', session.userId);
+  const keys = new MemberKeys(supabase, session.id);
+  const channel = supabase.channel(`bench:${session.id}`);
+  for (const event of ['bench-ping', 'bench-pong']) {
+    channel.on('broadcast', { event }, async ({ payload }) => {
+      if (await keys.verify(payload)) onMessage(event, payload);
+    });
+  }
+  await new Promise<void>((resolve) => channel.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
+  const send = async (event: string, to: string) => {
+    const signed = await signer.sign(session.id, { from: session.userId, to, kind: 'ice', payload: { candidates: [] } });
+    await channel.send({ type: 'broadcast', event, payload: signed });
+  };
+  return { send, close: () => supabase.removeChannel(channel) };
+}
+
+async function answerPings(): Promise<void> {
+  const ping = await pingChannel((event, payload) => {
+    if (event === 'bench-ping') void ping.send('bench-pong', payload.from);
+  });
+}
+
+async function signalingRoundTrips(peerId: string, samples: number): Promise<number[]> {
+  let pending: (() => void) | undefined;
+  const ping = await pingChannel((event) => event === 'bench-pong' && pending?.());
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      void ping.send('bench-ping', peerId);
+    });
+    times.push(performance.now() - started);
+  }
+  await ping.close();
+  return times;
+}
+
+Object.assign(window, { bench: { prepare, run, firstFrames, signalingRoundTrips, answerPings, leave: () => session.leave() } });
