@@ -6,10 +6,10 @@
  *   - time to a full 4- and 6-peer mesh with video decoded everywhere
  *   - signaling round trip between two pages
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { PeerServer } from 'peer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import type { LocalStack } from '../supabase/local/server.ts';
@@ -53,17 +53,29 @@ async function startHarness(): Promise<Harness> {
       for (const other of relay.clients) if (other !== socket) other.send(data.toString());
     }),
   );
-  // PeerJS's own server as its README starts it, on a port of its choosing.
-  const peerServer = await new Promise<Server>((resolve) => PeerServer({ port: 0, host: '127.0.0.1', path: '/' }, resolve));
+  // PeerJS's own server as its README starts it, on a port of its choosing. It runs in a child
+  // process: its housekeeping timers have no off switch and would keep the bench from exiting.
+  const peerServer = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import { PeerServer } from 'peer'; PeerServer({ port: 0, host: '127.0.0.1', path: '/' }, (server) => console.log(server.address().port));`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const peerPort = await new Promise<number>((resolve, reject) => {
+    peerServer.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim())));
+    peerServer.once('exit', (code) => reject(new Error(`the PeerJS server exited with ${code}`)));
+  });
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     relayUrl: `ws://127.0.0.1:${(relay.address() as AddressInfo).port}`,
-    peerPort: (peerServer.address() as AddressInfo).port,
+    peerPort,
     async close() {
+      // Keep-alive sockets and open websockets would hold close() open: end them first.
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      for (const socket of relay.clients) socket.terminate();
       await new Promise((resolve) => relay.close(resolve));
-      peerServer.closeAllConnections();
-      await new Promise((resolve) => peerServer.close(resolve));
+      peerServer.kill();
+      await new Promise((resolve) => peerServer.once('exit', resolve));
     },
   };
 }
@@ -159,23 +171,27 @@ export async function benchCalls(stack: LocalStack, print: (label: string, value
   const harness = await startHarness();
   const browser = await launchBrowser();
   // Runs per figure. Kinds take turns within a run, so drift in machine load hits them alike.
-  const runs = { 2: Number(process.env.BENCH_CALL_RUNS ?? 5), 4: Number(process.env.BENCH_MESH_RUNS ?? 3), 6: Number(process.env.BENCH_MESH_RUNS ?? 3) };
+  const runs: Record<number, number> = { 2: Number(process.env.BENCH_CALL_RUNS ?? 5), 4: Number(process.env.BENCH_MESH_RUNS ?? 3), 6: Number(process.env.BENCH_MESH_RUNS ?? 3) };
+  const sizes = (process.env.BENCH_CALL_SIZES ?? '2,4,6').split(',').map(Number).filter((size) => size in runs);
+  const labels: Record<number, string> = { 2: 'join → first remote frame, 2 peers', 4: 'full 4-peer mesh, video decoded everywhere', 6: 'full 6-peer mesh, video decoded everywhere' };
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   try {
-    const results: Record<Kind, Record<number, number>> = { floor: {}, peerjs: {}, library: {} };
-    for (const count of [2, 4, 6] as const) {
+    for (const count of sizes) {
       const times: Record<Kind, number[]> = { floor: [], peerjs: [], library: [] };
       for (let run = 0; run < runs[count]; run++) {
         for (const kind of KINDS) times[kind].push(await meshTime(browser, harness, stack, kind, count, run));
       }
-      for (const kind of KINDS) results[kind][count] = median(times[kind]);
-    }
-    const ms = (value: number) => `${value.toFixed(0)} ms`;
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-    for (const [count, label] of [[2, `join → first remote frame, 2 peers (median of ${runs[2]})`], [4, `full 4-peer mesh, video everywhere (median of ${runs[4]})`], [6, `full 6-peer mesh, video everywhere (median of ${runs[6]})`]] as const) {
-      const { floor, peerjs, library } = { floor: results.floor[count], peerjs: results.peerjs[count], library: results.library[count] };
-      print(label, `library ${ms(library)} · floor ${ms(floor)} · PeerJS ${ms(peerjs)} · vs floor ${ratio(library, floor)} · vs PeerJS ${ratio(library, peerjs)}`);
+      const [library, floor, peerjs] = [median(times.library), median(times.floor), median(times.peerjs)];
+      const spread = (kind: Kind) => times[kind].map((value) => (value / 1000).toFixed(2)).join(' / ');
+      print(
+        `${labels[count]} (median of ${runs[count]})`,
+        `library ${ms(library)} · floor ${ms(floor)} · PeerJS ${ms(peerjs)} · vs floor ${ratio(library, floor)} · vs PeerJS ${ratio(library, peerjs)}\n` +
+          `    runs (s): library ${spread('library')} · floor ${spread('floor')} · PeerJS ${spread('peerjs')}`,
+      );
     }
     const samples = Number(process.env.BENCH_SIGNAL_SAMPLES ?? 100);
+    if (!samples) return;
     const { bare, library } = await signalingTimes(browser, harness, stack, samples);
     const p = (values: number[], q: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
     print(
