@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+
+describe('calls of calendar events (event_video_call)', () => {
+  let stack: TestStack;
+  let anna: TestUser;
+  let boris: TestUser;
+  let vera: TestUser;
+  let outsider: TestUser;
+
+  before(async () => {
+    stack = await startTestStack();
+    anna = await stack.createUser({ email: 'anna@crm.test', name: 'Anna' });
+    boris = await stack.createUser({ email: 'boris@crm.test', name: 'Boris' });
+    vera = await stack.createUser({ email: 'vera@crm.test', name: 'Vera' });
+    outsider = await stack.createUser({ name: 'Outsider' });
+  });
+  after(() => stack.close());
+
+  const open = (user: TestUser, args: Record<string, unknown>) => user.client.rpc('event_video_call', args);
+  const participantsOf = async (user: TestUser, sessionId: string) => {
+    const { data, error } = await user.client
+      .from('video_call_participants')
+      .select('user_id, email, display_name, role, invite_status')
+      .eq('session_id', sessionId)
+      .order('created_at');
+    assert.ifError(error);
+    return data!;
+  };
+
+  it('creates the call hosted by the caller, with the attendees invited by id or e-mail', async () => {
+    const { data: session, error } = await open(anna, {
+      p_event_id: 'evt-1',
+      p_title: 'Demo for Acme',
+      p_scheduled_at: '2026-12-01T10:00:00Z',
+      p_crm_entity_type: 'deal',
+      p_crm_entity_id: 'D-42',
+      p_attendees: [boris.id, 'VERA@crm.test', 'guest@outside.test', 'anna@crm.test'],
+    });
+    assert.ifError(error);
+    assert.equal(session.host_id, anna.id);
+    assert.equal(session.event_id, 'evt-1');
+    assert.equal(session.crm_entity_id, 'D-42');
+    assert.equal(session.status, 'scheduled');
+    const people = await participantsOf(anna, session.id);
+    assert.deepEqual(
+      people.map((p) => [p.user_id, p.role, p.display_name]),
+      [
+        [anna.id, 'host', 'Anna'],
+        [boris.id, 'guest', 'Boris'],
+        [vera.id, 'guest', 'Vera'],
+        [null, 'guest', 'guest'],
+      ],
+      'the host once, an e-mail of an existing user resolved to that user, an unknown address kept as an e-mail invitation',
+    );
+  });
+
+  it('gives everyone invited the same call, and refuses someone who is not invited', async () => {
+    const first = await open(anna, { p_event_id: 'evt-2', p_attendees: [boris.id] });
+    const [again, fromBoris] = await Promise.all([
+      open(anna, { p_event_id: 'evt-2' }),
+      open(boris, { p_event_id: 'evt-2', p_title: 'ignored: the call exists' }),
+    ]);
+    assert.equal(again.data.id, first.data.id);
+    assert.equal(fromBoris.data.id, first.data.id);
+    const refused = await open(outsider, { p_event_id: 'evt-2' });
+    assert.equal(refused.status, 403);
+    assert.match(refused.error!.message, /not invited/);
+  });
+
+  it('makes one call when two people open a new event at the same moment', async () => {
+    const results = await Promise.all([
+      open(anna, { p_event_id: 'evt-race', p_attendees: [boris.id] }),
+      open(boris, { p_event_id: 'evt-race', p_attendees: [anna.id] }),
+    ]);
+    for (const result of results) assert.ifError(result.error);
+    assert.equal(results[0].data.id, results[1].data.id);
+    const { count } = await stack.serviceClient().from('video_call_sessions').select('id', { count: 'exact', head: true }).eq('event_id', 'evt-race');
+    assert.equal(count, 1);
+  });
+
+  it('starts a new call once the event’s call has ended', async () => {
+    const first = await open(anna, { p_event_id: 'evt-3' });
+    await anna.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', first.data.id);
+    const second = await open(anna, { p_event_id: 'evt-3' });
+    assert.ifError(second.error);
+    assert.notEqual(second.data.id, first.data.id);
+  });
+
+  it('refuses bad input with a clear error and creates nothing', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ p_event_id: '' }, /event id is required/],
+      [{ p_event_id: 'evt-bad', p_attendees: ['not-an-address'] }, /neither a user id nor an e-mail/],
+      [{ p_event_id: 'evt-bad', p_attendees: ['00000000-0000-4000-8000-000000000000'] }, /no user has the id/],
+      [{ p_event_id: 'evt-bad', p_attendees: Array.from({ length: 101 }, (_, i) => `p${i}@x.test`) }, /at most 100/],
+    ];
+    for (const [args, message] of cases) {
+      const { error, status } = await open(anna, args);
+      assert.equal(status, 400, JSON.stringify(args).slice(0, 80));
+      assert.match(error!.message, message);
+    }
+    const wrongType = await open(anna, { p_event_id: 'evt-bad', p_scheduled_at: 'next tuesday' });
+    assert.equal(wrongType.status, 400);
+    const { count } = await stack.serviceClient().from('video_call_sessions').select('id', { count: 'exact', head: true }).eq('event_id', 'evt-bad');
+    assert.equal(count, 0, 'a refused attendee list leaves no half-made call behind');
+    const signedOut = await stack.anonClient().rpc('event_video_call', { p_event_id: 'evt-anon' });
+    assert.ok(signedOut.status === 401 || signedOut.status === 403, `status ${signedOut.status}`);
+  });
+});
