@@ -174,16 +174,24 @@ export async function benchCalls(stack: LocalStack, print: (label: string, value
   const runs: Record<number, number> = { 2: Number(process.env.BENCH_CALL_RUNS ?? 5), 4: Number(process.env.BENCH_MESH_RUNS ?? 3), 6: Number(process.env.BENCH_MESH_RUNS ?? 3) };
   const sizes = (process.env.BENCH_CALL_SIZES ?? '2,4,6').split(',').map(Number).filter((size) => size in runs);
   const labels: Record<number, string> = { 2: 'join → first remote frame, 2 peers', 4: 'full 4-peer mesh, video decoded everywhere', 6: 'full 6-peer mesh, video decoded everywhere' };
-  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : 'no mesh');
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   try {
     for (const count of sizes) {
       const times: Record<Kind, number[]> = { floor: [], peerjs: [], library: [] };
       for (let run = 0; run < runs[count]; run++) {
-        for (const kind of KINDS) times[kind].push(await meshTime(browser, harness, stack, kind, count, run));
+        for (const kind of KINDS) {
+          // A run that never connects counts as slower than any that did, and the bench goes on.
+          times[kind].push(
+            await meshTime(browser, harness, stack, kind, count, run).catch((error: Error) => {
+              console.error(`  run ${run + 1}: ${error.message}`);
+              return Infinity;
+            }),
+          );
+        }
       }
       const [library, floor, peerjs] = [median(times.library), median(times.floor), median(times.peerjs)];
-      const spread = (kind: Kind) => times[kind].map((value) => (value / 1000).toFixed(2)).join(' / ');
+      const spread = (kind: Kind) => times[kind].map((value) => (Number.isFinite(value) ? (value / 1000).toFixed(2) : 'none in 90 s')).join(' / ');
       print(
         `${labels[count]} (median of ${runs[count]})`,
         `library ${ms(library)} · floor ${ms(floor)} · PeerJS ${ms(peerjs)} · vs floor ${ratio(library, floor)} · vs PeerJS ${ratio(library, peerjs)}\n` +

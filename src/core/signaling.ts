@@ -29,6 +29,28 @@ export interface TransportContext {
   log(message: string): void;
 }
 
+/**
+ * Runs tasks one after another per key and in the order they were added. Signing and verifying
+ * are asynchronous and take varying time: without this, a peer's ICE candidate could overtake
+ * the offer it belongs to and be refused for arriving before any remote description.
+ */
+export class KeyedQueue {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.#tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+}
+
 /** Public signal keys of the session's members, read from their participant rows. */
 export class MemberKeys {
   readonly #keys = new Map<string, CryptoKey>();
@@ -43,8 +65,8 @@ export class MemberKeys {
   ) {}
 
   /**
-   * Re-reads the keys, at most once a second however often a stranger is seen: a call within a
-   * second of the last read waits for the next one rather than skipping it, so the key of someone
+   * Re-reads the keys, at most every 250 ms however often a stranger is seen: a call within
+   * 250 ms of the last read waits for the next one rather than skipping it, so the key of someone
    * who joined just after us is always found.
    */
   refresh(): Promise<void> {
@@ -97,6 +119,9 @@ export class BroadcastTransport implements SignalingTransport {
   readonly #signer: SignalSigner;
   readonly #keys: MemberKeys;
   readonly #rate = new SenderRateLimit();
+  /** Outgoing per addressee and incoming per sender, each in order. */
+  readonly #outgoing = new KeyedQueue();
+  readonly #incoming = new KeyedQueue();
   #channel: RealtimeChannel | undefined;
 
   constructor(context: TransportContext, signer: SignalSigner, keys: MemberKeys) {
@@ -110,7 +135,11 @@ export class BroadcastTransport implements SignalingTransport {
     channel.on('broadcast', { event: 'signal' }, ({ payload }) => void this.#receive(payload));
   }
 
-  async send(signal: Omit<Signal, 'from'>): Promise<void> {
+  send(signal: Omit<Signal, 'from'>): Promise<void> {
+    return this.#outgoing.run(signal.to ?? '*', () => this.#send(signal));
+  }
+
+  async #send(signal: Omit<Signal, 'from'>): Promise<void> {
     const channel = this.#channel;
     if (!channel) throw new Error('signaling is not attached to a channel');
     const signed = await this.#signer.sign(this.#context.sessionId, { ...signal, from: this.#context.userId });
@@ -136,11 +165,13 @@ export class BroadcastTransport implements SignalingTransport {
       log(`dropped a signal from ${signal.from}: too many messages`);
       return;
     }
-    if (!(await this.#keys.verify(raw as SignedSignal))) {
-      log(`dropped a ${signal.kind} claiming to be from ${signal.from}: the signature does not match their key`);
-      return;
-    }
-    onSignal(signal);
+    await this.#incoming.run(signal.from, async () => {
+      if (!(await this.#keys.verify(raw as SignedSignal))) {
+        log(`dropped a ${signal.kind} claiming to be from ${signal.from}: the signature does not match their key`);
+        return;
+      }
+      onSignal(signal);
+    });
   }
 }
 
@@ -148,6 +179,8 @@ export class TableTransport implements SignalingTransport {
   readonly name = 'table';
   readonly #context: TransportContext;
   readonly #rate = new SenderRateLimit();
+  /** Per addressee in order: rows are numbered by insert, so an overtaking request reorders them. */
+  readonly #outgoing = new KeyedQueue();
 
   constructor(context: TransportContext) {
     this.#context = context;
@@ -161,7 +194,11 @@ export class TableTransport implements SignalingTransport {
     );
   }
 
-  async send(signal: Omit<Signal, 'from'>): Promise<void> {
+  send(signal: Omit<Signal, 'from'>): Promise<void> {
+    return this.#outgoing.run(signal.to ?? '*', () => this.#send(signal));
+  }
+
+  async #send(signal: Omit<Signal, 'from'>): Promise<void> {
     const { error } = await this.#context.supabase.functions.invoke('video-call-signal', {
       body: { session_id: this.#context.sessionId, to: signal.to, kind: signal.kind, payload: signal.payload },
     });

@@ -7,6 +7,7 @@ import { describe, it, mock } from 'node:test';
 import { CallStateMachine, canTransition, InvalidTransitionError } from '../../src/core/call-state.ts';
 import { IceBatcher } from '../../src/core/ice-batcher.ts';
 import { isPolite, SenderRateLimit, validateSignal } from '../../src/core/signal.ts';
+import { KeyedQueue } from '../../src/core/signaling.ts';
 import { SIGNAL_MAX_AGE_MS, SignalSigner, verifySignal, importSignalKey } from '../../src/core/signal-keys.ts';
 
 describe('call state machine', () => {
@@ -126,6 +127,26 @@ describe('flood limit', () => {
     assert.equal(limit.allow('someone else'), true, 'other senders are not affected');
     now += 500;
     assert.equal(Array.from({ length: 8 }, () => limit.allow('flooder')).filter(Boolean).length, 5);
+  });
+});
+
+describe('signal order', () => {
+  it('keeps each key in order however long each task takes, and keys independent', async () => {
+    const queue = new KeyedQueue();
+    const done: string[] = [];
+    const task = (name: string, ms: number) => () => new Promise<void>((resolve) => setTimeout(() => (done.push(name), resolve()), ms));
+    await Promise.all([
+      queue.run('peer-a', task('a:offer', 30)),
+      queue.run('peer-a', task('a:ice', 1)),
+      queue.run('peer-b', task('b:offer', 5)),
+    ]);
+    assert.deepEqual(done, ['b:offer', 'a:offer', 'a:ice']);
+  });
+
+  it('goes on after a failed task and hands the failure to its caller', async () => {
+    const queue = new KeyedQueue();
+    await assert.rejects(queue.run('peer', async () => Promise.reject(new Error('network down'))), /network down/);
+    assert.equal(await queue.run('peer', async () => 'next'), 'next');
   });
 });
 
