@@ -27,3 +27,10 @@ export function clientFor(url: string, anonKey: string): CallClient {
   }
   return client;
 }
+
+/** The client an element uses: its own `client`, else its `supabase-url` + key, else the page default. */
+export function resolveClient(element: { client?: CallClient; supabaseUrl?: string; supabaseAnonKey?: string }): CallClient | undefined {
+  if (element.client) return element.client;
+  if (element.supabaseUrl && element.supabaseAnonKey) return clientFor(element.supabaseUrl, element.supabaseAnonKey);
+  return getDefaultClient();
+}

@@ -1,6 +1,10 @@
+import { defineCallParticipants } from './elements/call-participants/define.ts';
+import { defineEventCallButton } from './elements/event-call-button/define.ts';
 import { defineVideoCallRoom } from './elements/video-call-room/define.ts';
 
 /** Registers every element of the library; safe to call more than once. */
 export function defineAll(): void {
   defineVideoCallRoom();
+  defineCallParticipants();
+  defineEventCallButton();
 }

@@ -7,4 +7,16 @@ export { configure, getDefaultClient } from './config.ts';
 export { registerStrings, type StringKey, type Strings } from './i18n/index.ts';
 export { VideoCallRoom, type VideoCallRoomEventMap, type CallErrorDetail, type CallJoinedDetail, type CallLeftDetail, type CallParticipantDetail } from './elements/video-call-room/video-call-room.ts';
 export { defineVideoCallRoom } from './elements/video-call-room/define.ts';
+export { CallParticipants, type CallParticipantsEventMap, type ParticipantRemoveDetail } from './elements/call-participants/call-participants.ts';
+export { defineCallParticipants } from './elements/call-participants/define.ts';
+export {
+  EventCallButton,
+  type CallInviteDetail,
+  type CallOpenDetail,
+  type CallSessionCreatedDetail,
+  type EventCallButtonEventMap,
+  type EventCallOpenMode,
+  type EventCallState,
+} from './elements/event-call-button/event-call-button.ts';
+export { defineEventCallButton } from './elements/event-call-button/define.ts';
 export { defineAll } from './define-all.ts';

@@ -4,6 +4,7 @@
  */
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions } from './call-session.ts';
+import { ParticipantRoster, type ParticipantRecord } from './participant-roster.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
 export interface CallUser {
@@ -39,6 +40,30 @@ export interface NewCallSession {
   settings?: Record<string, unknown>;
 }
 
+/** A calendar event as the event call button knows it. */
+export interface CalendarEventCall {
+  eventId: string;
+  title?: string;
+  startsAt?: string | Date;
+  crmEntityType?: string;
+  crmEntityId?: string;
+  /** People to invite when the call is created: user ids or e-mail addresses. */
+  attendees?: string[];
+}
+
+/** Errors of the core carry a machine-readable `code` beside the message. */
+export type CallClientErrorCode = 'not_signed_in' | 'not_participant' | 'not_host' | 'already_invited' | 'session_ended' | 'invalid_input' | 'failed';
+
+export class CallClientError extends Error {
+  constructor(
+    readonly code: CallClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallClientError';
+  }
+}
+
 export type CallClientInit =
   | { client: SupabaseClient }
   | { url: string; anonKey: string; options?: SupabaseClientOptions<'public'> };
@@ -46,11 +71,15 @@ export type CallClientInit =
 export interface CallClientEvents {
   /** The signed-in user changed (signed in, out, or token refreshed for another user). */
   user: CallUser | null;
+  /** This client made a CallSession object (so rosters of that session can follow it live). */
+  session: CallSession;
 }
 
 export class CallClient extends TypedEventTarget<CallClientEvents> {
   readonly supabase: SupabaseClient;
   #user: CallUser | null | undefined;
+  /** The newest CallSession object made for each session id. */
+  readonly #sessions = new Map<string, CallSession>();
 
   constructor(init: CallClientInit) {
     super();
@@ -77,7 +106,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
 
   async requireUser(): Promise<CallUser> {
     const user = await this.currentUser();
-    if (!user) throw Object.assign(new Error('sign in to use video calls'), { code: 'not_signed_in' });
+    if (!user) throw new CallClientError('not_signed_in', 'sign in to use video calls');
     return user;
   }
 
@@ -106,24 +135,80 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
     return data as CallSessionRecord | null;
   }
 
-  /** The newest session of a calendar event that has not ended, if the user may see one. */
-  async findSessionByEvent(eventId: string): Promise<CallSessionRecord | null> {
-    const { data, error } = await this.supabase
-      .from('video_call_sessions')
-      .select()
-      .eq('event_id', eventId)
-      .neq('status', 'ended')
-      .order('created_at', { ascending: false })
-      .limit(1)
-      .maybeSingle();
+  /**
+   * The newest session of a calendar event the user may see: one that has not ended, or with
+   * `includeEnded` the newest of all (so a card can say the call is over).
+   */
+  async findSessionByEvent(eventId: string, options: { includeEnded?: boolean } = {}): Promise<CallSessionRecord | null> {
+    let query = this.supabase.from('video_call_sessions').select().eq('event_id', eventId);
+    if (!options.includeEnded) query = query.neq('status', 'ended');
+    const { data, error } = await query.order('created_at', { ascending: false }).limit(1).maybeSingle();
     if (error) throw Object.assign(new Error(`could not look up the event's call: ${error.message}`), { code: error.code });
     return data as CallSessionRecord | null;
+  }
+
+  /**
+   * The open call of a calendar event: found, or created with the caller as host and the event's
+   * attendees invited. Two people opening the same event at once get the same call. Someone not
+   * invited to an existing call gets a `not_participant` error.
+   */
+  async openEventCall(event: CalendarEventCall): Promise<CallSessionRecord> {
+    await this.requireUser();
+    const { data, error } = await this.supabase.rpc('event_video_call', {
+      p_event_id: event.eventId,
+      p_title: event.title ?? null,
+      p_scheduled_at: event.startsAt instanceof Date ? event.startsAt.toISOString() : (event.startsAt ?? null),
+      p_crm_entity_type: event.crmEntityType ?? null,
+      p_crm_entity_id: event.crmEntityId ?? null,
+      p_attendees: event.attendees ?? [],
+    });
+    if (error) throw rpcError(error, 'not_participant');
+    return data as CallSessionRecord;
+  }
+
+  /** Invites someone by user id or e-mail address (hosts only). Returns their participant row. */
+  async invite(sessionId: string, invitee: string): Promise<ParticipantRecord> {
+    await this.requireUser();
+    const { data, error } = await this.supabase.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: invitee });
+    if (error) throw rpcError(error, 'not_host');
+    return data as ParticipantRecord;
+  }
+
+  /** Withdraws an invitation (hosts only; the host's own row stays). */
+  async uninvite(participantId: string): Promise<void> {
+    await this.requireUser();
+    const { data, error } = await this.supabase.from('video_call_participants').delete().eq('id', participantId).select('id');
+    if (error) throw rpcError(error, 'not_host');
+    if (!data?.length) throw new CallClientError('not_host', 'only the host can withdraw an invitation, and not their own');
+  }
+
+  /**
+   * The people of a session, live, without joining: invitations and answers from the rows, and
+   * presence, mic/camera and speaking once this client has joined the session. Call `start()`.
+   */
+  async roster(sessionId: string): Promise<ParticipantRoster> {
+    const user = await this.currentUser();
+    const roster = new ParticipantRoster(this.supabase, sessionId, user?.id ?? null);
+    roster.follow(this.#sessions.get(sessionId));
+    const off = this.on('session', (session) => {
+      if (session.id === sessionId) roster.follow(session);
+    });
+    roster.on('stopped', off, { once: true });
+    return roster;
   }
 
   /** A session object for `sessionId`, not joined yet. */
   async session(sessionId: string, options: CallSessionOptions = {}): Promise<CallSession> {
     const user = await this.requireUser();
-    return new CallSession(this.supabase, sessionId, user.id, options);
+    const session = new CallSession(this.supabase, sessionId, user.id, options);
+    this.#sessions.set(sessionId, session);
+    this.emit('session', session);
+    return session;
+  }
+
+  /** The newest CallSession object this client made for a session id, joined or not. */
+  sessionObject(sessionId: string): CallSession | undefined {
+    return this.#sessions.get(sessionId);
   }
 
   /** Creates the session object and joins it. */
@@ -132,6 +217,21 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
     await session.join();
     return session;
   }
+}
+
+/** Maps a PostgREST error to a CallClientError; 42501 (refused) becomes `refused`. */
+function rpcError(error: { code?: string; message: string }, refused: CallClientErrorCode): CallClientError {
+  const code: CallClientErrorCode =
+    error.code === '42501'
+      ? refused
+      : error.code === 'PT409' || error.code === '23505'
+        ? /ended/.test(error.message)
+          ? 'session_ended'
+          : 'already_invited'
+        : error.code === '22023' || error.code === '22P02' || error.code === '22007' || error.code === '22008'
+          ? 'invalid_input'
+          : 'failed';
+  return new CallClientError(code, error.message);
 }
 
 function toCallUser(user: { id: string; email?: string | null; user_metadata?: Record<string, unknown> }): CallUser {

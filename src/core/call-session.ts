@@ -23,6 +23,8 @@ export type InviteStatus = 'invited' | 'accepted' | 'declined' | 'tentative';
 export interface Participant {
   /** User id (or `email:<address>` for an invitation nobody has claimed yet). */
   id: string;
+  /** The `video_call_participants.id` of their invitation (absent for someone seen only in presence). */
+  rowId?: string;
   userId: string | null;
   name: string;
   email: string | null;
@@ -446,6 +448,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     const inCall = isLocal ? this.state === 'connected' || this.state === 'reconnecting' : Boolean(meta) || this.#connections.get(id) === 'connected';
     return {
       id,
+      rowId: row?.id,
       userId: row?.user_id ?? (id.startsWith('email:') ? null : id),
       name: (isLocal ? this.#profile.name : meta?.name) || row?.display_name || row?.email || id.slice(0, 8),
       email: row?.email ?? null,

@@ -1,5 +1,14 @@
 /** The framework-free core: everything a host needs without the elements. */
-export { CallClient, type CallClientInit, type CallSessionRecord, type CallUser, type NewCallSession } from './call-client.ts';
+export {
+  CallClient,
+  CallClientError,
+  type CalendarEventCall,
+  type CallClientErrorCode,
+  type CallClientInit,
+  type CallSessionRecord,
+  type CallUser,
+  type NewCallSession,
+} from './call-client.ts';
 export {
   CallSession,
   type CallError,
@@ -15,6 +24,14 @@ export {
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
+export {
+  compareParticipants,
+  ParticipantRoster,
+  participantFromRecord,
+  type ParticipantRecord,
+  type ParticipantRosterEvents,
+  type RosterStatus,
+} from './participant-roster.ts';
 export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
 export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
 export { SignalSigner, verifySignal } from './signal-keys.ts';

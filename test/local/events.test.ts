@@ -107,4 +107,49 @@ describe('calls of calendar events (event_video_call)', () => {
     const signedOut = await stack.anonClient().rpc('event_video_call', { p_event_id: 'evt-anon' });
     assert.ok(signedOut.status === 401 || signedOut.status === 403, `status ${signedOut.status}`);
   });
+
+  describe('invite_to_video_call', () => {
+    const invite = (user: TestUser, sessionId: string, invitee: unknown) =>
+      user.client.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: invitee });
+
+    it('lets the host add people by user id or e-mail, each once', async () => {
+      const { data: session } = await open(anna, { p_event_id: 'evt-inv-1' });
+      const byId = await invite(anna, session.id, boris.id);
+      assert.ifError(byId.error);
+      assert.equal(byId.data.user_id, boris.id);
+      assert.equal(byId.data.display_name, 'Boris');
+      const byEmail = await invite(anna, session.id, ' Vera@CRM.test ');
+      assert.ifError(byEmail.error);
+      assert.equal(byEmail.data.user_id, vera.id, 'an address with an account is invited as that user');
+      const stranger = await invite(anna, session.id, 'new.client@acme.test');
+      assert.equal(stranger.data.user_id, null);
+      assert.equal(stranger.data.email, 'new.client@acme.test');
+      const again = await invite(anna, session.id, 'boris@crm.test');
+      assert.equal(again.status, 409);
+      assert.match(again.error!.message, /already invited/);
+      assert.equal((await participantsOf(anna, session.id)).length, 4);
+    });
+
+    it('refuses guests, strangers, bad invitees and ended calls, changing nothing', async () => {
+      const { data: session } = await open(anna, { p_event_id: 'evt-inv-2', p_attendees: [boris.id] });
+      const byGuest = await invite(boris, session.id, vera.id);
+      assert.equal(byGuest.status, 403);
+      assert.match(byGuest.error!.message, /only the host/);
+      assert.equal((await invite(outsider, session.id, vera.id)).status, 403);
+      for (const bad of ['', 'nobody', '00000000-0000-4000-8000-000000000000']) {
+        const { status } = await invite(anna, session.id, bad);
+        assert.equal(status, 400, `invitee ${JSON.stringify(bad)}`);
+      }
+      assert.equal((await invite(anna, 'not-a-uuid', vera.id)).status, 400);
+      await anna.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', session.id);
+      const late = await invite(anna, session.id, vera.id);
+      assert.equal(late.status, 409);
+      assert.deepEqual(
+        (await participantsOf(anna, session.id)).map((p) => p.user_id),
+        [anna.id, boris.id],
+      );
+      const signedOut = await stack.anonClient().rpc('invite_to_video_call', { p_session_id: session.id, p_invitee: vera.id });
+      assert.ok(signedOut.status === 401 || signedOut.status === 403, `status ${signedOut.status}`);
+    });
+  });
 });

@@ -1,11 +1,14 @@
-import { html, LitElement, nothing, svg, type PropertyValues, type SVGTemplateResult, type TemplateResult } from 'lit';
-import { clientFor, getDefaultClient } from '../../config.ts';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { resolveClient } from '../../config.ts';
 import type { CallClient } from '../../core/call-client.ts';
 import type { CallError, CallSession, Participant } from '../../core/call-session.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
+import { initials } from '../shared/avatar.ts';
+import type { CallErrorDetail } from '../shared/events.ts';
+import { camIcon, camOffIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -19,7 +22,7 @@ export interface CallParticipantDetail {
   sessionId: string;
   participant: Participant;
 }
-export type CallErrorDetail = CallError & { sessionId: string | null };
+export type { CallErrorDetail };
 
 /**
  * A video call room: a responsive grid of participant tiles with the call's controls.
@@ -419,9 +422,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #client(): CallClient | undefined {
-    if (this.client) return this.client;
-    if (this.supabaseUrl && this.supabaseAnonKey) return clientFor(this.supabaseUrl, this.supabaseAnonKey);
-    return getDefaultClient();
+    return resolveClient(this);
   }
 
   #errorText(error: CallError | undefined): string {
@@ -450,24 +451,6 @@ const errorKeys = {
   'error.join_failed': true,
   'error.no_backend': true,
 };
-
-function initials(name: string): string {
-  const letters = name
-    .split(/[\s@._-]+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((part) => part[0]!.toUpperCase());
-  return letters.join('') || '?';
-}
-
-const icon = (path: SVGTemplateResult) => html`<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${path}</svg>`;
-const micIcon = icon(svg`<rect x="9" y="2" width="6" height="12" rx="3"></rect><path d="M5 10a7 7 0 0 0 14 0M12 17v5"></path>`);
-const micOffIcon = icon(svg`<path d="M3 3l18 18M9 9v1a3 3 0 0 0 5.1 2.1M15 9.3V5a3 3 0 0 0-5.9-.8M5 10a7 7 0 0 0 11.9 5M19 10a7 7 0 0 1-.5 2.6M12 17v5"></path>`);
-const camIcon = icon(svg`<rect x="2" y="6" width="14" height="12" rx="2"></rect><path d="M16 10l6-3v10l-6-3z"></path>`);
-const camOffIcon = icon(svg`<path d="M3 3l18 18M16 16H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2M10 6h4a2 2 0 0 1 2 2v4l6-3v8"></path>`);
-const screenIcon = icon(svg`<rect x="2" y="4" width="20" height="13" rx="2"></rect><path d="M8 21h8M12 17v4"></path>`);
-const gearIcon = icon(svg`<circle cx="12" cy="12" r="3"></circle><path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z"></path>`);
-const leaveIcon = icon(svg`<path d="M10.7 13.3a16 16 0 0 0 3.4 2.6l1.3-1.3a2 2 0 0 1 2.1-.5 12.8 12.8 0 0 0 2.8.7A2 2 0 0 1 22 17v3a2 2 0 0 1-2.2 2A19.8 19.8 0 0 1 2 4.2 2 2 0 0 1 4 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9M22 2 2 22"></path>`);
 
 export interface VideoCallRoomEventMap {
   'call-joined': CustomEvent<CallJoinedDetail>;

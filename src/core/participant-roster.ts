@@ -1,0 +1,180 @@
+/**
+ * A session's people without joining the call: the `video_call_participants` rows (invitations,
+ * answers, who is in the call and their mic/camera as last stored), kept live through
+ * postgres_changes. When the same CallClient has joined that session, the roster follows the
+ * joined session instead, which adds live presence (speaking, screen share, hands).
+ *
+ * It listens on its own topic (`roster:<session_id>`): realtime-js hands out one channel object
+ * per topic, so sharing the call's topic would tangle the roster with a session joining later.
+ */
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { CallSession, InviteStatus, Participant, PresenceStatus } from './call-session.ts';
+import { TypedEventTarget } from './typed-events.ts';
+
+export type RosterStatus = 'loading' | 'ready' | 'error';
+
+export interface ParticipantRosterEvents {
+  participants: Participant[];
+  status: { status: RosterStatus; error?: string };
+  /** `stop()` was called: the roster no longer updates. */
+  stopped: null;
+}
+
+/** A `video_call_participants` row as the roster reads it. */
+export interface ParticipantRecord {
+  id: string;
+  user_id: string | null;
+  email: string | null;
+  display_name: string | null;
+  avatar_url: string | null;
+  role: 'host' | 'guest';
+  invite_status: InviteStatus;
+  presence_status: PresenceStatus;
+  mic_on: boolean;
+  cam_on: boolean;
+}
+
+export const PARTICIPANT_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on';
+
+/** The key a participant is known by: the user id, or `email:<address>` for an unclaimed invitation. */
+export const participantKey = (row: Pick<ParticipantRecord, 'user_id' | 'email'>): string => row.user_id ?? `email:${row.email}`;
+
+/** A participant as far as the stored row tells. */
+export function participantFromRecord(row: ParticipantRecord, localUserId: string | null): Participant {
+  const id = participantKey(row);
+  return {
+    id,
+    rowId: row.id,
+    userId: row.user_id,
+    name: row.display_name || row.email || id.slice(0, 8),
+    email: row.email,
+    avatarUrl: row.avatar_url,
+    role: row.role,
+    inviteStatus: row.invite_status,
+    presence: row.presence_status,
+    isLocal: row.user_id !== null && row.user_id === localUserId,
+    mic: row.presence_status === 'connected' && row.mic_on,
+    cam: row.presence_status === 'connected' && row.cam_on,
+    screen: false,
+    speaking: false,
+    hand: false,
+  };
+}
+
+const PRESENCE_ORDER: Record<PresenceStatus, number> = { connected: 0, joining: 1, offline: 2, left: 3 };
+const INVITE_ORDER: Record<InviteStatus, number> = { accepted: 0, tentative: 1, invited: 2, declined: 3 };
+
+/**
+ * The order people are listed in: who is in the call first, then by their answer (accepted,
+ * tentative, no answer yet, declined); within each, the host, then by name.
+ */
+export function compareParticipants(a: Participant, b: Participant): number {
+  return (
+    PRESENCE_ORDER[a.presence] - PRESENCE_ORDER[b.presence] ||
+    INVITE_ORDER[a.inviteStatus] - INVITE_ORDER[b.inviteStatus] ||
+    Number(b.role === 'host') - Number(a.role === 'host') ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents> {
+  readonly sessionId: string;
+  status: RosterStatus = 'loading';
+  error: string | undefined;
+  #records: Participant[] = [];
+  #channel: RealtimeChannel | undefined;
+  #session: CallSession | undefined;
+  #offSession: (() => void)[] = [];
+  #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  #loads = 0;
+  #stopped = false;
+
+  constructor(
+    private readonly supabase: SupabaseClient,
+    sessionId: string,
+    private readonly localUserId: string | null,
+  ) {
+    super();
+    this.sessionId = sessionId;
+  }
+
+  /** Everyone invited or present, in `compareParticipants` order. */
+  get participants(): Participant[] {
+    const list = this.#session && this.#isLive(this.#session) ? this.#session.participants : this.#records;
+    return [...list].sort(compareParticipants);
+  }
+
+  /** Loads the rows and starts following changes. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    const channel = this.supabase
+      .channel(`roster:${this.sessionId}`)
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.sessionId}` }, () =>
+        this.#reloadSoon(),
+      );
+    this.#channel = channel;
+    channel.subscribe((status) => {
+      // After a drop the rows may have changed unseen.
+      if (status === 'SUBSCRIBED' && this.status !== 'loading') this.#reloadSoon();
+    });
+    await this.reload();
+  }
+
+  /** Follows a joined session for live presence; `undefined` goes back to the rows alone. */
+  follow(session: CallSession | undefined): void {
+    for (const off of this.#offSession) off();
+    this.#offSession = [];
+    this.#session = session;
+    if (session) {
+      const changed = () => this.emit('participants', this.participants);
+      this.#offSession.push(session.on('participants', changed), session.on('state', () => {
+        changed();
+        this.#reloadSoon();
+      }));
+    }
+    this.emit('participants', this.participants);
+  }
+
+  async reload(): Promise<void> {
+    const load = ++this.#loads;
+    const { data, error } = await this.supabase
+      .from('video_call_participants')
+      .select(PARTICIPANT_COLUMNS)
+      .eq('session_id', this.sessionId)
+      .order('created_at');
+    if (this.#stopped || load !== this.#loads) return; // a newer read is on its way
+    if (error) {
+      this.#setStatus('error', error.message);
+      return;
+    }
+    this.#records = ((data ?? []) as ParticipantRecord[]).map((row) => participantFromRecord(row, this.localUserId));
+    this.#setStatus('ready');
+    this.emit('participants', this.participants);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#reloadTimer);
+    this.follow(undefined);
+    const channel = this.#channel;
+    this.#channel = undefined;
+    this.emit('stopped', null);
+    if (channel) await this.supabase.removeChannel(channel).catch(() => undefined);
+  }
+
+  #isLive(session: CallSession): boolean {
+    return session.state === 'connected' || session.state === 'reconnecting';
+  }
+
+  #reloadSoon(): void {
+    // A join touches several rows at once: one read for the burst.
+    clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = setTimeout(() => void this.reload(), 50);
+  }
+
+  #setStatus(status: RosterStatus, error?: string): void {
+    this.status = status;
+    this.error = error;
+    this.emit('status', { status, error });
+  }
+}

@@ -1,0 +1,163 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--call-accent-color, #2563eb);
+    --_speaking: var(--call-speaking-color, #16a34a);
+    --_danger: var(--call-danger-color, #dc2626);
+    --_muted: var(--call-muted-foreground, #64748b);
+    display: block;
+    background: var(--call-list-background, transparent);
+    color: var(--call-list-foreground, inherit);
+    font-family: var(--call-font-family, inherit);
+    font-size: 0.875rem;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  h3 {
+    margin: 0 0 8px;
+    font-size: 0.8125rem;
+    font-weight: 600;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: var(--_muted);
+  }
+  .in-call {
+    color: var(--_speaking);
+    text-transform: none;
+    letter-spacing: normal;
+  }
+  ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 2px;
+  }
+  .person {
+    display: flex;
+    align-items: center;
+    gap: 10px;
+    padding: 6px 4px;
+    border-radius: 8px;
+    min-height: 44px;
+  }
+  .avatar {
+    position: relative;
+    flex: none;
+    width: 32px;
+    height: 32px;
+    border-radius: 50%;
+    display: grid;
+    place-items: center;
+    background: color-mix(in srgb, var(--_accent) 15%, white);
+    color: var(--_accent);
+    font-weight: 600;
+    font-size: 0.75rem;
+    box-shadow: 0 0 0 2px transparent;
+    transition: box-shadow 0.15s;
+  }
+  .avatar img {
+    width: 100%;
+    height: 100%;
+    border-radius: 50%;
+    object-fit: cover;
+  }
+  .speaking .avatar {
+    box-shadow: 0 0 0 2px var(--_speaking);
+  }
+  .dot {
+    position: absolute;
+    right: -1px;
+    bottom: -1px;
+    width: 10px;
+    height: 10px;
+    border-radius: 50%;
+    background: var(--_speaking);
+    border: 2px solid var(--call-list-background, white);
+  }
+  .presence-offline .avatar,
+  .presence-left .avatar,
+  .invite-declined .avatar {
+    filter: grayscale(1);
+    opacity: 0.7;
+  }
+  .text {
+    flex: 1;
+    min-width: 0;
+    display: grid;
+  }
+  .name {
+    font-weight: 500;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .status {
+    color: var(--_muted);
+    font-size: 0.75rem;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .invite-declined .status {
+    color: var(--_danger);
+  }
+  .indicators {
+    display: flex;
+    gap: 4px;
+    color: var(--_muted);
+  }
+  .indicators svg {
+    width: 16px;
+    height: 16px;
+  }
+  .indicators .off {
+    color: var(--_danger);
+  }
+  .remove {
+    flex: none;
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    padding: 0;
+    border: 0;
+    border-radius: 50%;
+    background: transparent;
+    color: var(--_muted);
+    cursor: pointer;
+  }
+  .remove:hover {
+    background: color-mix(in srgb, var(--_danger) 12%, transparent);
+    color: var(--_danger);
+  }
+  .remove svg {
+    width: 16px;
+    height: 16px;
+  }
+  .remove:focus-visible {
+    outline: 2px solid var(--call-focus-color, #2563eb);
+    outline-offset: 2px;
+  }
+  .remove[disabled] {
+    opacity: 0.4;
+    cursor: progress;
+  }
+  .notice {
+    margin: 0;
+    color: var(--_muted);
+  }
+  .notice.error {
+    color: var(--_danger);
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;

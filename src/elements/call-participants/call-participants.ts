@@ -1,0 +1,294 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { resolveClient } from '../../config.ts';
+import type { CallClient } from '../../core/call-client.ts';
+import type { CallSession, Participant } from '../../core/call-session.ts';
+import { compareParticipants, type ParticipantRoster } from '../../core/participant-roster.ts';
+import { LocalizeController } from '../../controllers/localize-controller.ts';
+import type { StringKey } from '../../i18n/index.ts';
+import { initials } from '../shared/avatar.ts';
+import { fire, type CallErrorDetail } from '../shared/events.ts';
+import { camIcon, camOffIcon, closeIcon, micIcon, micOffIcon } from '../shared/icons.ts';
+import { styles } from './call-participants.styles.ts';
+
+export interface ParticipantRemoveDetail {
+  sessionId: string;
+  participant: Participant;
+}
+
+export interface CallParticipantsEventMap {
+  'call-participant-remove': CustomEvent<ParticipantRemoveDetail>;
+  'call-error': CustomEvent<CallErrorDetail>;
+}
+
+type LoadState = 'idle' | 'loading' | 'ready' | 'error';
+
+/**
+ * The people of a call: who is invited and how they answered, who is in the call now, with mic,
+ * camera and speaking shown live.
+ *
+ * @summary A live, accessible list of a call session's participants — before, during and after
+ * the call.
+ *
+ * Three ways to feed it, first match wins: the `participants` property (a fixed list, e.g. for a
+ * preview), the `session` property (a joined CallSession: live presence), or `session-id` with a
+ * client (attributes or `CallWidgets.configure()`): the stored invitations, followed live, with
+ * presence once this page joins the call.
+ *
+ * @fires call-participant-remove - A host asked to withdraw someone's invitation (cancelable: call
+ * `preventDefault()` to handle it yourself). `detail: { sessionId, participant }`
+ * @fires call-error - The list could not be loaded or an invitation could not be withdrawn.
+ * `detail: { code, message, sessionId }`
+ *
+ * @csspart base - The whole list, heading included.
+ * @csspart heading - The heading with the number of people.
+ * @csspart list - The `<ul>`.
+ * @csspart item - One person.
+ * @csspart avatar - Picture or initials.
+ * @csspart name - The person's name.
+ * @csspart status - The line with role, answer and presence.
+ * @csspart indicators - Mic and camera icons (only for people in the call).
+ * @csspart remove - The host's "withdraw invitation" button.
+ *
+ * @cssprop --call-accent-color - Initials background and accents. Default `#2563eb`.
+ * @cssprop --call-speaking-color - Ring around whoever speaks. Default `#16a34a`.
+ * @cssprop --call-danger-color - "Off" icons and declined answers. Default `#dc2626`.
+ * @cssprop --call-list-background - Background. Default `transparent`.
+ * @cssprop --call-list-foreground - Text color. Default `inherit`.
+ * @cssprop --call-muted-foreground - Secondary text. Default `#64748b`.
+ * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb`.
+ * @cssprop --call-font-family - Font. Default inherited.
+ */
+export class CallParticipants extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    sessionId: { type: String, attribute: 'session-id', reflect: true },
+    supabaseUrl: { type: String, attribute: 'supabase-url' },
+    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+    lang: { type: String, reflect: true },
+    heading: { type: String },
+    manage: { type: Boolean },
+    client: { attribute: false },
+    session: { attribute: false },
+    participants: { attribute: false },
+    _load: { state: true },
+    _error: { state: true },
+  };
+
+  /** The `video_call_sessions.id` whose people to list. */
+  declare sessionId: string;
+  /** Supabase project URL, when the page has not called `CallWidgets.configure()`. */
+  declare supabaseUrl: string;
+  /** Supabase anon key, with `supabase-url`. */
+  declare supabaseAnonKey: string;
+  /** `en` or `ru` (default: the document's language). */
+  declare lang: string;
+  /** The heading's text; default "People (N)". An empty string hides the heading. */
+  declare heading: string | undefined;
+  /** Show a "withdraw invitation" button on guests when the signed-in user is the host. */
+  declare manage: boolean;
+  /** A CallClient to use instead of attributes or the page default. */
+  declare client: CallClient | undefined;
+  /** A joined CallSession to follow live (set by the host page or `<video-call-room>`). */
+  declare session: CallSession | undefined;
+  /** A fixed list to show instead of loading one (previews, Storybook, tests). */
+  declare participants: Participant[] | undefined;
+  declare _load: LoadState;
+  declare _error: string;
+
+  readonly #i18n = new LocalizeController(this);
+  #roster: ParticipantRoster | undefined;
+  #rosterFor = '';
+  #offSession: (() => void) | undefined;
+  #removing = new Set<string>();
+
+  constructor() {
+    super();
+    this.sessionId = '';
+    this.supabaseUrl = '';
+    this.supabaseAnonKey = '';
+    this.lang = '';
+    this.manage = false;
+    this._load = 'idle';
+    this._error = '';
+  }
+
+  /** The list as shown, in display order. */
+  get people(): Participant[] {
+    const source = this.participants ?? (this.session ? this.session.participants : this.#roster?.participants) ?? [];
+    return [...source].sort(compareParticipants);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#followSession();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#offSession?.();
+    this.#offSession = undefined;
+    void this.#stopRoster();
+  }
+
+  /** Re-reads the stored invitations (e.g. after the host page changed them). */
+  async reload(): Promise<void> {
+    await this.#roster?.reload();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('session' as keyof CallParticipants)) this.#followSession();
+    const wantsRoster = !this.participants && !this.session && Boolean(this.sessionId);
+    if (wantsRoster && this.isConnected && this.#rosterFor !== this.sessionId) void this.#startRoster();
+    if (!wantsRoster && this.#roster) void this.#stopRoster();
+  }
+
+  #followSession(): void {
+    this.#offSession?.();
+    this.#offSession = undefined;
+    const session = this.session;
+    if (!session || !this.isConnected) return;
+    const offs = [session.on('participants', () => this.requestUpdate()), session.on('state', () => this.requestUpdate())];
+    this.#offSession = () => offs.forEach((off) => off());
+  }
+
+  async #startRoster(): Promise<void> {
+    await this.#stopRoster();
+    const sessionId = this.sessionId;
+    this.#rosterFor = sessionId;
+    const client = resolveClient(this);
+    if (!client) {
+      this.#fail('no_backend', this.#i18n.t('error.no_backend'));
+      return;
+    }
+    this._load = 'loading';
+    try {
+      const roster = await client.roster(sessionId);
+      if (this.#rosterFor !== sessionId) return; // the id changed meanwhile
+      this.#roster = roster;
+      roster.on('participants', () => this.requestUpdate());
+      roster.on('status', ({ status, error }) => {
+        if (status === 'error') this.#fail('load_failed', error ?? '');
+        else this._load = status;
+      });
+      await roster.start();
+    } catch (error) {
+      this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
+    }
+  }
+
+  async #stopRoster(): Promise<void> {
+    const roster = this.#roster;
+    this.#roster = undefined;
+    this.#rosterFor = '';
+    this._load = 'idle';
+    await roster?.stop();
+  }
+
+  #fail(code: CallErrorDetail['code'], message: string): void {
+    this._load = 'error';
+    this._error = message;
+    fire<CallErrorDetail>(this, 'call-error', { code, message, sessionId: this.sessionId || null });
+  }
+
+  protected override render(): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const people = this.people;
+    const inCall = people.filter((p) => p.presence === 'connected').length;
+    const heading = this.heading ?? t('people.heading', { count: people.length });
+    const loading = !this.participants && !this.session && this._load === 'loading';
+    return html`<section part="base" class="base" aria-labelledby=${heading ? 'heading' : nothing} aria-label=${heading ? nothing : t('people.label')} aria-busy=${loading ? 'true' : 'false'}>
+      ${heading
+        ? html`<h3 id="heading" part="heading">
+            ${heading}${inCall ? html` <span class="in-call">· ${t('people.inCall', { count: inCall })}</span>` : nothing}
+          </h3>`
+        : nothing}
+      ${this._load === 'error' && !this.participants && !this.session
+        ? html`<p class="notice error" role="alert">${t('people.error', { message: this._error })}</p>`
+        : loading
+          ? html`<p class="notice" role="status">${t('people.loading')}</p>`
+          : people.length === 0
+            ? html`<p class="notice">${t('people.empty')}</p>`
+            : html`<ul part="list" role="list">
+                ${people.map((participant) => this.#renderPerson(participant))}
+              </ul>`}
+    </section>`;
+  }
+
+  #renderPerson(participant: Participant): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
+    const present = participant.presence === 'connected';
+    const status = [
+      participant.role === 'host' ? t('people.host') : '',
+      participant.role === 'host' ? '' : t(`invite.${participant.inviteStatus}` as StringKey),
+      t(`presence.${participant.presence}` as StringKey),
+    ].filter(Boolean);
+    const media = present
+      ? [participant.mic ? t('people.micOn') : t('tile.muted'), participant.cam ? t('people.camOn') : t('tile.cameraOff'), participant.speaking && participant.mic ? t('tile.speaking') : '']
+      : [];
+    const canRemove = this.manage && this.#localIsHost() && participant.role !== 'host' && !participant.isLocal;
+    return html`<li
+      part="item"
+      class="person presence-${participant.presence} invite-${participant.inviteStatus} ${participant.speaking && participant.mic && present ? 'speaking' : ''}"
+      data-id=${participant.id}
+    >
+      <span class="avatar" part="avatar" aria-hidden="true">
+        ${participant.avatarUrl ? html`<img src=${participant.avatarUrl} alt="" />` : html`<span>${initials(participant.name)}</span>`}
+        ${present ? html`<span class="dot"></span>` : nothing}
+      </span>
+      <span class="text">
+        <span class="name" part="name">${name}</span>
+        <span class="status" part="status"><span class="summary">${status.join(' · ')}</span>${media.filter(Boolean).length ? html`<span class="visually-hidden">, ${media.filter(Boolean).join(', ')}</span>` : nothing}</span>
+      </span>
+      ${present
+        ? html`<span class="indicators" part="indicators" aria-hidden="true">
+            <span class=${participant.mic ? 'on' : 'off'} title=${participant.mic ? t('people.micOn') : t('tile.muted')}>${participant.mic ? micIcon : micOffIcon}</span>
+            <span class=${participant.cam ? 'on' : 'off'} title=${participant.cam ? t('people.camOn') : t('tile.cameraOff')}>${participant.cam ? camIcon : camOffIcon}</span>
+          </span>`
+        : nothing}
+      ${canRemove
+        ? html`<button
+            part="remove"
+            class="remove"
+            ?disabled=${this.#removing.has(participant.id)}
+            aria-label=${t('people.remove', { name: participant.name })}
+            title=${t('people.remove', { name: participant.name })}
+            @click=${() => this.#remove(participant)}
+          >
+            ${closeIcon}
+          </button>`
+        : nothing}
+    </li>`;
+  }
+
+  #localIsHost(): boolean {
+    return this.people.some((p) => p.isLocal && p.role === 'host');
+  }
+
+  async #remove(participant: Participant): Promise<void> {
+    const sessionId = this.sessionId || this.session?.id || '';
+    if (!fire<ParticipantRemoveDetail>(this, 'call-participant-remove', { sessionId, participant }, { cancelable: true })) return;
+    const client = resolveClient(this);
+    const rowId = participant.rowId;
+    if (!client || !rowId) return;
+    this.#removing.add(participant.id);
+    this.requestUpdate();
+    try {
+      await client.uninvite(rowId);
+      await this.#roster?.reload();
+    } catch (error) {
+      fire<CallErrorDetail>(this, 'call-error', { code: (error as { code?: CallErrorDetail['code'] }).code ?? 'failed', message: (error as Error).message, sessionId });
+    } finally {
+      this.#removing.delete(participant.id);
+      this.requestUpdate();
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'call-participants': CallParticipants;
+  }
+  interface HTMLElementEventMap extends CallParticipantsEventMap {}
+}

@@ -1,0 +1,231 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--call-accent-color, #2563eb);
+    --_live: var(--call-live-color, #16a34a);
+    --_muted: var(--call-muted-foreground, #64748b);
+    --_danger: var(--call-danger-color, #dc2626);
+    --_focus: var(--call-focus-color, #2563eb);
+    --_radius: var(--call-radius, 8px);
+    display: block;
+    position: relative;
+    font-family: var(--call-font-family, inherit);
+    font-size: 0.875rem;
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+  }
+  button {
+    font: inherit;
+    cursor: pointer;
+  }
+  button:focus-visible,
+  input:focus-visible {
+    outline: 2px solid var(--_focus);
+    outline-offset: 2px;
+  }
+  .main,
+  .manage {
+    display: inline-flex;
+    align-items: center;
+    gap: 8px;
+    min-height: 40px;
+    padding: 8px 14px;
+    border-radius: var(--_radius);
+    font-weight: 600;
+  }
+  .main {
+    border: 0;
+    background: var(--_accent);
+    color: white;
+  }
+  .main.state-live {
+    background: var(--_live);
+  }
+  .main.state-ended,
+  .main.state-error {
+    background: white;
+    color: var(--_accent);
+    box-shadow: inset 0 0 0 1px currentColor;
+  }
+  .main[disabled] {
+    cursor: default;
+    background: #e2e8f0;
+    color: #475569;
+    box-shadow: none;
+  }
+  .main.state-loading[disabled] {
+    cursor: progress;
+  }
+  .main svg,
+  .manage svg {
+    width: 18px;
+    height: 18px;
+    flex: none;
+  }
+  .manage {
+    border: 1px solid #cbd5e1;
+    background: white;
+    color: #0f172a;
+    font-weight: 500;
+  }
+  .manage[aria-expanded='true'] {
+    background: #f1f5f9;
+  }
+  .hint {
+    margin: 6px 0 0;
+    color: var(--_muted);
+    font-size: 0.8125rem;
+  }
+  .hint.error {
+    color: var(--_danger);
+  }
+  .spinner {
+    width: 16px;
+    height: 16px;
+    border-radius: 50%;
+    border: 2px solid currentColor;
+    border-right-color: transparent;
+    animation: spin 0.8s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 2.4s;
+    }
+  }
+  .panel {
+    position: relative;
+    margin-top: 8px;
+    padding: 12px;
+    border: 1px solid #e2e8f0;
+    border-radius: var(--_radius);
+    background: white;
+    color: #0f172a;
+    box-shadow: 0 8px 24px rgb(15 23 42 / 0.12);
+    display: grid;
+    gap: 12px;
+    max-width: 420px;
+  }
+  .panel > .close {
+    position: absolute;
+    top: 6px;
+    right: 6px;
+  }
+  .invite {
+    display: grid;
+    gap: 4px;
+    padding-right: 28px;
+  }
+  .invite label {
+    font-weight: 600;
+  }
+  .invite-row {
+    display: flex;
+    gap: 6px;
+  }
+  .invite input {
+    flex: 1;
+    min-width: 0;
+    min-height: 36px;
+    padding: 6px 10px;
+    border: 1px solid #cbd5e1;
+    border-radius: 6px;
+    font: inherit;
+  }
+  .invite button {
+    min-height: 36px;
+    padding: 6px 12px;
+    border: 0;
+    border-radius: 6px;
+    background: var(--_accent);
+    color: white;
+    font-weight: 600;
+  }
+  .invite-message {
+    margin: 0;
+    min-height: 1.2em;
+    font-size: 0.8125rem;
+    color: var(--_live);
+  }
+  .invite-message.error {
+    color: var(--_danger);
+  }
+  .close {
+    display: grid;
+    place-items: center;
+    width: 32px;
+    height: 32px;
+    padding: 0;
+    border: 0;
+    border-radius: 50%;
+    background: transparent;
+    color: inherit;
+  }
+  .close:hover {
+    background: rgb(100 116 139 / 0.15);
+  }
+  .close svg {
+    width: 18px;
+    height: 18px;
+  }
+  .inline-room {
+    margin-top: 12px;
+  }
+  .inline-room video-call-room {
+    min-height: 360px;
+  }
+  dialog {
+    width: min(960px, 100vw - 16px);
+    max-height: calc(100dvh - 16px);
+    padding: 0;
+    border: 0;
+    border-radius: 12px;
+    background: #0f172a;
+    color: #f8fafc;
+    overflow: hidden;
+  }
+  dialog::backdrop {
+    background: rgb(15 23 42 / 0.6);
+  }
+  dialog header {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    gap: 8px;
+    padding: 8px 8px 8px 16px;
+  }
+  dialog h2 {
+    margin: 0;
+    font-size: 1rem;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  dialog video-call-room {
+    height: min(640px, calc(100dvh - 80px));
+    border-radius: 0;
+  }
+  @media (max-width: 480px) {
+    dialog {
+      width: 100vw;
+      max-width: 100vw;
+      height: 100dvh;
+      max-height: 100dvh;
+      border-radius: 0;
+    }
+    dialog video-call-room {
+      height: calc(100dvh - 52px);
+    }
+  }
+`;

@@ -1,0 +1,523 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { resolveClient } from '../../config.ts';
+import type { CallClient, CallSessionRecord } from '../../core/call-client.ts';
+import type { ParticipantRoster } from '../../core/participant-roster.ts';
+import type { TransportName } from '../../core/signaling.ts';
+import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { fire, type CallErrorDetail } from '../shared/events.ts';
+import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { styles } from './event-call-button.styles.ts';
+
+/** What the button shows. */
+export type EventCallState = 'loading' | 'signed-out' | 'none' | 'scheduled' | 'live' | 'ended' | 'not-invited' | 'error';
+/** Where the room opens: a modal dialog, under the button, or nowhere (the host handles `call-open`). */
+export type EventCallOpenMode = 'dialog' | 'inline' | 'event';
+
+export interface CallSessionCreatedDetail {
+  eventId: string;
+  sessionId: string;
+  session: CallSessionRecord;
+}
+export interface CallOpenDetail {
+  eventId: string;
+  sessionId: string;
+  mode: EventCallOpenMode;
+}
+export interface CallInviteDetail {
+  eventId: string;
+  sessionId: string;
+  invitee: string;
+}
+
+export interface EventCallButtonEventMap {
+  'call-session-created': CustomEvent<CallSessionCreatedDetail>;
+  'call-open': CustomEvent<CallOpenDetail>;
+  'call-invite': CustomEvent<CallInviteDetail>;
+}
+
+/** How long before the start "Join" becomes "Join now", and a missing call is started rather than set up. */
+const SOON_MS = 10 * 60_000;
+
+/**
+ * The video call of a calendar event, for the event's card.
+ *
+ * @summary Finds or creates the call of a calendar event, shows whether it is scheduled, in
+ * progress (with how many people) or over, opens the room, and lets the host manage invitations.
+ *
+ * @fires call-session-created - The button created the event's call. `detail: { eventId, sessionId, session }`
+ * @fires call-open - The user asked to open the call. Cancelable: `preventDefault()` stops the
+ * built-in dialog/inline room, so the host can open its own. `detail: { eventId, sessionId, mode }`
+ * @fires call-invite - The host invited someone from the menu. `detail: { eventId, sessionId, invitee }`
+ * @fires call-error - Loading, creating or inviting failed. `detail: { code, message, sessionId }`
+ *
+ * @csspart button - The main button.
+ * @csspart hint - The line under the button (start time, people in the call, errors).
+ * @csspart manage - The host's "Invitations" button.
+ * @csspart panel - The invitations panel.
+ * @csspart invite-form - The form to invite someone.
+ * @csspart dialog - The dialog the room opens in (`open="dialog"`).
+ * @csspart room - The `<video-call-room>` (dialog or inline).
+ *
+ * @cssprop --call-accent-color - Button color. Default `#2563eb`.
+ * @cssprop --call-live-color - The "in progress" button color. Default `#16a34a`.
+ * @cssprop --call-muted-foreground - Hints. Default `#64748b`.
+ * @cssprop --call-danger-color - Errors. Default `#dc2626`.
+ * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb`.
+ * @cssprop --call-radius - Corner radius. Default `8px`.
+ * @cssprop --call-font-family - Font. Default inherited.
+ */
+export class EventCallButton extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    eventId: { type: String, attribute: 'event-id', reflect: true },
+    eventTitle: { type: String, attribute: 'title' },
+    startsAt: { type: String, attribute: 'starts-at' },
+    crmEntityType: { type: String, attribute: 'crm-entity-type' },
+    crmEntityId: { type: String, attribute: 'crm-entity-id' },
+    attendees: {
+      attribute: 'attendees',
+      converter: {
+        fromAttribute: (value: string | null) => (value ?? '').split(/[\s,;]+/).filter(Boolean),
+        toAttribute: (value: string[]) => value.join(','),
+      },
+    },
+    open: { type: String },
+    lang: { type: String, reflect: true },
+    supabaseUrl: { type: String, attribute: 'supabase-url' },
+    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+    transport: { type: String },
+    client: { attribute: false },
+    iceServers: { attribute: false },
+    state: { type: String, reflect: true },
+    _session: { state: true },
+    _inCall: { state: true },
+    _error: { state: true },
+    _busy: { state: true },
+    _panelOpen: { state: true },
+    _roomOpen: { state: true },
+    _inviteMessage: { state: true },
+    _isHost: { state: true },
+  };
+
+  /** The calendar event's id in the host's system (required). */
+  declare eventId: string;
+  /** The event's title (attribute `title`): becomes the call's title. */
+  declare eventTitle: string;
+  /** When the meeting starts, ISO 8601. */
+  declare startsAt: string;
+  /** CRM record the call belongs to, e.g. `deal` (for the audit trail). */
+  declare crmEntityType: string;
+  /** Id of that CRM record. */
+  declare crmEntityId: string;
+  /** People to invite when the call is created: user ids or e-mail addresses (attribute: comma-separated). */
+  declare attendees: string[];
+  /** Where the room opens: `dialog` (default), `inline`, or `event` (only `call-open` is fired). */
+  declare open: EventCallOpenMode;
+  /** `en` or `ru` (default: the document's language). */
+  declare lang: string;
+  /** Supabase project URL, when the page has not called `CallWidgets.configure()`. */
+  declare supabaseUrl: string;
+  /** Supabase anon key, with `supabase-url`. */
+  declare supabaseAnonKey: string;
+  /** Signaling transport of the room: `broadcast` (default) or `table`. */
+  declare transport: TransportName;
+  /** A CallClient to use instead of attributes or the page default. */
+  declare client: CallClient | undefined;
+  /** STUN/TURN servers for the room. */
+  declare iceServers: RTCIceServer[] | undefined;
+  /** What the button shows now (reflected, so hosts can style by it). Read-only in practice. */
+  declare state: EventCallState;
+  declare _session: CallSessionRecord | null;
+  declare _inCall: number;
+  declare _error: string;
+  declare _busy: boolean;
+  declare _panelOpen: boolean;
+  declare _roomOpen: boolean;
+  declare _inviteMessage: { text: string; error: boolean } | undefined;
+  declare _isHost: boolean;
+
+  readonly #i18n = new LocalizeController(this);
+  #roster: ParticipantRoster | undefined;
+  #loads = 0;
+  #clock: ReturnType<typeof setInterval> | undefined;
+  #offUser: (() => void) | undefined;
+
+  constructor() {
+    super();
+    this.eventId = '';
+    this.eventTitle = '';
+    this.startsAt = '';
+    this.crmEntityType = '';
+    this.crmEntityId = '';
+    this.attendees = [];
+    this.open = 'dialog';
+    this.lang = '';
+    this.supabaseUrl = '';
+    this.supabaseAnonKey = '';
+    this.transport = 'broadcast';
+    this.state = 'loading';
+    this._session = null;
+    this._inCall = 0;
+    this._error = '';
+    this._busy = false;
+    this._panelOpen = false;
+    this._roomOpen = false;
+    this._isHost = false;
+  }
+
+  /** The id of the event's call, once there is one. */
+  get sessionId(): string | null {
+    return this._session?.id ?? null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // "Join" turns into "Join now" as the start comes near.
+    this.#clock = setInterval(() => this.requestUpdate(), 30_000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.#clock);
+    this.#offUser?.();
+    this.#offUser = undefined;
+    void this.#stopRoster();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const inputs = ['eventId', 'client', 'supabaseUrl', 'supabaseAnonKey'] as (keyof EventCallButton)[];
+    if (this.isConnected && inputs.some((name) => changed.has(name))) void this.refresh();
+  }
+
+  /** Looks the event's call up again (after signing in, say). */
+  async refresh(): Promise<void> {
+    const load = ++this.#loads;
+    this._error = '';
+    if (!this.eventId) {
+      this.#fail('invalid_input', 'event-id is required');
+      return;
+    }
+    const client = resolveClient(this);
+    if (!client) {
+      this.#fail('no_backend', this.#i18n.t('error.no_backend'));
+      return;
+    }
+    this.#watchUser(client);
+    this.state = 'loading';
+    try {
+      const user = await client.currentUser();
+      if (load !== this.#loads) return;
+      if (!user) {
+        await this.#stopRoster();
+        this._session = null;
+        this.state = 'signed-out';
+        return;
+      }
+      const session = await client.findSessionByEvent(this.eventId, { includeEnded: true });
+      if (load !== this.#loads) return;
+      await this.#show(client, session, user.id);
+    } catch (error) {
+      if (load === this.#loads) this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
+    }
+  }
+
+  /** Opens the call (creating it first when there is none), as a click on the button does. */
+  async openCall(): Promise<void> {
+    const client = resolveClient(this);
+    if (!client || this._busy) return;
+    let session = this._session;
+    if (!session || session.status === 'ended') {
+      session = await this.#create(client);
+      if (!session) return;
+    }
+    const mode = this.open === 'inline' || this.open === 'event' ? this.open : 'dialog';
+    const proceed = fire<CallOpenDetail>(this, 'call-open', { eventId: this.eventId, sessionId: session.id, mode }, { cancelable: true });
+    if (!proceed || mode === 'event') return;
+    this._roomOpen = true;
+    await this.updateComplete;
+    if (mode === 'dialog') this.renderRoot.querySelector<HTMLDialogElement>('dialog')?.showModal();
+  }
+
+  /** Closes the room this button opened (leaving the call). */
+  closeCall(): void {
+    this.renderRoot.querySelector<HTMLDialogElement>('dialog')?.close();
+    this._roomOpen = false;
+  }
+
+  async #create(client: CallClient): Promise<CallSessionRecord | null> {
+    this._busy = true;
+    try {
+      const session = await client.openEventCall({
+        eventId: this.eventId,
+        title: this.eventTitle || undefined,
+        startsAt: this.startsAt || undefined,
+        crmEntityType: this.crmEntityType || undefined,
+        crmEntityId: this.crmEntityId || undefined,
+        attendees: this.attendees,
+      });
+      const created = session.id !== this._session?.id;
+      const user = await client.currentUser();
+      await this.#show(client, session, user?.id ?? '');
+      if (created && session.host_id === user?.id) {
+        fire<CallSessionCreatedDetail>(this, 'call-session-created', { eventId: this.eventId, sessionId: session.id, session });
+      }
+      return session;
+    } catch (error) {
+      const code = (error as { code?: CallErrorDetail['code'] }).code ?? 'failed';
+      if (code === 'not_participant') {
+        this.state = 'not-invited';
+        fire<CallErrorDetail>(this, 'call-error', { code, message: (error as Error).message, sessionId: null });
+      } else {
+        this.#fail(code, (error as Error).message);
+      }
+      return null;
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  async #show(client: CallClient, session: CallSessionRecord | null, userId: string): Promise<void> {
+    this._session = session;
+    this._isHost = Boolean(session && session.host_id === userId);
+    if (!session) {
+      await this.#stopRoster();
+      this.state = 'none';
+      return;
+    }
+    if (this.#roster?.sessionId !== session.id) {
+      await this.#stopRoster();
+      const roster = await client.roster(session.id);
+      this.#roster = roster;
+      roster.on('participants', (people) => {
+        this._inCall = people.filter((p) => p.presence === 'connected').length;
+        this.#updateState();
+        // The call's own status (active, ended) moves with its people: re-read it.
+        void this.#reloadSession(client, session.id);
+      });
+      await roster.start();
+    }
+    this.#updateState();
+  }
+
+  async #reloadSession(client: CallClient, id: string): Promise<void> {
+    const fresh = await client.getSession(id).catch(() => null);
+    if (fresh && this._session?.id === id) {
+      this._session = fresh;
+      this.#updateState();
+    }
+  }
+
+  #updateState(): void {
+    const session = this._session;
+    if (!session) return;
+    this.state = session.status === 'ended' ? 'ended' : this._inCall > 0 ? 'live' : 'scheduled';
+  }
+
+  async #stopRoster(): Promise<void> {
+    const roster = this.#roster;
+    this.#roster = undefined;
+    this._inCall = 0;
+    await roster?.stop();
+  }
+
+  #watchUser(client: CallClient): void {
+    this.#offUser?.();
+    // Signing in or out (or switching user) changes what the button may show.
+    this.#offUser = client.on('user', () => void this.refresh());
+  }
+
+  #fail(code: CallErrorDetail['code'], message: string): void {
+    this.state = 'error';
+    this._error = message;
+    fire<CallErrorDetail>(this, 'call-error', { code, message, sessionId: this.sessionId });
+  }
+
+  #startsSoon(): boolean {
+    const start = this.startsAt ? Date.parse(this.startsAt) : NaN;
+    return Number.isNaN(start) || start - Date.now() <= SOON_MS;
+  }
+
+  #formatStart(): string {
+    const start = new Date(this.startsAt);
+    if (Number.isNaN(start.getTime())) return '';
+    const sameDay = start.toDateString() === new Date().toDateString();
+    const options: Intl.DateTimeFormatOptions = sameDay ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+    return new Intl.DateTimeFormat(this.#i18n.lang, options).format(start);
+  }
+
+  protected override render(): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const label = this.#label();
+    const hint = this.#hint();
+    const actionable = ['none', 'scheduled', 'live', 'ended', 'error'].includes(this.state);
+    return html`<div class="wrap">
+      <div class="row">
+        <button
+          part="button"
+          class="main state-${this.state}"
+          ?disabled=${!actionable || this._busy}
+          aria-describedby=${hint ? 'hint' : nothing}
+          aria-busy=${this.state === 'loading' || this._busy ? 'true' : 'false'}
+          @click=${this.#onClick}
+        >
+          ${this.state === 'loading' || this._busy ? html`<span class="spinner" aria-hidden="true"></span>` : videoIcon}
+          <span>${label}</span>
+        </button>
+        ${this._isHost && this.state !== 'ended'
+          ? html`<button
+              part="manage"
+              class="manage"
+              aria-expanded=${String(this._panelOpen)}
+              aria-controls="panel"
+              @click=${this.#togglePanel}
+            >
+              ${peopleIcon}<span>${t('event.manage')}</span>
+            </button>`
+          : nothing}
+      </div>
+      <p id="hint" part="hint" class="hint ${this.state === 'error' ? 'error' : ''}" role=${this.state === 'error' ? 'alert' : nothing} ?hidden=${!hint}>${hint}</p>
+      ${this._panelOpen && this._isHost && this._session ? this.#renderPanel(this._session) : nothing}
+      ${this._roomOpen && this._session ? this.#renderRoom(this._session) : nothing}
+    </div>`;
+  }
+
+  #label(): string {
+    const t = this.#i18n.t.bind(this.#i18n);
+    switch (this.state) {
+      case 'loading':
+        return t('event.loading');
+      case 'signed-out':
+        return t('event.signIn');
+      case 'none':
+        return this.#startsSoon() ? t('event.joinNow') : t('event.schedule');
+      case 'scheduled':
+        return this.#startsSoon() ? t('event.joinNow') : t('event.join');
+      case 'live':
+        return t('event.inProgress', { count: this._inCall });
+      case 'ended':
+        return t('event.startAgain');
+      case 'not-invited':
+        return t('event.notInvited');
+      case 'error':
+        return t('event.retry');
+    }
+  }
+
+  #hint(): string {
+    const t = this.#i18n.t.bind(this.#i18n);
+    if (this.state === 'error') return t('event.error', { message: this._error });
+    if (this.state === 'ended') return t('event.ended');
+    if ((this.state === 'none' || this.state === 'scheduled') && this.startsAt && !this.#startsSoon()) return t('event.startsAt', { time: this.#formatStart() });
+    return '';
+  }
+
+  #onClick = () => {
+    if (this.state === 'error') void this.refresh();
+    else void this.openCall();
+  };
+
+  #togglePanel = async () => {
+    this._panelOpen = !this._panelOpen;
+    this._inviteMessage = undefined;
+    if (this._panelOpen) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLInputElement>('#invitee')?.focus();
+    }
+  };
+
+  #closePanel(): void {
+    this._panelOpen = false;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('[part~="manage"]')?.focus());
+  }
+
+  #renderPanel(session: CallSessionRecord): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    return html`<div
+      id="panel"
+      part="panel"
+      class="panel"
+      role="group"
+      aria-label=${t('event.manage')}
+      @keydown=${(event: KeyboardEvent) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          this.#closePanel();
+        }
+      }}
+    >
+      <form part="invite-form" class="invite" @submit=${this.#invite} novalidate>
+        <label for="invitee">${t('inviteForm.label')}</label>
+        <div class="invite-row">
+          <input id="invitee" name="invitee" type="text" autocomplete="email" inputmode="email" spellcheck="false" ?disabled=${this._busy} />
+          <button type="submit" ?disabled=${this._busy}>${t('inviteForm.submit')}</button>
+        </div>
+        <p class="invite-message ${this._inviteMessage?.error ? 'error' : ''}" role="status" aria-live="polite">${this._inviteMessage?.text ?? ''}</p>
+      </form>
+      <call-participants manage heading="" .client=${resolveClient(this)} session-id=${session.id} lang=${this.#i18n.lang}></call-participants>
+      <button class="close" aria-label=${t('event.close')} title=${t('event.close')} @click=${() => this.#closePanel()}>${closeIcon}</button>
+    </div>`;
+  }
+
+  #invite = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const t = this.#i18n.t.bind(this.#i18n);
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#invitee')!;
+    const invitee = input.value.trim();
+    const client = resolveClient(this);
+    const session = this._session;
+    if (!client || !session) return;
+    if (!invitee) {
+      this._inviteMessage = { text: t('inviteForm.empty'), error: true };
+      input.focus();
+      return;
+    }
+    this._busy = true;
+    try {
+      await client.invite(session.id, invitee);
+      this._inviteMessage = { text: t('inviteForm.sent', { who: invitee }), error: false };
+      input.value = '';
+      fire<CallInviteDetail>(this, 'call-invite', { eventId: this.eventId, sessionId: session.id, invitee });
+      await this.renderRoot.querySelector<HTMLElement & { reload(): Promise<void> }>('call-participants')?.reload();
+    } catch (error) {
+      const code = (error as { code?: CallErrorDetail['code'] }).code ?? 'failed';
+      const text = code === 'already_invited' ? t('inviteForm.already', { who: invitee }) : t('inviteForm.failed', { message: (error as Error).message });
+      this._inviteMessage = { text, error: true };
+      fire<CallErrorDetail>(this, 'call-error', { code, message: (error as Error).message, sessionId: session.id });
+    } finally {
+      this._busy = false;
+      await this.updateComplete;
+      input.focus();
+    }
+  };
+
+  #renderRoom(session: CallSessionRecord): TemplateResult {
+    const t = this.#i18n.t.bind(this.#i18n);
+    const title = session.title || this.eventTitle || t('event.untitled');
+    const room = html`<video-call-room
+      part="room"
+      autojoin
+      session-id=${session.id}
+      lang=${this.#i18n.lang}
+      .client=${resolveClient(this)}
+      .transport=${this.transport}
+      .iceServers=${this.iceServers}
+      @call-left=${() => this.closeCall()}
+    ></video-call-room>`;
+    if (this.open === 'inline') return html`<div class="inline-room">${room}</div>`;
+    return html`<dialog part="dialog" aria-label=${t('event.dialog', { title })} @close=${() => (this._roomOpen = false)}>
+      <header>
+        <h2>${title}</h2>
+        <button class="close" aria-label=${t('event.close')} title=${t('event.close')} @click=${() => this.closeCall()}>${closeIcon}</button>
+      </header>
+      ${room}
+    </dialog>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'event-call-button': EventCallButton;
+  }
+  interface HTMLElementEventMap extends EventCallButtonEventMap {}
+}

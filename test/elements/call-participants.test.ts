@@ -1,0 +1,119 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../src/define.ts';
+import type { Participant } from '../../src/core/call-session.ts';
+import type { CallParticipants } from '../../src/elements/call-participants/call-participants.ts';
+import { nextEvent, signUp, until } from './support.ts';
+
+const items = (el: CallParticipants) => [...el.shadowRoot!.querySelectorAll<HTMLLIElement>('[part~="item"]')];
+/** Each person as "name | status line" — what a sighted user reads. */
+const rows = (el: CallParticipants) =>
+  items(el).map((li) => `${li.querySelector('[part~="name"]')!.textContent!.trim()} | ${li.querySelector('[part~="status"] .summary')!.textContent!.trim()}`);
+
+describe('<call-participants>', () => {
+  it('lists the invitations of an event call before anyone joins, host first, accessibly', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const session = await anna.callClient.openEventCall({ eventId: `evt-${crypto.randomUUID()}`, attendees: [boris.id, 'client@acme.test'] });
+    const el = await fixture<CallParticipants>(html`<call-participants lang="en" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+    await until(() => items(el).length === 3, 'three people');
+    expect(rows(el)).to.deep.equal([
+      'Anna (you) | Host · Not in the call',
+      'Boris | Invited, no answer yet · Not in the call',
+      'client | Invited, no answer yet · Not in the call',
+    ]);
+    expect(el.shadowRoot!.querySelector('ul')!.getAttribute('role')).to.equal('list');
+    expect(el.shadowRoot!.querySelector('h3')!.textContent).to.contain('People (3)');
+    expect(items(el)[0].querySelector('[part~="avatar"]')!.textContent!.trim()).to.equal('A');
+    await expect(el).to.be.accessible();
+  });
+
+  it('follows answers, new invitations and who is in the call, live', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const session = await anna.callClient.openEventCall({ eventId: `evt-${crypto.randomUUID()}`, attendees: [boris.id] });
+    const el = await fixture<CallParticipants>(html`<call-participants lang="en" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+    await until(() => items(el).length === 2, 'two people');
+
+    await boris.supabase.from('video_call_participants').update({ invite_status: 'accepted' }).eq('session_id', session.id).eq('user_id', boris.id);
+    await until(() => rows(el)[1] === 'Boris | Accepted · Not in the call', 'Boris’s answer');
+    await anna.callClient.invite(session.id, 'vera@acme.test');
+    await until(() => items(el).length === 3, 'the new invitation');
+
+    const call = await boris.callClient.join(session.id, { media: false });
+    await until(() => rows(el)[0] === 'Boris | Accepted · In the call', 'Boris in the call, listed first');
+    expect(el.shadowRoot!.querySelector('h3')!.textContent).to.contain('1 in the call');
+    await call.leave();
+    await until(() => rows(el).some((row) => row === 'Boris | Accepted · Left the call'), 'Boris gone');
+  });
+
+  it('shows presence, mic and camera from a joined session', async () => {
+    const anna = await signUp('Anna');
+    const session = await anna.callClient.createSession({ title: 'Standup' });
+    const call = await anna.callClient.join(session.id);
+    try {
+      const el = await fixture<CallParticipants>(html`<call-participants lang="en" .session=${call}></call-participants>`);
+      expect(rows(el)).to.deep.equal(['Anna (you) | Host · In the call']);
+      const indicators = items(el)[0].querySelector('[part~="indicators"]')!;
+      expect(indicators.querySelectorAll('.on').length).to.equal(2, 'mic and camera on');
+      call.setMic(false);
+      await until(() => indicators.querySelectorAll('.off').length === 1, 'the mic shown off');
+      expect(items(el)[0].textContent).to.contain('Microphone off');
+    } finally {
+      await call.leave();
+    }
+  });
+
+  it('speaks Russian', async () => {
+    const people: Participant[] = [
+      { id: 'u1', userId: 'u1', name: 'Анна Петрова', email: null, avatarUrl: null, role: 'host', inviteStatus: 'accepted', presence: 'connected', isLocal: false, mic: true, cam: false, screen: false, speaking: true, hand: false },
+      { id: 'u2', userId: 'u2', name: 'Борис', email: null, avatarUrl: null, role: 'guest', inviteStatus: 'declined', presence: 'offline', isLocal: false, mic: false, cam: false, screen: false, speaking: false, hand: false },
+    ];
+    const el = await fixture<CallParticipants>(html`<call-participants lang="ru" .participants=${people}></call-participants>`);
+    expect(rows(el)).to.deep.equal(['Анна Петрова | Организатор · В звонке', 'Борис | Отклонено · Не в звонке']);
+    expect(el.shadowRoot!.querySelector('h3')!.textContent).to.contain('Участники (2)');
+    expect(items(el)[0].classList.contains('speaking')).to.equal(true);
+    expect(items(el)[0].querySelector('[part~="avatar"]')!.textContent!.trim()).to.equal('АП');
+    expect(items(el)[0].textContent).to.contain('Камера выключена');
+  });
+
+  it('lets the host withdraw an invitation from the keyboard; guests see no such button', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const session = await anna.callClient.openEventCall({ eventId: `evt-${crypto.randomUUID()}`, attendees: [boris.id, 'client@acme.test'] });
+    const el = await fixture<CallParticipants>(html`<call-participants manage lang="en" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+    await until(() => items(el).length === 3, 'three people');
+    const removes = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="remove"]')];
+    expect(removes.map((b) => b.getAttribute('aria-label'))).to.deep.equal(['Withdraw the invitation of Boris', 'Withdraw the invitation of client']);
+
+    // A host page may take over: a cancelled event changes nothing.
+    el.addEventListener('call-participant-remove', (event) => event.preventDefault(), { once: true });
+    removes[1].click();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(items(el).length).to.equal(3);
+
+    removes[1].focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => items(el).length === 2, 'the invitation gone');
+    const { count } = await anna.supabase.from('video_call_participants').select('id', { count: 'exact', head: true }).eq('session_id', session.id);
+    expect(count).to.equal(2);
+
+    const guestView = await fixture<CallParticipants>(html`<call-participants manage lang="en" session-id=${session.id} .client=${boris.callClient}></call-participants>`);
+    await until(() => items(guestView).length === 2, 'the guest’s list');
+    expect(guestView.shadowRoot!.querySelectorAll('[part~="remove"]').length).to.equal(0);
+  });
+
+  it('says what went wrong without a backend, and for a call the user may not see', async () => {
+    const errored = nextEvent<{ code: string }>(document, 'call-error');
+    const el = await fixture<CallParticipants>(html`<call-participants lang="en" session-id="00000000-0000-4000-8000-000000000000"></call-participants>`);
+    expect((await errored).detail.code).to.equal('no_backend');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[role="alert"]')!.textContent).to.contain('not configured');
+
+    const stranger = await signUp('Stranger');
+    const anna = await signUp('Anna');
+    const session = await anna.callClient.createSession({ title: 'Private' });
+    const hidden = await fixture<CallParticipants>(html`<call-participants lang="en" session-id=${session.id} .client=${stranger.callClient}></call-participants>`);
+    await until(() => hidden.shadowRoot!.textContent!.includes('Nobody is invited yet'), 'an empty list (RLS shows a stranger nothing)');
+  });
+});
