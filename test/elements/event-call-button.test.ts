@@ -1,0 +1,169 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { createClient } from '@supabase/supabase-js';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../src/define.ts';
+import { CallClient } from '../../src/core/call-client.ts';
+import type { EventCallButton } from '../../src/elements/event-call-button/event-call-button.ts';
+import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
+import { localStack, nextEvent, signUp, until } from './support.ts';
+
+const main = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="button"]')!;
+const hint = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLElement>('[part~="hint"]')!;
+const newEventId = () => `evt-${crypto.randomUUID()}`;
+const tomorrow = () => new Date(Date.now() + 24 * 3600_000).toISOString();
+const settled = async (el: EventCallButton) => {
+  await until(() => el.state !== 'loading', 'the button to load');
+  await el.updateComplete;
+};
+
+describe('<event-call-button>', () => {
+  it('sets up the call of a future meeting with its attendees, then offers it to them', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    const el = await fixture<EventCallButton>(html`<event-call-button
+      lang="en"
+      event-id=${eventId}
+      title="Demo for Acme"
+      starts-at=${tomorrow()}
+      crm-entity-type="deal"
+      crm-entity-id="D-42"
+      attendees=${`${boris.id}, client@acme.test`}
+      open="event"
+      .client=${anna.callClient}
+    ></event-call-button>`);
+    await settled(el);
+    expect(el.state).to.equal('none');
+    expect(main(el).textContent!.trim()).to.equal('Set up a video call');
+    expect(hint(el).textContent).to.match(/^Starts /);
+    expect(main(el).getAttribute('aria-describedby')).to.equal('hint');
+    await expect(el).to.be.accessible();
+
+    const created = nextEvent<{ eventId: string; sessionId: string; session: { title: string; crm_entity_id: string } }>(el, 'call-session-created');
+    const opened = nextEvent<{ sessionId: string; mode: string }>(el, 'call-open');
+    main(el).click();
+    const { detail } = await created;
+    expect(detail.eventId).to.equal(eventId);
+    expect(detail.session.title).to.equal('Demo for Acme');
+    expect(detail.session.crm_entity_id).to.equal('D-42');
+    expect((await opened).detail).to.deep.equal({ eventId, sessionId: detail.sessionId, mode: 'event' });
+    expect(el.shadowRoot!.querySelector('dialog'), 'open="event" leaves opening to the host').to.equal(null);
+    await until(() => el.state === 'scheduled', 'the scheduled state');
+    expect(main(el).textContent!.trim()).to.equal('Join the video call');
+
+    const guest = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} starts-at=${tomorrow()} .client=${boris.callClient}></event-call-button>`);
+    await settled(guest);
+    expect(guest.state).to.equal('scheduled');
+    expect(guest.sessionId).to.equal(detail.sessionId);
+    expect(guest.shadowRoot!.querySelector('[part~="manage"]'), 'only the host manages invitations').to.equal(null);
+  });
+
+  it('shows the call in progress with its number of people, live', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${anna.callClient}></event-call-button>`);
+    await settled(el);
+    expect(main(el).textContent!.trim()).to.equal('Join now', 'no start time: the call is for now');
+    const call = await boris.callClient.join(session.id, { media: false });
+    try {
+      await until(() => el.state === 'live', 'the live state');
+      await el.updateComplete;
+      expect(main(el).textContent!.trim()).to.equal('Join · 1 in the call');
+    } finally {
+      await call.leave();
+    }
+    await until(() => el.state === 'scheduled', 'back to scheduled when everyone left');
+    await anna.supabase.from('video_call_sessions').update({ status: 'ended' }).eq('id', session.id);
+    await el.refresh();
+    expect(el.state).to.equal('ended');
+    await el.updateComplete;
+    expect(hint(el).textContent).to.equal('The call has ended');
+    expect(main(el).textContent!.trim()).to.equal('Start a new call');
+  });
+
+  it('opens the room in a dialog, and closing it leaves the call; a host page can cancel the opening', async () => {
+    const anna = await signUp('Anna');
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${newEventId()} title="Quick sync" .client=${anna.callClient}></event-call-button>`);
+    await settled(el);
+    el.addEventListener('call-open', (event) => event.preventDefault(), { once: true });
+    main(el).click();
+    await until(() => el.state === 'scheduled', 'the call created');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('dialog'), 'a cancelled call-open opens nothing').to.equal(null);
+
+    const joined = nextEvent(el, 'call-joined');
+    main(el).click();
+    await joined;
+    const dialog = el.shadowRoot!.querySelector('dialog')!;
+    expect(dialog.open).to.equal(true);
+    expect(dialog.getAttribute('aria-label')).to.equal('Video call: Quick sync');
+    const room = dialog.querySelector<VideoCallRoom>('video-call-room')!;
+    expect(room.session!.state).to.equal('connected');
+    await sendKeys({ press: 'Escape' });
+    await until(() => !el.shadowRoot!.querySelector('dialog'), 'the dialog closed');
+    await until(() => room.session!.state === 'left', 'the call left');
+  });
+
+  it('lets the host invite by e-mail from the keyboard and see the list', async () => {
+    const anna = await signUp('Anna');
+    const eventId = newEventId();
+    await anna.callClient.openEventCall({ eventId });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${anna.callClient}></event-call-button>`);
+    await settled(el);
+    const manage = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="manage"]')!;
+    expect(manage.getAttribute('aria-expanded')).to.equal('false');
+    manage.focus();
+    await sendKeys({ press: 'Enter' });
+    await el.updateComplete;
+    expect(manage.getAttribute('aria-expanded')).to.equal('true');
+    const input = el.shadowRoot!.querySelector<HTMLInputElement>('#invitee')!;
+    await until(() => el.shadowRoot!.activeElement === input, 'focus in the invite field');
+
+    const message = () => el.shadowRoot!.querySelector('.invite-message')!.textContent!.trim();
+    await sendKeys({ press: 'Enter' });
+    await until(() => message() === 'Enter a user id or an e-mail address', 'the empty-field message');
+    const invited = nextEvent<{ invitee: string }>(el, 'call-invite');
+    await sendKeys({ type: 'new.client@acme.test' });
+    await sendKeys({ press: 'Enter' });
+    expect((await invited).detail.invitee).to.equal('new.client@acme.test');
+    await until(() => message() === 'new.client@acme.test is invited', 'the confirmation');
+    const list = el.shadowRoot!.querySelector('call-participants')!;
+    await until(() => list.shadowRoot!.textContent!.includes('new.client'), 'the invitee in the list');
+
+    const refused = nextEvent<{ code: string }>(el, 'call-error');
+    await sendKeys({ type: 'new.client@acme.test' });
+    await sendKeys({ press: 'Enter' });
+    expect((await refused).detail.code).to.equal('already_invited');
+    await until(() => message() === 'new.client@acme.test is already invited', 'the duplicate message');
+    await sendKeys({ type: 'xx' });
+    await sendKeys({ press: 'Escape' });
+    await until(() => el.shadowRoot!.activeElement === manage && !el.shadowRoot!.querySelector('[part~="panel"]'), 'the panel closed, focus back');
+  });
+
+  it('tells someone who is not invited, in Russian, and asks a signed-out visitor to sign in', async () => {
+    const anna = await signUp('Anna');
+    const outsider = await signUp('Outsider');
+    const eventId = newEventId();
+    await anna.callClient.openEventCall({ eventId });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="ru" event-id=${eventId} .client=${outsider.callClient}></event-call-button>`);
+    await settled(el);
+    expect(el.state, 'RLS hides the call from an outsider').to.equal('none');
+    const refused = nextEvent<{ code: string }>(el, 'call-error');
+    main(el).click();
+    expect((await refused).detail.code).to.equal('not_participant');
+    await el.updateComplete;
+    expect(el.state).to.equal('not-invited');
+    expect(main(el).textContent!.trim()).to.equal('Вас не пригласили в этот звонок');
+    expect(main(el).disabled).to.equal(true);
+
+    const { url, anonKey } = await localStack();
+    const visitor = new CallClient({ client: createClient(url, anonKey, { auth: { persistSession: false, storageKey: crypto.randomUUID() } }) });
+    const signedOut = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${visitor}></event-call-button>`);
+    await settled(signedOut);
+    expect(signedOut.state).to.equal('signed-out');
+    expect(main(signedOut).textContent!.trim()).to.equal('Sign in to join the video call');
+    await expect(signedOut).to.be.accessible();
+  });
+});
