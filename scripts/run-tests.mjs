@@ -32,6 +32,8 @@ const SUITES = {
   },
   backend: { command: [node, '--import', 'tsx', '--test', ...backendFiles], counts: 'tap' },
   core: { command: [node, '--import', 'tsx', '--test', ...testFiles('test/core')], counts: 'tap' },
+  // The npm package: build, pack list, exports, declarations, tree-shaking, manifest staleness.
+  package: { command: [node, '--import', 'tsx', '--test', ...testFiles('test/package')], counts: 'tap' },
   // Elements in Chromium through @web/test-runner; it prints "N passed, N failed".
   elements: {
     command: [node, '--import', 'tsx', join('node_modules', '@web', 'test-runner', 'dist', 'bin.js'), '--config', 'web-test-runner.config.mjs'],

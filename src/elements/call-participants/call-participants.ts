@@ -26,13 +26,15 @@ type LoadState = 'idle' | 'loading' | 'ready' | 'error';
  * The people of a call: who is invited and how they answered, who is in the call now, with mic,
  * camera and speaking shown live.
  *
- * @summary A live, accessible list of a call session's participants — before, during and after
- * the call.
- *
  * Three ways to feed it, first match wins: the `participants` property (a fixed list, e.g. for a
  * preview), the `session` property (a joined CallSession: live presence), or `session-id` with a
  * client (attributes or `CallWidgets.configure()`): the stored invitations, followed live, with
  * presence once this page joins the call.
+ *
+ * @summary A live, accessible list of a call session's participants — before, during and after
+ * the call.
+ *
+ * @tagname call-participants
  *
  * @fires call-participant-remove - A host asked to withdraw someone's invitation (cancelable: call
  * `preventDefault()` to handle it yourself). `detail: { sessionId, participant }`

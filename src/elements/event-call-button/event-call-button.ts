@@ -44,6 +44,8 @@ const SOON_MS = 10 * 60_000;
  * @summary Finds or creates the call of a calendar event, shows whether it is scheduled, in
  * progress (with how many people) or over, opens the room, and lets the host manage invitations.
  *
+ * @tagname event-call-button
+ *
  * @fires call-session-created - The button created the event's call. `detail: { eventId, sessionId, session }`
  * @fires call-open - The user asked to open the call. Cancelable: `preventDefault()` stops the
  * built-in dialog/inline room, so the host can open its own. `detail: { eventId, sessionId, mode }`

@@ -7,7 +7,7 @@ import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
-import type { CallErrorDetail } from '../shared/events.ts';
+import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
 import { styles } from './video-call-room.styles.ts';
 
@@ -29,6 +29,8 @@ export type { CallErrorDetail };
  *
  * @summary Joins a call session and shows everyone in it, with mic, camera, screen share,
  * device choice and leave controls.
+ *
+ * @tagname video-call-room
  *
  * @fires call-joined - The local user is in the call. `detail: { sessionId, userId }`
  * @fires call-left - The local user left the call. `detail: { sessionId }`
@@ -438,7 +440,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #fire<K extends keyof VideoCallRoomEventMap>(type: K, detail: VideoCallRoomEventMap[K]['detail']): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+    fire(this, type, detail);
   }
 }
 

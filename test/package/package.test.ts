@@ -1,0 +1,118 @@
+/**
+ * The npm package as a host app gets it: what `npm pack` ships, that each documented entry point
+ * exists with types, that the declarations type-check in a consumer, and that a bundler keeps
+ * only what was imported (one element does not pull in the others).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const scratch = mkdtempSync(join(tmpdir(), 'call-widgets-package-'));
+
+/** Bundles `source` for the browser as a host app's bundler would, minified, and returns the code. */
+async function bundle(source: string): Promise<string> {
+  const entry = join(scratch, `entry-${Math.random().toString(36).slice(2)}.js`);
+  writeFileSync(entry, source);
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    minify: true,
+    write: false,
+    absWorkingDir: scratch,
+    // The package is found by name, through its own `exports`, like an installed dependency.
+    nodePaths: [join(scratch, 'node_modules')],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+// Strings only each element's own module contains (from its styles).
+const MARKERS = { room: 'with-screen', participants: 'presence-offline', button: 'invite-row', lit: 'reactiveElementVersions' };
+
+describe('the npm package', () => {
+  before(() => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
+    mkdirSync(join(scratch, 'node_modules'));
+    symlinkSync(root, join(scratch, 'node_modules', 'supabase-call-widgets'), 'dir');
+  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('ships the built modules with types, the bundles and the manifest, and nothing of the repo', () => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+    const files = new Set<string>(packed.files.map((file: { path: string }) => file.path));
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js', 'custom-elements.json', 'package.json', 'README.md']) {
+      assert.ok(files.has(file), `${file} is in the package`);
+    }
+    for (const file of files) assert.doesNotMatch(file, /^(test|supabase|bench|demo|stories|scripts)\//, `${file} does not belong in the package`);
+    assert.equal(pkg.customElements, 'custom-elements.json');
+    assert.equal(pkg.scripts.prepack, 'npm run build');
+  });
+
+  it('resolves every entry point in `exports` to a file that exists, with its declarations', async () => {
+    for (const [entry, target] of Object.entries(pkg.exports as Record<string, string | { types: string; default: string }>)) {
+      if (entry.includes('*')) continue;
+      const paths = typeof target === 'string' ? [target] : [target.types, target.default];
+      for (const path of paths) assert.doesNotThrow(() => readFileSync(join(root, path)), `${entry} → ${path}`);
+    }
+    const core = await import(join(root, 'dist/core/index.js'));
+    assert.equal(typeof core.CallClient, 'function');
+    const { readFile } = await import('node:fs/promises');
+    assert.ok((await readFile(join(root, 'dist/elements/call-participants/define.d.ts'), 'utf8')).includes('defineCallParticipants'));
+  });
+
+  it('has declarations a strict TypeScript consumer compiles against', () => {
+    const consumer = join(scratch, 'consumer.ts');
+    writeFileSync(
+      consumer,
+      `import { CallClient, type EventCallState, type Participant } from ${JSON.stringify(join(root, 'dist/index.js'))};
+import type { EventCallButton } from ${JSON.stringify(join(root, 'dist/elements/event-call-button/event-call-button.js'))};
+const client: CallClient = new CallClient({ url: 'http://127.0.0.1:54321', anonKey: 'key' });
+const state: EventCallState = 'live';
+declare const button: EventCallButton;
+button.addEventListener('call-open', (event) => console.log(event.detail.sessionId, state, client.supabase));
+export const names = (people: Participant[]) => people.map((p) => p.name);
+`,
+    );
+    writeFileSync(
+      join(scratch, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023', 'DOM', 'DOM.Iterable'], types: [], skipLibCheck: false }, files: ['consumer.ts'] }),
+    );
+    let output = '';
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', scratch], { cwd: scratch, encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      output = (error as { stdout: string }).stdout;
+    }
+    // Our declarations and the consumer must be clean; supabase-js's own .d.ts have quarrels with
+    // newer DOM typings that are not ours to judge here.
+    const ours = output.split('\n').filter((line) => /error TS\d+/.test(line) && !line.includes('node_modules/'));
+    assert.deepEqual(ours, [], `the consumer does not compile:\n${output}`);
+    assert.ok(!/Cannot find module/.test(output), output);
+  });
+
+  it('tree-shakes: one element does not pull in the others, and the core has no Lit', async () => {
+    const participants = await bundle(`import { defineCallParticipants } from 'supabase-call-widgets'; defineCallParticipants();`);
+    assert.ok(participants.includes(MARKERS.participants));
+    assert.ok(!participants.includes(MARKERS.room), 'no <video-call-room>');
+    assert.ok(!participants.includes(MARKERS.button), 'no <event-call-button>');
+
+    const room = await bundle(`import { defineVideoCallRoom } from 'supabase-call-widgets'; defineVideoCallRoom();`);
+    assert.ok(room.includes(MARKERS.room));
+    assert.ok(!room.includes(MARKERS.participants) && !room.includes(MARKERS.button), 'the room alone');
+
+    const core = await bundle(`import { CallClient } from 'supabase-call-widgets/core'; console.log(CallClient);`);
+    assert.ok(!core.includes(MARKERS.lit), 'the core needs no Lit');
+    assert.ok(!core.includes(MARKERS.room) && !core.includes(MARKERS.participants) && !core.includes(MARKERS.button));
+
+    const everything = await bundle(`import 'supabase-call-widgets/define.js';`);
+    for (const marker of [MARKERS.room, MARKERS.participants, MARKERS.button]) assert.ok(everything.includes(marker), `define.js registers all (${marker})`);
+  });
+});
