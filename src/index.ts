@@ -14,6 +14,7 @@ export {
   type CallInviteDetail,
   type CallOpenDetail,
   type CallSessionCreatedDetail,
+  type CallStateDetail,
   type EventCallButtonEventMap,
   type EventCallOpenMode,
   type EventCallState,

@@ -24,7 +24,7 @@ describe('call schema', () => {
       ),
   });
   const createSession = async (title = 'Weekly sync') =>
-    (await as(host).query(`insert into video_call_sessions (title, event_id) values ($1, 'evt-1') returning *`, [title]))[0];
+    (await as(host).query(`insert into video_call_sessions (title, event_id) values ($1, 'evt-' || gen_random_uuid()) returning *`, [title]))[0];
   const invite = async (sessionId: unknown, user: TestUser) =>
     (
       await as(host).query(

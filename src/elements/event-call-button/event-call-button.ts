@@ -29,7 +29,16 @@ export interface CallInviteDetail {
   invitee: string;
 }
 
+export interface CallStateDetail {
+  eventId: string;
+  state: EventCallState;
+  sessionId: string | null;
+  /** People in the call now. */
+  inCall: number;
+}
+
 export interface EventCallButtonEventMap {
+  'call-state': CustomEvent<CallStateDetail>;
   'call-session-created': CustomEvent<CallSessionCreatedDetail>;
   'call-open': CustomEvent<CallOpenDetail>;
   'call-invite': CustomEvent<CallInviteDetail>;
@@ -46,6 +55,8 @@ const SOON_MS = 10 * 60_000;
  *
  * @tagname event-call-button
  *
+ * @fires call-state - What the button shows changed (state, session, people in the call), so
+ * the host page can follow along, e.g. show the session's people. `detail: { eventId, state, sessionId, inCall }`
  * @fires call-session-created - The button created the event's call. `detail: { eventId, sessionId, session }`
  * @fires call-open - The user asked to open the call. Cancelable: `preventDefault()` stops the
  * built-in dialog/inline room, so the host can open its own. `detail: { eventId, sessionId, mode }`
@@ -190,6 +201,13 @@ export class EventCallButton extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     const inputs = ['eventId', 'client', 'supabaseUrl', 'supabaseAnonKey'] as (keyof EventCallButton)[];
     if (this.isConnected && inputs.some((name) => changed.has(name))) void this.refresh();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const watched = ['state', '_session', '_inCall'] as (keyof EventCallButton)[];
+    if (watched.some((name) => changed.has(name))) {
+      fire<CallStateDetail>(this, 'call-state', { eventId: this.eventId, state: this.state, sessionId: this.sessionId, inCall: this._inCall });
+    }
   }
 
   /** Looks the event's call up again (after signing in, say). */

@@ -173,8 +173,11 @@ export const styles = css`
     align-items: center;
     gap: 6px;
   }
-  .controls button[aria-pressed='false'] {
+  .controls button.device[aria-pressed='false'] {
     background: var(--_danger);
+  }
+  .controls button.share[aria-pressed='true'] {
+    background: var(--_accent);
   }
   .controls .leave,
   .action.primary {

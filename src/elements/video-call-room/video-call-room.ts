@@ -315,14 +315,14 @@ export class VideoCallRoom extends LitElement {
     const screenLabel = t(media.screen ? 'control.screen.on' : 'control.screen.off');
     const blocked = media.status === 'denied' || media.status === 'unavailable';
     return html`<div class="controls" part="controls" role="toolbar" aria-label=${t('room.label')}>
-      <button part="control" aria-pressed=${String(media.mic)} aria-label=${micLabel} title=${micLabel} ?disabled=${!hasMic} @click=${this.#toggleMic}>
+      <button part="control" class="device" aria-pressed=${String(media.mic)} aria-label=${micLabel} title=${micLabel} ?disabled=${!hasMic} @click=${this.#toggleMic}>
         ${media.mic ? micIcon : micOffIcon}<span class="label-text">${t('control.microphone')}</span>
       </button>
-      <button part="control" aria-pressed=${String(media.cam)} aria-label=${camLabel} title=${camLabel} ?disabled=${blocked} @click=${this.#toggleCamera}>
+      <button part="control" class="device" aria-pressed=${String(media.cam)} aria-label=${camLabel} title=${camLabel} ?disabled=${blocked} @click=${this.#toggleCamera}>
         ${media.cam ? camIcon : camOffIcon}<span class="label-text">${t('control.camera')}</span>
       </button>
       ${session.media.canShareScreen
-        ? html`<button part="control" aria-pressed=${String(media.screen)} aria-label=${screenLabel} title=${screenLabel} @click=${this.#toggleScreen}>
+        ? html`<button part="control" class="share" aria-pressed=${String(media.screen)} aria-label=${screenLabel} title=${screenLabel} @click=${this.#toggleScreen}>
             ${screenIcon}<span class="label-text">${screenLabel}</span>
           </button>`
         : nothing}
