@@ -2,7 +2,7 @@
  * The page-wide default backend: `configure({ client })` or `configure({ url, anonKey })` once,
  * and every element without its own `client` or `supabase-url` uses it.
  */
-import { CallClient, type CallClientInit } from './core/call-client.ts';
+import { CallClient, type CallClientInit, type CallClientView } from './core/call-client.ts';
 
 let defaultClient: CallClient | undefined;
 const clients = new Map<string, CallClient>();
@@ -29,7 +29,7 @@ export function clientFor(url: string, anonKey: string): CallClient {
 }
 
 /** The client an element uses: its own `client`, else its `supabase-url` + key, else the page default. */
-export function resolveClient(element: { client?: CallClient; supabaseUrl?: string; supabaseAnonKey?: string }): CallClient | undefined {
+export function resolveClient(element: { client?: CallClientView; supabaseUrl?: string; supabaseAnonKey?: string }): CallClientView | undefined {
   if (element.client) return element.client;
   if (element.supabaseUrl && element.supabaseAnonKey) return clientFor(element.supabaseUrl, element.supabaseAnonKey);
   return getDefaultClient();

@@ -1,14 +1,14 @@
 /**
- * Subscribes an element to a CallSession: every state, participant and media change re-renders
+ * Subscribes an element to a CallSession (or anything shaped like one): every state, participant and media change re-renders
  * the host; listeners are removed when the session changes or the element leaves the page.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { CallSession, CallSessionEvents } from '../core/call-session.ts';
+import type { CallSessionEvents, CallSessionView } from '../core/call-session.ts';
 
 type Handlers = { [K in keyof CallSessionEvents]?: (detail: CallSessionEvents[K]) => void };
 
 export class SessionController implements ReactiveController {
-  #session: CallSession | undefined;
+  #session: CallSessionView | undefined;
   #off: (() => void)[] = [];
 
   constructor(
@@ -18,11 +18,11 @@ export class SessionController implements ReactiveController {
     host.addController(this);
   }
 
-  get session(): CallSession | undefined {
+  get session(): CallSessionView | undefined {
     return this.#session;
   }
 
-  set session(session: CallSession | undefined) {
+  set session(session: CallSessionView | undefined) {
     if (session === this.#session) return;
     this.#detach();
     this.#session = session;

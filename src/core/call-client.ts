@@ -3,7 +3,7 @@
  * key), knows who is signed in, and creates, finds, joins and leaves call sessions.
  */
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
-import { CallSession, type CallSessionOptions } from './call-session.ts';
+import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
 import { ParticipantRoster, type ParticipantRecord } from './participant-roster.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
@@ -62,6 +62,19 @@ export class CallClientError extends Error {
     super(message);
     this.name = 'CallClientError';
   }
+}
+
+/** A roster as the elements use it. */
+export type RosterView = Pick<ParticipantRoster, 'sessionId' | 'participants' | 'status' | 'on' | 'start' | 'stop' | 'reload'>;
+
+/**
+ * What the elements call on a client: a CallClient, or anything shaped like one (Storybook
+ * fixtures, a host's own wrapper).
+ */
+export interface CallClientView
+  extends Pick<CallClient, 'currentUser' | 'findSessionByEvent' | 'openEventCall' | 'invite' | 'uninvite' | 'getSession' | 'on'> {
+  roster(sessionId: string): Promise<RosterView>;
+  session(sessionId: string, options?: CallSessionOptions): Promise<CallSessionView>;
 }
 
 export type CallClientInit =

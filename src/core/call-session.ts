@@ -109,6 +109,15 @@ interface ParticipantRow {
 
 const ROW_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on, signal_key';
 
+/**
+ * What the elements read and call on a session: a CallSession, or anything shaped like one — a
+ * Storybook fixture, a host's own wrapper.
+ */
+export interface CallSessionView
+  extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'> {
+  readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice'>;
+}
+
 export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly id: string;
   readonly supabase: SupabaseClient;

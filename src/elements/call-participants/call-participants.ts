@@ -1,8 +1,8 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { resolveClient } from '../../config.ts';
-import type { CallClient } from '../../core/call-client.ts';
-import type { CallSession, Participant } from '../../core/call-session.ts';
-import { compareParticipants, type ParticipantRoster } from '../../core/participant-roster.ts';
+import type { CallClientView, RosterView } from '../../core/call-client.ts';
+import type { CallSessionView, Participant } from '../../core/call-session.ts';
+import { compareParticipants } from '../../core/participant-roster.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
@@ -90,16 +90,16 @@ export class CallParticipants extends LitElement {
   /** Show a "withdraw invitation" button on guests when the signed-in user is the host. */
   declare manage: boolean;
   /** A CallClient to use instead of attributes or the page default. */
-  declare client: CallClient | undefined;
-  /** A joined CallSession to follow live (set by the host page or `<video-call-room>`). */
-  declare session: CallSession | undefined;
+  declare client: CallClientView | undefined;
+  /** A joined CallSession (or look-alike) to follow live (set by the host page or `<video-call-room>`). */
+  declare session: CallSessionView | undefined;
   /** A fixed list to show instead of loading one (previews, Storybook, tests). */
   declare participants: Participant[] | undefined;
   declare _load: LoadState;
   declare _error: string;
 
   readonly #i18n = new LocalizeController(this);
-  #roster: ParticipantRoster | undefined;
+  #roster: RosterView | undefined;
   #rosterFor = '';
   #offSession: (() => void) | undefined;
   #removing = new Set<string>();

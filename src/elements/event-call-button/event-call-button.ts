@@ -1,7 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { resolveClient } from '../../config.ts';
-import type { CallClient, CallSessionRecord } from '../../core/call-client.ts';
-import type { ParticipantRoster } from '../../core/participant-roster.ts';
+import type { CallClientView, CallSessionRecord, RosterView } from '../../core/call-client.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
@@ -136,7 +135,7 @@ export class EventCallButton extends LitElement {
   /** Signaling transport of the room: `broadcast` (default) or `table`. */
   declare transport: TransportName;
   /** A CallClient to use instead of attributes or the page default. */
-  declare client: CallClient | undefined;
+  declare client: CallClientView | undefined;
   /** STUN/TURN servers for the room. */
   declare iceServers: RTCIceServer[] | undefined;
   /** What the button shows now (reflected, so hosts can style by it). Read-only in practice. */
@@ -151,7 +150,7 @@ export class EventCallButton extends LitElement {
   declare _isHost: boolean;
 
   readonly #i18n = new LocalizeController(this);
-  #roster: ParticipantRoster | undefined;
+  #roster: RosterView | undefined;
   #loads = 0;
   #clock: ReturnType<typeof setInterval> | undefined;
   #offUser: (() => void) | undefined;
@@ -265,7 +264,7 @@ export class EventCallButton extends LitElement {
     this._roomOpen = false;
   }
 
-  async #create(client: CallClient): Promise<CallSessionRecord | null> {
+  async #create(client: CallClientView): Promise<CallSessionRecord | null> {
     this._busy = true;
     try {
       const session = await client.openEventCall({
@@ -297,7 +296,7 @@ export class EventCallButton extends LitElement {
     }
   }
 
-  async #show(client: CallClient, session: CallSessionRecord | null, userId: string): Promise<void> {
+  async #show(client: CallClientView, session: CallSessionRecord | null, userId: string): Promise<void> {
     this._session = session;
     this._isHost = Boolean(session && session.host_id === userId);
     if (!session) {
@@ -320,7 +319,7 @@ export class EventCallButton extends LitElement {
     this.#updateState();
   }
 
-  async #reloadSession(client: CallClient, id: string): Promise<void> {
+  async #reloadSession(client: CallClientView, id: string): Promise<void> {
     const fresh = await client.getSession(id).catch(() => null);
     if (fresh && this._session?.id === id) {
       this._session = fresh;
@@ -341,7 +340,7 @@ export class EventCallButton extends LitElement {
     await roster?.stop();
   }
 
-  #watchUser(client: CallClient): void {
+  #watchUser(client: CallClientView): void {
     this.#offUser?.();
     // Signing in or out (or switching user) changes what the button may show.
     this.#offUser = client.on('user', () => void this.refresh());

@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { resolveClient } from '../../config.ts';
-import type { CallClient } from '../../core/call-client.ts';
-import type { CallError, CallSession, Participant } from '../../core/call-session.ts';
+import type { CallClientView } from '../../core/call-client.ts';
+import type { CallError, CallSessionView, Participant } from '../../core/call-session.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
@@ -91,7 +91,7 @@ export class VideoCallRoom extends LitElement {
   /** Signaling transport: `broadcast` (default) or `table`. */
   declare transport: TransportName;
   /** A CallClient to use instead of attributes or the page default. */
-  declare client: CallClient | undefined;
+  declare client: CallClientView | undefined;
   /** STUN/TURN servers for the peer connections (a TURN relay is the fallback behind strict NATs). */
   declare iceServers: RTCIceServer[] | undefined;
   declare _announcement: string;
@@ -125,12 +125,12 @@ export class VideoCallRoom extends LitElement {
     this._soundBlocked = false;
   }
 
-  /** The CallSession shown: set one (joined or not) to show it, or read the one `join()` made. */
-  get session(): CallSession | undefined {
+  /** The session shown (a CallSession or a look-alike): set one, joined or not, or read the one `join()` made. */
+  get session(): CallSessionView | undefined {
     return this.#session.session;
   }
 
-  set session(session: CallSession | undefined) {
+  set session(session: CallSessionView | undefined) {
     this.#session.session = session;
     if (session && !this.sessionId) this.sessionId = session.id;
   }
@@ -210,7 +210,7 @@ export class VideoCallRoom extends LitElement {
     `;
   }
 
-  #renderLobby(state: string, session: CallSession | undefined): TemplateResult {
+  #renderLobby(state: string, session: CallSessionView | undefined): TemplateResult {
     const error = this._localError ?? session?.error;
     if (state === 'joining') {
       return html`<div class="center" aria-busy="true">
@@ -233,7 +233,7 @@ export class VideoCallRoom extends LitElement {
     </div>`;
   }
 
-  #renderCall(session: CallSession): TemplateResult {
+  #renderCall(session: CallSessionView): TemplateResult {
     const participants = session.participants.filter((p) => p.isLocal || p.presence === 'connected');
     const others = participants.length - 1;
     const screens = participants.filter((p) => p.screenStream);
@@ -306,7 +306,7 @@ export class VideoCallRoom extends LitElement {
     </li>`;
   }
 
-  #renderControls(session: CallSession): TemplateResult {
+  #renderControls(session: CallSessionView): TemplateResult {
     const t = this.#i18n.t.bind(this.#i18n);
     const media = session.media.state;
     const hasMic = Boolean(session.media.camera?.getAudioTracks().length);
@@ -423,7 +423,7 @@ export class VideoCallRoom extends LitElement {
     this.#fire('call-error', { ...error, sessionId: this.sessionId || null });
   }
 
-  #client(): CallClient | undefined {
+  #client(): CallClientView | undefined {
     return resolveClient(this);
   }
 
