@@ -6,6 +6,7 @@
  *     bare `ws` echo on the same machine, as ratios
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
  *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
+ *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import WebSocket, { WebSocketServer } from 'ws';
 import { startTestStack } from '../test/support/stack.ts';
+import { benchBundles } from './bundles.ts';
 import { benchCalls } from './calls.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -164,6 +166,9 @@ async function benchBareRelay() {
 }
 
 console.log(`supabase-call-widgets bench — ${SAMPLES} samples each, node ${process.version}\n`);
+console.log('bundle sizes');
+await benchBundles((label, value) => console.log(`${label.padEnd(52)} ${value}`));
+console.log('');
 await benchColdStart();
 const stack = await startTestStack();
 try {

@@ -51,6 +51,16 @@ describe('the CRM demo page', () => {
 
     const anna = await open('anna');
     assert.equal(await anna.evaluate(() => typeof (window as never as { CallWidgets: { configure: unknown } }).CallWidgets.configure), 'function');
+    // The script-tag bundle leaves Supabase Storage out (size); using it says so plainly.
+    const storage = await anna.evaluate(() => {
+      try {
+        (window as never as { CallWidgets: { client: { supabase: { storage: { from(bucket: string): unknown } } } } }).CallWidgets.client.supabase.storage.from('files');
+        return 'no error';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    assert.match(storage, /Storage is not included in the call-widgets script-tag bundle/);
     assert.equal(await anna.locator('event-call-button >> [part~="button"]').textContent().then((text) => text!.trim()), 'Join now');
 
     await anna.click('event-call-button >> [part~="button"]');
