@@ -9,6 +9,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
+import { PARTICIPANT_COLUMNS, type ParticipantRecord } from './participant-roster.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
 import type { Signal } from './signal.ts';
 import { SignalSigner } from './signal-keys.ts';
@@ -93,21 +94,12 @@ export interface CallSessionOptions {
   log?(message: string): void;
 }
 
-interface ParticipantRow {
-  id: string;
+/** A participant row as the joined session reads it: the roster's columns plus the signing key. */
+interface ParticipantRow extends ParticipantRecord {
   signal_key?: unknown;
-  user_id: string | null;
-  email: string | null;
-  display_name: string | null;
-  avatar_url: string | null;
-  role: 'host' | 'guest';
-  invite_status: InviteStatus;
-  presence_status: PresenceStatus;
-  mic_on: boolean;
-  cam_on: boolean;
 }
 
-const ROW_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on, signal_key';
+const ROW_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key`;
 
 /**
  * What the elements read and call on a session: a CallSession, or anything shaped like one — a
