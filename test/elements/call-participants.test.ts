@@ -45,6 +45,12 @@ describe('<call-participants>', () => {
     expect(el.shadowRoot!.querySelector('h3')!.textContent).to.contain('1 in the call');
     await call.leave();
     await until(() => rows(el).some((row) => row === 'Boris | Accepted · Left the call'), 'Boris gone');
+
+    // Moved elsewhere in the page, it keeps following.
+    document.body.append(el);
+    await boris.supabase.from('video_call_participants').update({ invite_status: 'tentative' }).eq('session_id', session.id).eq('user_id', boris.id);
+    await until(() => rows(el).some((row) => row === 'Boris | Maybe · Left the call'), 'the answer after a move');
+    el.remove();
   });
 
   it('shows presence, mic and camera from a joined session', async () => {

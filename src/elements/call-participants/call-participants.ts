@@ -124,6 +124,8 @@ export class CallParticipants extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#followSession();
+    // Moved in the page: the roster stopped on the way out, willUpdate starts it again.
+    if (this.hasUpdated) this.requestUpdate();
   }
 
   override disconnectedCallback(): void {

@@ -187,6 +187,8 @@ export class EventCallButton extends LitElement {
     super.connectedCallback();
     // "Join" turns into "Join now" as the start comes near.
     this.#clock = setInterval(() => this.requestUpdate(), 30_000);
+    // Moved in the page: the roster stopped on the way out; look again.
+    if (this.hasUpdated) void this.refresh();
   }
 
   override disconnectedCallback(): void {
