@@ -5,25 +5,19 @@
  * gzip, core + elements without dependencies ≤ 25 kB gzip.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { rollup, type OutputOptions, type RollupOptions } from 'rollup';
+import { rollup } from 'rollup';
+import { buildScriptTagBundle, releaseConfigs } from '../scripts/script-tag-bundle.ts';
 
 const root = join(import.meta.dirname, '..');
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
-
-/** The release build's rollup plugins (Storage left out, CSS templates minified, esbuild minify). */
-async function releasePlugins(): Promise<NonNullable<RollupOptions['plugins']>> {
-  const { default: configs } = (await import(pathToFileURL(join(root, 'rollup.config.mjs')).href)) as { default: RollupOptions[] };
-  return configs[0].plugins!;
-}
 
 /** `source` bundled as the release build bundles, with `external` left out. */
 async function rollupSize(source: string, external: RegExp): Promise<string> {
   const entry = join(root, '\0bench-entry.ts');
   const virtual = { name: 'bench-entry', resolveId: (id: string) => (id === entry ? id : null), load: (id: string) => (id === entry ? source : null) };
-  const bundle = await rollup({ input: entry, plugins: [virtual, ...((await releasePlugins()) as never[])], external: (id) => external.test(id), onwarn: () => undefined });
+  const bundle = await rollup({ input: entry, plugins: [virtual, ...((await releaseConfigs())[0].plugins as never[])], external: (id) => external.test(id), onwarn: () => undefined });
   const { output } = await bundle.generate({ format: 'es' });
   await bundle.close();
   return output[0].code;
@@ -46,20 +40,11 @@ async function esbuildSize(source: string, external: string[] = []): Promise<str
   return result.outputFiles[0].text;
 }
 
-async function rollupIife(): Promise<string> {
-  const { default: configs } = (await import(pathToFileURL(join(root, 'rollup.config.mjs')).href)) as { default: (RollupOptions & { output: OutputOptions })[] };
-  const iife = configs.find((config) => config.output.format === 'iife')!;
-  const bundle = await rollup({ ...iife, onwarn: () => undefined });
-  const { output } = await bundle.generate({ ...iife.output, sourcemap: false });
-  await bundle.close();
-  return output[0].code;
-}
-
 export async function benchBundles(print: (label: string, value: string) => void): Promise<void> {
   const deps = /^(lit|@lit\/|@supabase\/)/;
   const src = (path: string) => JSON.stringify(join(root, 'src', path));
   const rows: [string, string, number?][] = [
-    ['script-tag bundle, everything (dist/call-widgets.min.js)', await rollupIife(), 80 * 1024],
+    ['script-tag bundle, everything (dist/call-widgets.min.js)', await buildScriptTagBundle(), 80 * 1024],
     ['core + 3 elements, no dependencies', await rollupSize(`export * from ${src('index.ts')};`, deps), 25 * 1024],
     ['core only, no dependencies', await rollupSize(`export * from ${src('core/index.ts')};`, deps)],
     ['<video-call-room> alone, no dependencies', await rollupSize(`import { defineVideoCallRoom } from ${src('index.ts')}; defineVideoCallRoom();`, deps)],

@@ -12,11 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { rollup, type OutputOptions, type RollupOptions } from 'rollup';
+import { buildScriptTagBundle } from '../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../supabase/local/server.ts';
 
 const here = import.meta.dirname;
-const root = join(here, '..');
 
 /** The people of the demo CRM: two colleagues and a client contact. Password for all: DEMO_PASSWORD. */
 export const DEMO_USERS = [
@@ -40,16 +39,6 @@ export async function seedDemoUsers(stack: LocalStack): Promise<void> {
   }
 }
 
-/** The script-tag bundle exactly as `npm run build` makes it (IIFE, global CallWidgets), built in memory. */
-export async function buildEmbedBundle(): Promise<string> {
-  const { default: configs } = (await import(pathToFileURL(join(root, 'rollup.config.mjs')).href)) as { default: (RollupOptions & { output: OutputOptions })[] };
-  const iife = configs.find((config) => config.output.format === 'iife')!;
-  const bundle = await rollup({ ...iife, onwarn: () => undefined });
-  const { output } = await bundle.generate({ ...iife.output, sourcemap: false });
-  await bundle.close();
-  return output[0].code;
-}
-
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const STATIC = new Set(['/index.html', '/crm.js', '/crm.css', '/favicon.svg']);
 
@@ -60,7 +49,7 @@ export interface DemoServer {
 
 /** Serves the demo page against `stack`; `/config.js` tells the page where the backend is. */
 export async function startDemoServer(stack: LocalStack, options: { port?: number; host?: string } = {}): Promise<DemoServer> {
-  const bundle = await buildEmbedBundle();
+  const bundle = await buildScriptTagBundle();
   const config = `window.DEMO_CONFIG = ${JSON.stringify({
     supabaseUrl: stack.url,
     anonKey: stack.anonKey,

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { rollup } from 'rollup';
+import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import { CHROMIUM, CHROMIUM_ARGS, signUp } from './support.ts';
 
@@ -44,12 +44,7 @@ describe('script-tag embed', () => {
 
   before(async () => {
     stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined });
-    const configUrl = new URL('../../rollup.config.mjs', import.meta.url).href;
-    const { default: config } = await import(configUrl);
-    const [iife] = config as { input: string; output: { file: string } & Record<string, unknown>; plugins: unknown[] }[];
-    const bundle = await rollup({ input: iife.input, plugins: iife.plugins as never, onwarn: () => undefined });
-    const { output } = await bundle.generate({ ...iife.output, sourcemap: false } as never);
-    const script = output[0].type === 'chunk' ? output[0].code : '';
+    const script = await buildScriptTagBundle();
     const html = page({ url: stack.url, anonKey: stack.anonKey });
     server = createServer((req, res) => {
       if (req.url === '/call-widgets.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);

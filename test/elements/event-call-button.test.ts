@@ -132,6 +132,15 @@ describe('<event-call-button>', () => {
     const list = el.shadowRoot!.querySelector('call-participants')!;
     await until(() => list.shadowRoot!.textContent!.includes('new.client'), 'the invitee in the list');
 
+    const invalid = nextEvent<{ code: string }>(el, 'call-error');
+    await sendKeys({ type: 'nobody' });
+    await sendKeys({ press: 'Enter' });
+    expect((await invalid).detail.code).to.equal('invalid_input');
+    await until(() => /^Could not invite: .*neither a user id nor an e-mail address/.test(message()), 'the invalid-invitee message');
+    expect(input.value, 'what was typed stays for correcting').to.equal('nobody');
+    input.select();
+    await sendKeys({ press: 'Backspace' });
+
     const refused = nextEvent<{ code: string }>(el, 'call-error');
     await sendKeys({ type: 'new.client@acme.test' });
     await sendKeys({ press: 'Enter' });

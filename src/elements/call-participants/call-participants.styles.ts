@@ -152,12 +152,4 @@ export const styles = css`
   .notice.error {
     color: var(--_danger);
   }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-  }
 `;

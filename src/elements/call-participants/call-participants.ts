@@ -6,6 +6,7 @@ import { compareParticipants } from '../../core/participant-roster.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
+import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, closeIcon, micIcon, micOffIcon } from '../shared/icons.ts';
 import { styles } from './call-participants.styles.ts';
@@ -61,7 +62,7 @@ type LoadState = 'idle' | 'loading' | 'ready' | 'error';
  * @cssprop --call-font-family - Font. Default inherited.
  */
 export class CallParticipants extends LitElement {
-  static override styles = styles;
+  static override styles = [visuallyHidden, styles];
 
   static override properties = {
     sessionId: { type: String, attribute: 'session-id', reflect: true },
@@ -201,6 +202,7 @@ export class CallParticipants extends LitElement {
     const inCall = people.filter((p) => p.presence === 'connected').length;
     const heading = this.heading ?? t('people.heading', { count: people.length });
     const loading = !this.participants && !this.session && this._load === 'loading';
+    const canManage = this.manage && people.some((p) => p.isLocal && p.role === 'host');
     return html`<section part="base" class="base" aria-labelledby=${heading ? 'heading' : nothing} aria-label=${heading ? nothing : t('people.label')} aria-busy=${loading ? 'true' : 'false'}>
       ${heading
         ? html`<h3 id="heading" part="heading">
@@ -214,12 +216,13 @@ export class CallParticipants extends LitElement {
           : people.length === 0
             ? html`<p class="notice">${t('people.empty')}</p>`
             : html`<ul part="list" role="list">
-                ${people.map((participant) => this.#renderPerson(participant))}
+                ${people.map((participant) => this.#renderPerson(participant, canManage))}
               </ul>`}
     </section>`;
   }
 
-  #renderPerson(participant: Participant): TemplateResult {
+  /** `canManage`: the host asked for `manage` — guests get a withdraw button. */
+  #renderPerson(participant: Participant, canManage: boolean): TemplateResult {
     const t = this.#i18n.t.bind(this.#i18n);
     const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
     const present = participant.presence === 'connected';
@@ -231,7 +234,7 @@ export class CallParticipants extends LitElement {
     const media = present
       ? [participant.mic ? t('people.micOn') : t('tile.muted'), participant.cam ? t('people.camOn') : t('tile.cameraOff'), participant.speaking && participant.mic ? t('tile.speaking') : '']
       : [];
-    const canRemove = this.manage && this.#localIsHost() && participant.role !== 'host' && !participant.isLocal;
+    const canRemove = canManage && participant.role !== 'host' && !participant.isLocal;
     return html`<li
       part="item"
       class="person presence-${participant.presence} invite-${participant.inviteStatus} ${participant.speaking && participant.mic && present ? 'speaking' : ''}"
@@ -264,10 +267,6 @@ export class CallParticipants extends LitElement {
           </button>`
         : nothing}
     </li>`;
-  }
-
-  #localIsHost(): boolean {
-    return this.people.some((p) => p.isLocal && p.role === 'host');
   }
 
   async #remove(participant: Participant): Promise<void> {

@@ -311,9 +311,11 @@ export class EventCallButton extends LitElement {
       const roster = await client.roster(session.id);
       this.#roster = roster;
       roster.on('participants', (people) => {
-        this._inCall = people.filter((p) => p.presence === 'connected').length;
+        const inCall = people.filter((p) => p.presence === 'connected').length;
+        if (inCall === this._inCall) return; // speaking, mic and camera changes: nothing to show here
+        this._inCall = inCall;
         this.#updateState();
-        // The call's own status (active, ended) moves with its people: re-read it.
+        // The call's own status (active, ended) moves with who is in it: re-read it.
         void this.#reloadSession(client, session.id);
       });
       await roster.start();

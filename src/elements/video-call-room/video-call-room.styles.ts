@@ -262,14 +262,6 @@ export const styles = css`
       transform: rotate(360deg);
     }
   }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-  }
   @container (max-width: 420px) {
     .controls .label-text {
       display: none;

@@ -7,6 +7,7 @@ import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
+import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
 import { styles } from './video-call-room.styles.ts';
@@ -60,7 +61,7 @@ export type { CallErrorDetail };
  * @cssprop --call-font-family - Font. Default the system UI font.
  */
 export class VideoCallRoom extends LitElement {
-  static override styles = styles;
+  static override styles = [visuallyHidden, styles];
 
   static override properties = {
     sessionId: { type: String, attribute: 'session-id', reflect: true },
