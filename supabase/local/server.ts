@@ -71,10 +71,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const config = loadConfig(join(supabaseDir, 'config.toml'));
   const host = options.host ?? '127.0.0.1';
   const keys = new JwtKeys(options.jwtSecret ?? DEFAULT_JWT_SECRET);
+  const log = options.log ?? ((service, message) => console.error(`[${service}] ${message}`));
   const db = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir ?? join(process.cwd(), '.supabase-local', 'db'),
     memory: options.memory,
+    log: (message) => log('db', message),
   });
   let migrations: MigrationReport;
   try {
@@ -92,7 +94,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
   const url = `http://${host}:${port}`;
-  const log = options.log ?? ((service, message) => console.error(`[${service}] ${message}`));
   const context: StackContext = { db, keys, url, supabaseDir, config, log };
 
   const services: Record<string, Service> = {

@@ -76,3 +76,58 @@ describe('local stack', () => {
     }
   });
 });
+
+// Only a real server has connections to lose: this part runs in the backend-postgres suite
+// (`npm run test:postgres`, part of `npm test`), where TEST_DATABASE_URL names the server.
+if (process.env.TEST_DATABASE_URL) {
+  describe('local stack on a PostgreSQL server', () => {
+    it('keeps serving REST and postgres_changes when the server terminates its connections', async () => {
+      const logged: string[] = [];
+      const stack = await startTestStack({ log: (service, message) => logged.push(`[${service}] ${message}`) });
+      try {
+        const host = await stack.createUser({ name: 'Anna' });
+        const { data: session, error } = await host.client.from('video_call_sessions').insert({ title: 'Outage' }).select().single();
+        assert.ifError(error);
+        const kinds: string[] = [];
+        const channel = host.client
+          .channel(`outage-${session.id}`)
+          .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'video_call_signals', filter: `session_id=eq.${session.id}` }, (change) =>
+            kinds.push(String(change.new.kind)),
+          );
+        await new Promise<void>((resolve, reject) =>
+          channel.subscribe((status, err) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(err ?? new Error(status)))),
+        );
+        const send = async (kind: string) => assert.ifError((await host.client.from('video_call_signals').insert({ session_id: session.id, kind, payload: {} })).error);
+        const waitFor = async (predicate: () => boolean, what: string) => {
+          for (let waited = 0; !predicate(); waited += 50) {
+            if (waited > 5000) assert.fail(`${what}; log: ${logged.join(' | ')}`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        };
+        await send('offer');
+        await waitFor(() => kinds.length === 1, 'the first change arrives');
+
+        // What a server restart or an administrator does: end every backend of this database.
+        const database = (await stack.db.query<{ name: string }>('select current_database() as name')).rows[0].name;
+        const { default: pg } = await import('pg');
+        const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await admin.connect();
+        const { rows } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database]);
+        await admin.end();
+        assert.ok(rows.length >= 1, 'the stack had connections to end');
+
+        await waitFor(() => logged.some((line) => line.includes('the LISTEN connection is back')), 'the LISTEN connection comes back');
+        assert.ok(logged.some((line) => line.startsWith('[db] the LISTEN connection was lost')), 'the loss is logged');
+        await send('answer');
+        await waitFor(() => kinds.length === 2, 'changes after the outage arrive');
+        assert.deepEqual(kinds, ['offer', 'answer']);
+        const { data: again, error: readError } = await host.client.from('video_call_sessions').select('title').eq('id', session.id).single();
+        assert.ifError(readError);
+        assert.equal(again.title, 'Outage', 'REST answers on fresh pooled connections');
+        await channel.unsubscribe();
+      } finally {
+        await stack.close();
+      }
+    });
+  });
+}

@@ -35,10 +35,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Throwaway in-memory PGlite. */
   memory?: boolean;
+  /** Where a real server's lost connections are reported (the stack's log). */
+  log?: (message: string) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.log ?? ((message) => console.error(`[db] ${message}`)));
   return openPglite(options.memory ? undefined : options.dataDir);
 }
 
@@ -77,13 +79,70 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
-async function openPostgres(databaseUrl: string): Promise<Database> {
+async function openPostgres(databaseUrl: string, log: (message: string) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // A server restart or an administrator terminating backends breaks idle pooled connections;
+  // the pool drops them and opens new ones on demand. Unhandled, that error would end the process.
+  pool.on('error', (error) => log(`an idle connection was lost (${error.message}); the next query opens a new one`));
+  // pool.end() resolves before its connections' sockets have closed; close() waits for them, so
+  // whoever drops the database next does not cut connections that are still saying goodbye.
+  const connected = new Set<pg.PoolClient>();
+  let lastGone: (() => void) | undefined;
+  pool.on('connect', (client) => connected.add(client));
+  pool.on('remove', (client) => {
+    connected.delete(client);
+    if (connected.size === 0) lastGone?.();
+  });
   // Fail fast with a clear message when the server is not there.
   const probe = await pool.connect();
   probe.release();
-  let listener: pg.Client | undefined;
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  let closed = false;
+
+  /**
+   * The one LISTEN connection, opened by the first listen(). When it is lost (server restart,
+   * terminated backend) it is opened again with backoff and LISTENs on every channel again.
+   * Notifications sent while it was down are missed: Realtime keeps its changes in a table and
+   * catches up on the next one; the REST schema cache is reloaded on the next unknown table.
+   */
+  let current: pg.Client | undefined;
+  let ready: Promise<void> | undefined;
+  let retryDelay = 250;
+  const openListener = (): Promise<void> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    current = client;
+    const lost = (reason: string) => {
+      if (closed || current !== client) return;
+      current = undefined;
+      ready = undefined;
+      client.end().catch(() => undefined);
+      log(`the LISTEN connection was lost (${reason}); reconnecting in ${retryDelay} ms`);
+      const delay = retryDelay;
+      retryDelay = Math.min(retryDelay * 2, 10_000);
+      setTimeout(() => {
+        if (closed || current) return;
+        void openListener().then(() => {
+          if (current) log('the LISTEN connection is back');
+        });
+      }, delay).unref();
+    };
+    client.on('error', (error) => lost(error.message));
+    client.on('end', () => lost('connection ended'));
+    client.on('notification', (message) => {
+      handlers.get(message.channel)?.forEach((handler) => handler(message.payload ?? ''));
+    });
+    ready = (async () => {
+      try {
+        await client.connect();
+        for (const channel of handlers.keys()) await client.query(`listen ${quoteIdent(channel)}`);
+        retryDelay = 250;
+      } catch (error) {
+        lost((error as Error).message);
+      }
+    })();
+    return ready;
+  };
+
   const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params?: unknown[]) {
       const result = await client.query(sql, params as unknown[]);
@@ -111,18 +170,16 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
       }
     },
     async listen(channel, onNotify) {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: databaseUrl });
-        await listener.connect();
-        listener.on('notification', (message) => {
-          handlers.get(message.channel)?.forEach((handler) => handler(message.payload ?? ''));
-        });
-      }
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        await listener.query(`listen ${quoteIdent(channel)}`);
+        if (!ready) await openListener(); // listens on every known channel, this one included
+        else {
+          await ready;
+          // Lost meanwhile: the reconnect listens on every channel, this one included.
+          await current?.query(`listen ${quoteIdent(channel)}`).catch(() => undefined);
+        }
       }
       set.add(onNotify);
       return async () => {
@@ -130,8 +187,15 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
       };
     },
     async close() {
-      await listener?.end().catch(() => undefined);
+      closed = true;
+      await ready;
+      await current?.end().catch(() => undefined);
+      const gone = new Promise<void>((resolve) => {
+        lastGone = resolve;
+        if (connected.size === 0) resolve();
+      });
       await pool.end();
+      await gone;
     },
   };
 }
