@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { rollup } from 'rollup';
-import { buildScriptTagBundle, releaseConfigs } from '../scripts/script-tag-bundle.ts';
+import { browserTargets, buildScriptTagBundle, releaseConfigs } from '../scripts/script-tag-bundle.ts';
 
 const root = join(import.meta.dirname, '..');
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
@@ -30,7 +30,7 @@ async function esbuildSize(source: string, external: string[] = []): Promise<str
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    target: await browserTargets(),
     minify: true,
     write: false,
     external,

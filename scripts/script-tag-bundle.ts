@@ -10,8 +10,19 @@ const root = join(import.meta.dirname, '..');
 
 /** The release build's rollup configurations. */
 export async function releaseConfigs(): Promise<(RollupOptions & { output: OutputOptions })[]> {
-  const { default: configs } = (await import(pathToFileURL(join(root, 'rollup.config.mjs')).href)) as { default: (RollupOptions & { output: OutputOptions })[] };
-  return configs;
+  return (await releaseConfigModule()).default;
+}
+
+/** The browsers the release bundles are compiled for (esbuild targets). */
+export async function browserTargets(): Promise<string[]> {
+  return (await releaseConfigModule()).browserTargets;
+}
+
+async function releaseConfigModule() {
+  return (await import(pathToFileURL(join(root, 'rollup.config.mjs')).href)) as {
+    default: (RollupOptions & { output: OutputOptions })[];
+    browserTargets: string[];
+  };
 }
 
 export async function buildScriptTagBundle(): Promise<string> {

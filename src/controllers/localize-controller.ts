@@ -23,9 +23,8 @@ export class LocalizeController implements ReactiveController {
     return resolveLang(scoped ?? document.documentElement.lang);
   }
 
-  t(key: StringKey, values?: Record<string, string | number>): string {
-    return translate(this.lang, key, values);
-  }
+  /** The string for `key` in the current language; bound, so `const t = this.localize.t` works. */
+  readonly t = (key: StringKey, values?: Record<string, string | number>): string => translate(this.lang, key, values);
 
   hostConnected(): void {
     this.#observer = new MutationObserver(() => this.host.requestUpdate());

@@ -9,7 +9,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
-import { PARTICIPANT_COLUMNS, type ParticipantRecord } from './participant-roster.ts';
+import { PARTICIPANT_COLUMNS, participantKey, type ParticipantRecord } from './participant-roster.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
 import type { Signal } from './signal.ts';
 import { SignalSigner } from './signal-keys.ts';
@@ -435,7 +435,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       return;
     }
     this.#rows.clear();
-    for (const row of (data ?? []) as ParticipantRow[]) this.#rows.set(row.user_id ?? `email:${row.email}`, row);
+    for (const row of (data ?? []) as ParticipantRow[]) this.#rows.set(participantKey(row), row);
     // Every change to a row reloads them, so keys of people who join later arrive before their signals.
     await this.#keys?.learn(data ?? []);
   }

@@ -48,8 +48,16 @@ describe('the npm package', () => {
   it('ships the built modules with types, the bundles and the manifest, and nothing of the repo', () => {
     const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
     const files = new Set<string>(packed.files.map((file: { path: string }) => file.path));
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js', 'custom-elements.json', 'package.json', 'README.md']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js', 'custom-elements.json', 'package.json', 'README.md', 'LICENSE', 'dist/call-widgets.LICENSES.txt']) {
       assert.ok(files.has(file), `${file} is in the package`);
+    }
+    // The bundles carry Lit and supabase-js, so the package carries their licences, named from the bundle's banner.
+    const notices = readFileSync(join(root, 'dist/call-widgets.LICENSES.txt'), 'utf8');
+    for (const bundled of ['lit-html', '@lit/reactive-element', '@supabase/supabase-js', '@supabase/realtime-js', '@supabase/auth-js', '@supabase/postgrest-js']) {
+      assert.match(notices, new RegExp(`^${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\((MIT|BSD-3-Clause)\\)$`, 'm'), `${bundled}'s licence is shipped`);
+    }
+    for (const bundle of ['dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js']) {
+      assert.match(readFileSync(join(root, bundle), 'utf8').slice(0, 200), /^\/\*! supabase-call-widgets [\d.]+ \(MIT\); licences of bundled packages: call-widgets\.LICENSES\.txt \*\//);
     }
     for (const file of files) assert.doesNotMatch(file, /^(test|supabase|bench|demo|stories|scripts)\//, `${file} does not belong in the package`);
     assert.equal(pkg.customElements, 'custom-elements.json');

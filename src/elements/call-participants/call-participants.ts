@@ -62,21 +62,25 @@ type LoadState = 'idle' | 'loading' | 'ready' | 'error';
  * @cssprop --call-font-family - Font. Default inherited.
  */
 export class CallParticipants extends LitElement {
-  static override styles = [visuallyHidden, styles];
+  static override get styles() {
+    return [visuallyHidden, styles];
+  }
 
-  static override properties = {
-    sessionId: { type: String, attribute: 'session-id', reflect: true },
-    supabaseUrl: { type: String, attribute: 'supabase-url' },
-    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
-    lang: { type: String, reflect: true },
-    heading: { type: String },
-    manage: { type: Boolean },
-    client: { attribute: false },
-    session: { attribute: false },
-    participants: { attribute: false },
-    _load: { state: true },
-    _error: { state: true },
-  };
+  static override get properties() {
+    return {
+      sessionId: { type: String, attribute: 'session-id', reflect: true },
+      supabaseUrl: { type: String, attribute: 'supabase-url' },
+      supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+      lang: { type: String, reflect: true },
+      heading: { type: String },
+      manage: { type: Boolean },
+      client: { attribute: false },
+      session: { attribute: false },
+      participants: { attribute: false },
+      _load: { state: true },
+      _error: { state: true },
+    };
+  }
 
   /** The `video_call_sessions.id` whose people to list. */
   declare sessionId: string;
@@ -197,7 +201,7 @@ export class CallParticipants extends LitElement {
   }
 
   protected override render(): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const people = this.people;
     const inCall = people.filter((p) => p.presence === 'connected').length;
     const heading = this.heading ?? t('people.heading', { count: people.length });
@@ -223,7 +227,7 @@ export class CallParticipants extends LitElement {
 
   /** `canManage`: the host asked for `manage` — guests get a withdraw button. */
   #renderPerson(participant: Participant, canManage: boolean): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
     const present = participant.presence === 'connected';
     const status = [

@@ -79,38 +79,37 @@ const SOON_MS = 10 * 60_000;
  * @cssprop --call-font-family - Font. Default inherited.
  */
 export class EventCallButton extends LitElement {
-  static override styles = styles;
+  static override get styles() {
+    return styles;
+  }
 
-  static override properties = {
-    eventId: { type: String, attribute: 'event-id', reflect: true },
-    eventTitle: { type: String, attribute: 'title' },
-    startsAt: { type: String, attribute: 'starts-at' },
-    crmEntityType: { type: String, attribute: 'crm-entity-type' },
-    crmEntityId: { type: String, attribute: 'crm-entity-id' },
-    attendees: {
-      attribute: 'attendees',
-      converter: {
-        fromAttribute: (value: string | null) => (value ?? '').split(/[\s,;]+/).filter(Boolean),
-        toAttribute: (value: string[]) => value.join(','),
-      },
-    },
-    open: { type: String },
-    lang: { type: String, reflect: true },
-    supabaseUrl: { type: String, attribute: 'supabase-url' },
-    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
-    transport: { type: String },
-    client: { attribute: false },
-    iceServers: { attribute: false },
-    state: { type: String, reflect: true },
-    _session: { state: true },
-    _inCall: { state: true },
-    _error: { state: true },
-    _busy: { state: true },
-    _panelOpen: { state: true },
-    _roomOpen: { state: true },
-    _inviteMessage: { state: true },
-    _isHost: { state: true },
-  };
+  static override get properties() {
+    return {
+      eventId: { type: String, attribute: 'event-id', reflect: true },
+      eventTitle: { type: String, attribute: 'title' },
+      startsAt: { type: String, attribute: 'starts-at' },
+      crmEntityType: { type: String, attribute: 'crm-entity-type' },
+      crmEntityId: { type: String, attribute: 'crm-entity-id' },
+      // Not reflected, so only read from the attribute: "id1, anna@example.com; id2".
+      attendees: { converter: (value: string | null) => (value ?? '').split(/[\s,;]+/).filter(Boolean) },
+      open: { type: String },
+      lang: { type: String, reflect: true },
+      supabaseUrl: { type: String, attribute: 'supabase-url' },
+      supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+      transport: { type: String },
+      client: { attribute: false },
+      iceServers: { attribute: false },
+      state: { type: String, reflect: true },
+      _session: { state: true },
+      _inCall: { state: true },
+      _error: { state: true },
+      _busy: { state: true },
+      _panelOpen: { state: true },
+      _roomOpen: { state: true },
+      _inviteMessage: { state: true },
+      _isHost: { state: true },
+    };
+  }
 
   /** The calendar event's id in the host's system (required). */
   declare eventId: string;
@@ -370,7 +369,7 @@ export class EventCallButton extends LitElement {
   }
 
   protected override render(): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const label = this.#label();
     const hint = this.#hint();
     const actionable = ['none', 'scheduled', 'live', 'ended', 'error'].includes(this.state);
@@ -406,7 +405,7 @@ export class EventCallButton extends LitElement {
   }
 
   #label(): string {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     switch (this.state) {
       case 'loading':
         return t('event.loading');
@@ -428,7 +427,7 @@ export class EventCallButton extends LitElement {
   }
 
   #hint(): string {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     if (this.state === 'error') return t('event.error', { message: this._error });
     if (this.state === 'ended') return t('event.ended');
     if ((this.state === 'none' || this.state === 'scheduled') && this.startsAt && !this.#startsSoon()) return t('event.startsAt', { time: this.#formatStart() });
@@ -455,7 +454,7 @@ export class EventCallButton extends LitElement {
   }
 
   #renderPanel(session: CallSessionRecord): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     return html`<div
       id="panel"
       part="panel"
@@ -484,7 +483,7 @@ export class EventCallButton extends LitElement {
 
   #invite = async (event: SubmitEvent) => {
     event.preventDefault();
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const input = this.renderRoot.querySelector<HTMLInputElement>('#invitee')!;
     const invitee = input.value.trim();
     const client = resolveClient(this);
@@ -515,7 +514,7 @@ export class EventCallButton extends LitElement {
   };
 
   #renderRoom(session: CallSessionRecord): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const title = session.title || this.eventTitle || t('event.untitled');
     const room = html`<video-call-room
       part="room"

@@ -61,23 +61,27 @@ export type { CallErrorDetail };
  * @cssprop --call-font-family - Font. Default the system UI font.
  */
 export class VideoCallRoom extends LitElement {
-  static override styles = [visuallyHidden, styles];
+  static override get styles() {
+    return [visuallyHidden, styles];
+  }
 
-  static override properties = {
-    sessionId: { type: String, attribute: 'session-id', reflect: true },
-    supabaseUrl: { type: String, attribute: 'supabase-url' },
-    supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
-    lang: { type: String, reflect: true },
-    autojoin: { type: Boolean },
-    transport: { type: String },
-    client: { attribute: false },
-    session: { attribute: false },
-    iceServers: { attribute: false },
-    _announcement: { state: true },
-    _devices: { state: true },
-    _soundBlocked: { state: true },
-    _localError: { state: true },
-  };
+  static override get properties() {
+    return {
+      sessionId: { type: String, attribute: 'session-id', reflect: true },
+      supabaseUrl: { type: String, attribute: 'supabase-url' },
+      supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
+      lang: { type: String, reflect: true },
+      autojoin: { type: Boolean },
+      transport: { type: String },
+      client: { attribute: false },
+      session: { attribute: false },
+      iceServers: { attribute: false },
+      _announcement: { state: true },
+      _devices: { state: true },
+      _soundBlocked: { state: true },
+      _localError: { state: true },
+    };
+  }
 
   /** The `video_call_sessions.id` to join. */
   declare sessionId: string;
@@ -212,45 +216,47 @@ export class VideoCallRoom extends LitElement {
   }
 
   #renderLobby(state: string, session: CallSessionView | undefined): TemplateResult {
+    const t = this.#i18n.t;
     const error = this._localError ?? session?.error;
     if (state === 'joining') {
       return html`<div class="center" aria-busy="true">
         <div class="spinner" aria-hidden="true"></div>
-        <p>${this.#i18n.t('state.joining')}</p>
+        <p>${t('state.joining')}</p>
       </div>`;
     }
     if (state === 'failed') {
       return html`<div class="center">
         <p part="banner" class="banner error" role="alert">${this.#errorText(error)}</p>
-        <button class="action primary" @click=${() => this.join()}>${this.#i18n.t('room.retry')}</button>
+        <button class="action primary" @click=${() => this.join()}>${t('room.retry')}</button>
       </div>`;
     }
     const left = state === 'left';
     return html`<div class="center">
-      <p>${this.#i18n.t(left ? 'state.left' : 'state.idle')}</p>
+      <p>${t(left ? 'state.left' : 'state.idle')}</p>
       <button class="action primary" ?disabled=${!this.sessionId} @click=${() => this.join()}>
-        ${this.#i18n.t(left ? 'room.rejoin' : 'room.join')}
+        ${t(left ? 'room.rejoin' : 'room.join')}
       </button>
     </div>`;
   }
 
   #renderCall(session: CallSessionView): TemplateResult {
+    const t = this.#i18n.t;
     const participants = session.participants.filter((p) => p.isLocal || p.presence === 'connected');
     const others = participants.length - 1;
     const screens = participants.filter((p) => p.screenStream);
     const media = session.media.state;
     return html`
       <div class="status" part="status">
-        <span>${this.#i18n.t(session.state === 'reconnecting' ? 'state.reconnecting' : 'state.connected')}</span>
-        <span>${this.#i18n.t('count.people', { count: participants.length })}</span>
+        <span>${t(session.state === 'reconnecting' ? 'state.reconnecting' : 'state.connected')}</span>
+        <span>${t('count.people', { count: participants.length })}</span>
       </div>
-      ${session.state === 'reconnecting' ? html`<p part="banner" class="banner warning" role="alert">${this.#i18n.t('state.reconnecting')}</p>` : nothing}
-      ${media.status === 'denied' ? html`<p part="banner" class="banner warning">${this.#i18n.t('media.denied')}</p>` : nothing}
-      ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${this.#i18n.t('media.unavailable')}</p>` : nothing}
-      ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${this.#i18n.t('media.audioOnly')}</p>` : nothing}
-      ${others === 0 ? html`<p part="banner" class="banner">${this.#i18n.t('state.waiting')}</p>` : nothing}
+      ${session.state === 'reconnecting' ? html`<p part="banner" class="banner warning" role="alert">${t('state.reconnecting')}</p>` : nothing}
+      ${media.status === 'denied' ? html`<p part="banner" class="banner warning">${t('media.denied')}</p>` : nothing}
+      ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
+      ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
+      ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
       ${this._soundBlocked
-        ? html`<p class="banner"><button class="action primary" @click=${this.#enableSound}>${this.#i18n.t('control.enableSound')}</button></p>`
+        ? html`<p class="banner"><button class="action primary" @click=${this.#enableSound}>${t('control.enableSound')}</button></p>`
         : nothing}
       <div class="stage ${screens.length ? 'with-screen' : ''}">
         ${screens.length ? this.#renderScreen(screens[0]) : nothing}
@@ -270,7 +276,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #renderTile(participant: Participant): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
     const showVideo = participant.cam && participant.camera;
     const states = [
@@ -308,7 +314,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #renderControls(session: CallSessionView): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const media = session.media.state;
     const hasMic = Boolean(session.media.camera?.getAudioTracks().length);
     const micLabel = t(media.mic ? 'control.mic.on' : 'control.mic.off');
@@ -335,7 +341,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #renderDevices(): TemplateResult {
-    const t = this.#i18n.t.bind(this.#i18n);
+    const t = this.#i18n.t;
     const cameras = this._devices.filter((device) => device.kind === 'videoinput');
     const microphones = this._devices.filter((device) => device.kind === 'audioinput');
     const current = (kind: 'audio' | 'video') =>
@@ -429,9 +435,10 @@ export class VideoCallRoom extends LitElement {
   }
 
   #errorText(error: CallError | undefined): string {
-    if (!error) return this.#i18n.t('state.failed');
+    const t = this.#i18n.t;
+    if (!error) return t('state.failed');
     const key = `error.${error.code}` as StringKey;
-    return this.#i18n.t(key in errorKeys ? key : 'error.join_failed', { message: error.message });
+    return t(key in errorKeys ? key : 'error.join_failed', { message: error.message });
   }
 
   #announce(text: string): void {
