@@ -57,6 +57,9 @@ describe('the npm package', () => {
       assert.match(notices, new RegExp(`^${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\((MIT|BSD-3-Clause)\\)$`, 'm'), `${bundled}'s licence is shipped`);
     }
     for (const bundle of ['dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js']) {
+      // ASCII only (Russian strings escaped), so a page in windows-1251 reads the bundle right.
+      const offending = [...readFileSync(join(root, bundle), 'utf8')].filter((char) => char.charCodeAt(0) > 0x7e);
+      assert.deepEqual(offending, [], `${bundle} is plain ASCII`);
       assert.match(readFileSync(join(root, bundle), 'utf8').slice(0, 200), /^\/\*! supabase-call-widgets [\d.]+ \(MIT\); licences of bundled packages: call-widgets\.LICENSES\.txt \*\//);
     }
     for (const file of files) assert.doesNotMatch(file, /^(test|supabase|bench|demo|stories|scripts)\//, `${file} does not belong in the package`);

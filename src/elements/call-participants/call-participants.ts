@@ -210,7 +210,7 @@ export class CallParticipants extends LitElement {
     return html`<section part="base" class="base" aria-labelledby=${heading ? 'heading' : nothing} aria-label=${heading ? nothing : t('people.label')} aria-busy=${loading ? 'true' : 'false'}>
       ${heading
         ? html`<h3 id="heading" part="heading">
-            ${heading}${inCall ? html` <span class="in-call">· ${t('people.inCall', { count: inCall })}</span>` : nothing}
+            ${heading}${inCall ? html` <span class="in-call">&middot; ${t('people.inCall', { count: inCall })}</span>` : nothing}
           </h3>`
         : nothing}
       ${this._load === 'error' && !this.participants && !this.session

@@ -308,7 +308,7 @@ export class VideoCallRoom extends LitElement {
       <div class="label" aria-hidden="true">
         <span class="name" part="name">${name}</span>
         ${participant.mic ? nothing : html`<span class="indicator off" title=${t('tile.muted')}>${micOffIcon}</span>`}
-        ${participant.hand ? html`<span class="indicator">✋</span>` : nothing}
+        ${participant.hand ? html`<span class="indicator">&#x270B;</span>` : nothing}
       </div>
     </li>`;
   }
