@@ -103,7 +103,8 @@ async function openPostgres(databaseUrl: string, log: (message: string) => void)
    * The one LISTEN connection, opened by the first listen(). When it is lost (server restart,
    * terminated backend) it is opened again with backoff and LISTENs on every channel again.
    * Notifications sent while it was down are missed: Realtime keeps its changes in a table and
-   * catches up on the next one; the REST schema cache is reloaded on the next unknown table.
+   * delivers them with the next notification; REST reloads its schema cache when it meets a table
+   * it does not know.
    */
   let current: pg.Client | undefined;
   let ready: Promise<void> | undefined;
@@ -195,7 +196,8 @@ async function openPostgres(databaseUrl: string, log: (message: string) => void)
         if (connected.size === 0) resolve();
       });
       await pool.end();
-      await gone;
+      // Bounded, so a socket that never reports its end cannot hold the stack's shutdown.
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     },
   };
 }
