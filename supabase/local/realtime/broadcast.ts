@@ -1,0 +1,38 @@
+/** Broadcast: a message pushed on a channel (or posted over REST) reaches the topic's readers. */
+import { reply, type Channel, type ChannelRegistry } from './channels.ts';
+import { encodeBroadcast, type Broadcast, type Frame } from './protocol.ts';
+
+/** Largest user broadcast payload, as on hosted Supabase's free plan. */
+export const BROADCAST_LIMIT = 256 * 1024;
+
+/** Delivers a broadcast to the topic's readers; `from` is skipped unless it asked for self. */
+export function deliver(channels: ChannelRegistry, topic: string, broadcast: Broadcast, from?: Channel): void {
+  for (const channel of channels.on(topic)) {
+    if (channel === from && !channel.broadcastSelf) continue;
+    if (!channel.can.readBroadcast) continue;
+    const connection = channel.socket;
+    if (connection.ws.readyState !== connection.ws.OPEN) continue;
+    connection.ws.send(encodeBroadcast(channel.topic, broadcast, connection.vsn));
+  }
+}
+
+/** A broadcast pushed on a joined channel. */
+export function onBroadcast(
+  channels: ChannelRegistry,
+  channel: Channel,
+  frame: Frame,
+  broadcast: Broadcast,
+  log: (message: string) => void,
+): void {
+  if (broadcast.size > BROADCAST_LIMIT) {
+    if (frame.ref) reply(channel.socket, frame, 'error', { reason: `Payload too large: ${broadcast.size} bytes, the limit is ${BROADCAST_LIMIT}` });
+    log(`dropped a ${broadcast.size}-byte broadcast on ${channel.subTopic}`);
+    return;
+  }
+  if (!channel.can.writeBroadcast) {
+    if (frame.ref) reply(channel.socket, frame, 'error', { reason: 'Unauthorized: You do not have permissions to write to this Channel topic' });
+    return;
+  }
+  deliver(channels, channel.topic, broadcast, channel);
+  if (channel.broadcastAck && frame.ref) reply(channel.socket, frame, 'ok');
+}
