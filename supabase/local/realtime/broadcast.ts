@@ -5,9 +5,9 @@ import { encodeBroadcast, type Broadcast, type Frame } from './protocol.ts';
 /** Largest user broadcast payload, as on hosted Supabase's free plan. */
 export const BROADCAST_LIMIT = 256 * 1024;
 
-/** Delivers a broadcast to the topic's readers; `from` is skipped unless it asked for self. */
-export function deliver(channels: ChannelRegistry, topic: string, broadcast: Broadcast, from?: Channel): void {
-  for (const channel of channels.on(topic)) {
+/** Delivers a broadcast to the readers of a private or a public topic; `from` only if it asked for self. */
+export function deliver(channels: ChannelRegistry, topic: string, isPrivate: boolean, broadcast: Broadcast, from?: Channel): void {
+  for (const channel of channels.on(topic, isPrivate)) {
     if (channel === from && !channel.broadcastSelf) continue;
     if (!channel.can.readBroadcast) continue;
     const connection = channel.socket;
@@ -33,6 +33,6 @@ export function onBroadcast(
     if (frame.ref) reply(channel.socket, frame, 'error', { reason: 'Unauthorized: You do not have permissions to write to this Channel topic' });
     return;
   }
-  deliver(channels, channel.topic, broadcast, channel);
+  deliver(channels, channel.topic, channel.isPrivate, broadcast, channel);
   if (channel.broadcastAck && frame.ref) reply(channel.socket, frame, 'ok');
 }

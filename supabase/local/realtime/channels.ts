@@ -58,11 +58,14 @@ export interface Channel {
 export class ChannelRegistry {
   readonly connections = new Set<Connection>();
 
-  /** The channels joined on a topic, across all sockets. */
-  on(topic: string): Channel[] {
+  /**
+   * The channels joined on a topic, across all sockets. A private topic and its public twin are
+   * different channels, as on hosted Realtime: neither hears the other.
+   */
+  on(topic: string, isPrivate: boolean): Channel[] {
     return [...this.connections].flatMap((connection) => {
       const channel = connection.channels.get(topic);
-      return channel ? [channel] : [];
+      return channel && channel.isPrivate === isPrivate ? [channel] : [];
     });
   }
 

@@ -4,8 +4,11 @@ import type { Frame } from './protocol.ts';
 
 type PresenceState = Record<string, { metas: Record<string, unknown>[] }>;
 
+/** Where a channel's presence lives: a private topic and its public twin are apart. */
+const place = (channel: Channel) => `${channel.isPrivate ? 'private' : 'public'}:${channel.topic}`;
+
 export class Presence {
-  /** topic → presence key → phx_ref → meta */
+  /** place → presence key → phx_ref → meta */
   readonly #tracked = new Map<string, Map<string, Map<string, Record<string, unknown>>>>();
   #refs = 0;
 
@@ -18,7 +21,7 @@ export class Presence {
   /** Everyone tracked on the channel's topic, as `presence_state` carries it. */
   state(channel: Channel): PresenceState {
     const state: PresenceState = {};
-    for (const [key, metas] of this.#tracked.get(channel.topic) ?? []) {
+    for (const [key, metas] of this.#tracked.get(place(channel)) ?? []) {
       state[key] = { metas: [...metas.entries()].map(([ref, meta]) => ({ ...meta, phx_ref: ref })) };
     }
     return state;
@@ -51,8 +54,8 @@ export class Presence {
   }
 
   track(channel: Channel, meta: Record<string, unknown>): void {
-    const byKey = this.#tracked.get(channel.topic) ?? new Map<string, Map<string, Record<string, unknown>>>();
-    this.#tracked.set(channel.topic, byKey);
+    const byKey = this.#tracked.get(place(channel)) ?? new Map<string, Map<string, Record<string, unknown>>>();
+    this.#tracked.set(place(channel), byKey);
     const metas = byKey.get(channel.presenceKey) ?? new Map<string, Record<string, unknown>>();
     byKey.set(channel.presenceKey, metas);
     const previous = channel.presenceRef;
@@ -73,18 +76,18 @@ export class Presence {
     const ref = channel.presenceRef;
     if (!ref) return;
     channel.presenceRef = undefined;
-    const byKey = this.#tracked.get(channel.topic);
+    const byKey = this.#tracked.get(place(channel));
     const metas = byKey?.get(channel.presenceKey);
     const meta = metas?.get(ref);
     if (!byKey || !metas || !meta) return;
     metas.delete(ref);
     if (!metas.size) byKey.delete(channel.presenceKey);
-    if (!byKey.size) this.#tracked.delete(channel.topic);
+    if (!byKey.size) this.#tracked.delete(place(channel));
     this.#diff(channel, {}, { [channel.presenceKey]: { metas: [{ ...meta, phx_ref: ref }] } });
   }
 
   #diff(source: Channel, joins: Record<string, unknown>, leaves: Record<string, unknown>): void {
-    for (const channel of this.channels.on(source.topic)) {
+    for (const channel of this.channels.on(source.topic, source.isPrivate)) {
       if (!channel.presenceEnabled || !channel.can.readPresence) continue;
       send(channel.socket, { joinRef: channel.joinRef, ref: null, topic: channel.topic, event: 'presence_diff', payload: { joins, leaves } });
     }

@@ -89,7 +89,7 @@ export function createRestBroadcast(db: Database, keys: JwtKeys, channels: Chann
       }
     }
     for (const message of messages) {
-      deliver(channels, `realtime:${message.topic}`, { event: message.event, payload: message.payload, binary: message.binary, size: message.size });
+      deliver(channels, `realtime:${message.topic}`, message.private, { event: message.event, payload: message.payload, binary: message.binary, size: message.size });
     }
     sendJson(res, 202, undefined);
   };
