@@ -148,8 +148,8 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   }>(
     `select n.nspname as schema, p.proname as name, p.proargnames::text[] as arg_names,
             array(select format_type(t, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) t)::text[] as arg_types,
-            array(select ty.typcategory::text from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) t
-                    join pg_type ty on ty.oid = t)::text[] as arg_categories,
+            array(select ty.typcategory::text from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality a(t, n)
+                    join pg_type ty on ty.oid = a.t order by a.n)::text[] as arg_categories,
             p.proargmodes::text[] as arg_modes, p.pronargdefaults::int as defaults, p.proretset as returns_set,
             rt.typtype::text as return_kind, rt.typname::text as return_type
        from pg_proc p
