@@ -199,21 +199,46 @@ describe('realtime service', () => {
       for (const { channel } of [toGuest, thirdAll, outsiderAll]) await channel.unsubscribe();
     });
 
-    it('sends UPDATE and DELETE events, DELETE with the primary key only', async () => {
-      const events = inbox<{ eventType: string; new: Record<string, unknown>; old: Record<string, unknown> }>();
+    it('sends INSERT and UPDATE events through a filter', async () => {
+      const events = inbox<{ eventType: string; new: Record<string, unknown> }>();
       const channel = guest.client
         .channel(`participants-${Math.random()}`)
         .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${sessionId}` }, (p) =>
           events.push(p as never),
         );
       assert.deepEqual(await subscribe(channel), ['SUBSCRIBED', undefined]);
-      const { data: invite } = await host.client.from('video_call_participants').insert({ session_id: sessionId, email: 'fay@example.test' }).select().single();
+      await host.client.from('video_call_participants').insert({ session_id: sessionId, email: 'gail@example.test' });
       await guest.client.from('video_call_participants').update({ mic_on: true }).eq('user_id', guest.id);
-      await host.client.from('video_call_participants').delete().eq('id', invite!.id);
-      const got = await events.waitFor(3);
-      assert.deepEqual(got.map((p) => p.eventType), ['INSERT', 'UPDATE', 'DELETE']);
+      const got = await events.waitFor(2);
+      assert.deepEqual(got.map((p) => p.eventType), ['INSERT', 'UPDATE']);
+      assert.equal(got[0].new.email, 'gail@example.test');
       assert.equal(got[1].new.mic_on, true);
-      assert.deepEqual(got[2].old, { id: invite!.id });
+      await channel.unsubscribe();
+    });
+
+    it('sends DELETE events with the primary key only and filters them on nothing else', async () => {
+      const invite = async (email: string) =>
+        (await host.client.from('video_call_participants').insert({ session_id: sessionId, email }).select('id').single()).data!.id as string;
+      const fay = await invite('fay@example.test');
+      const gus = await invite('gus@example.test');
+      const byEmail = inbox<{ old: Record<string, unknown> }>();
+      const byKey = inbox<{ old: Record<string, unknown> }>();
+      const all = inbox<{ old: Record<string, unknown> }>();
+      const table = { event: 'DELETE', schema: 'public', table: 'video_call_participants' } as const;
+      // The outsider cannot read the session's rows; a filter on a hidden column must not tell
+      // them whether a deleted row held a value.
+      const channel = outsider.client
+        .channel(`deletes-${Math.random()}`)
+        .on('postgres_changes', { ...table, filter: 'email=eq.fay@example.test' }, (p) => byEmail.push(p as never))
+        .on('postgres_changes', { ...table, filter: `id=eq.${fay}` }, (p) => byKey.push(p as never))
+        .on('postgres_changes', table, (p) => all.push(p as never));
+      assert.deepEqual(await subscribe(channel), ['SUBSCRIBED', undefined]);
+      await host.client.from('video_call_participants').delete().eq('id', fay);
+      await host.client.from('video_call_participants').delete().eq('id', gus);
+      // Changes reach a channel in commit order: once the second delete is in, the first was matched.
+      assert.deepEqual((await all.waitFor(2)).map((p) => p.old), [{ id: fay }, { id: gus }]);
+      assert.deepEqual(byKey.items.map((p) => p.old), [{ id: fay }]);
+      assert.deepEqual(byEmail.items, []);
       await channel.unsubscribe();
     });
 

@@ -154,25 +154,28 @@ export class ChangeFeed {
     return result.rows[0]?.allowed === true;
   }
 
-  async #dispatch(change: Change): Promise<void> {
+  async #dispatch(captured: Change): Promise<void> {
+    const info = await this.#tableInfo(captured.schema_name, captured.table_name);
+    if (!info) return;
+    const keyOnly = (row: Record<string, unknown> | null) =>
+      row ? Object.fromEntries(info.primaryKey.map((column) => [column, row[column]])) : {};
+    // A deleted row can no longer be checked against RLS, so, as on hosted Realtime, subscribers
+    // know only its primary key: filters are matched against that too, never the hidden columns.
+    const change = captured.type === 'DELETE' ? { ...captured, old_record: keyOnly(captured.old_record) } : captured;
     const matching: { channel: Channel; ids: number[] }[] = [];
     for (const channel of this.channels.all()) {
       const ids = channel.bindings.filter((binding) => bindingMatches(binding, change)).map((binding) => binding.id);
       if (ids.length) matching.push({ channel, ids });
     }
     if (!matching.length) return;
-    const info = await this.#tableInfo(change.schema_name, change.table_name);
-    if (!info) return;
     // One RLS check per distinct subscriber identity.
     const verdicts = new Map<string, Promise<boolean>>();
     const columns = info.columns.map(({ name, type }) => ({ name, type }));
-    const keyOnly = (row: Record<string, unknown> | null) =>
-      row ? Object.fromEntries(info.primaryKey.map((column) => [column, row[column]])) : {};
     for (const { channel, ids } of matching) {
       let visible: Promise<boolean>;
       if (change.type === 'DELETE') {
-        // The row is gone, so RLS cannot be asked: like Supabase, only its primary key is sent, to
-        // subscribers allowed to select from the table at all.
+        // The row is gone, so RLS cannot be asked: its primary key goes to subscribers allowed to
+        // select from the table at all.
         visible = this.#canSelectTable(channel.claims, change);
       } else {
         const identity = `${channel.role}:${channel.claims.sub ?? ''}:${channel.claims.email ?? ''}`;
