@@ -49,14 +49,14 @@ describe('calls of calendar events (event_video_call)', () => {
       [
         [anna.id, 'host', 'Anna'],
         [boris.id, 'guest', 'Boris'],
-        [vera.id, 'guest', 'Vera'],
+        [null, 'guest', 'VERA'],
         [null, 'guest', 'guest'],
       ],
-      'the host once, an e-mail of an existing user resolved to that user, an unknown address kept as an e-mail invitation',
+      'the host once; addresses stay addresses, whether or not they belong to an account',
     );
   });
 
-  it('gives everyone invited the same call, and refuses someone who is not invited', async () => {
+  it('gives everyone invited the same call, and someone not invited a call of their own', async () => {
     const first = await open(anna, { p_event_id: 'evt-2', p_attendees: [boris.id] });
     const [again, fromBoris] = await Promise.all([
       open(anna, { p_event_id: 'evt-2' }),
@@ -64,9 +64,11 @@ describe('calls of calendar events (event_video_call)', () => {
     ]);
     assert.equal(again.data.id, first.data.id);
     assert.equal(fromBoris.data.id, first.data.id);
-    const refused = await open(outsider, { p_event_id: 'evt-2' });
-    assert.equal(refused.status, 403);
-    assert.match(refused.error!.message, /not invited/);
+    const own = await open(outsider, { p_event_id: 'evt-2' });
+    assert.ifError(own.error);
+    assert.notEqual(own.data.id, first.data.id);
+    assert.equal(own.data.host_id, outsider.id);
+    assert.deepEqual((await participantsOf(anna, first.data.id)).map((p) => p.user_id), [anna.id, boris.id], 'Anna’s call is untouched');
   });
 
   it('makes one call when two people open a new event at the same moment', async () => {
@@ -108,6 +110,68 @@ describe('calls of calendar events (event_video_call)', () => {
     assert.ok(signedOut.status === 401 || signedOut.status === 403, `status ${signedOut.status}`);
   });
 
+  describe('whose call an event id names', () => {
+    const find = (user: TestUser, args: Record<string, unknown>) => user.client.rpc('find_event_video_call', args);
+
+    it('never gives attendees the call of a stranger who opened their event first, even one who invited them', async () => {
+      const squatter = await stack.createUser({ name: 'Squatter' });
+      const squat = await open(squatter, { p_event_id: 'evt-squat', p_attendees: [anna.id, boris.id, 'vera@crm.test'] });
+      assert.ifError(squat.error);
+      const team = [anna.id, 'boris@crm.test', 'vera@crm.test'];
+      const fromAnna = await open(anna, { p_event_id: 'evt-squat', p_attendees: team });
+      assert.ifError(fromAnna.error);
+      assert.notEqual(fromAnna.data.id, squat.data.id);
+      assert.equal(fromAnna.data.host_id, anna.id);
+      const [fromBoris, fromVera] = await Promise.all([
+        open(boris, { p_event_id: 'evt-squat', p_attendees: team }),
+        open(vera, { p_event_id: 'evt-squat', p_attendees: ['anna@crm.test', boris.id] }),
+      ]);
+      assert.equal(fromBoris.data.id, fromAnna.data.id, 'Anna is on Boris’s list: her call, not the squatter’s earlier one');
+      assert.equal(fromVera.data.id, fromAnna.data.id, 'an attendee given by e-mail address counts as the host too');
+      const found = await find(boris, { p_event_id: 'evt-squat', p_attendees: team });
+      assert.ifError(found.error);
+      assert.deepEqual(found.data.map((s: { id: string }) => s.id), [fromAnna.data.id]);
+    });
+
+    it('prefers the caller’s own call, then the earliest call of an attendee that invited them', async () => {
+      const first = await open(boris, { p_event_id: 'evt-pref', p_attendees: [vera.id] });
+      const second = await open(anna, { p_event_id: 'evt-pref', p_attendees: [vera.id, boris.id] });
+      assert.notEqual(second.data.id, first.data.id, 'Anna is not in Boris’s call: she gets her own');
+      const fromVera = await open(vera, { p_event_id: 'evt-pref', p_attendees: [anna.id, boris.id] });
+      assert.equal(fromVera.data.id, first.data.id);
+      const fromBoris = await open(boris, { p_event_id: 'evt-pref', p_attendees: [anna.id, vera.id] });
+      assert.equal(fromBoris.data.id, first.data.id, 'his own, though Anna invited him too');
+    });
+
+    it('finds without creating, and the newest ended call once none is open', async () => {
+      const none = await find(anna, { p_event_id: 'evt-find', p_attendees: [boris.id] });
+      assert.deepEqual(none.data, []);
+      const { data: session } = await open(anna, { p_event_id: 'evt-find', p_attendees: [boris.id] });
+      await anna.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', session.id);
+      assert.deepEqual((await find(boris, { p_event_id: 'evt-find', p_attendees: [anna.id] })).data, []);
+      const ended = await find(boris, { p_event_id: 'evt-find', p_attendees: [anna.id], p_include_ended: true });
+      assert.deepEqual(ended.data.map((s: { id: string; status: string }) => [s.id, s.status]), [[session.id, 'ended']]);
+      assert.deepEqual((await find(outsider, { p_event_id: 'evt-find', p_include_ended: true })).data, [], 'nothing of a call one is not in');
+      const signedOut = await stack.anonClient().rpc('find_event_video_call', { p_event_id: 'evt-find' });
+      assert.ok(signedOut.status === 401 || signedOut.status === 403, `status ${signedOut.status}`);
+    });
+
+    it('allows one open call per event and host, and another host’s call beside it', async () => {
+      const mine = await anna.client.from('video_call_sessions').insert({ event_id: 'evt-unique' }).select().single();
+      assert.ifError(mine.error);
+      const twice = await anna.client.from('video_call_sessions').insert({ event_id: 'evt-unique' });
+      assert.equal(twice.status, 409);
+      const other = await outsider.client.from('video_call_sessions').insert({ event_id: 'evt-unique' });
+      assert.ifError(other.error);
+    });
+
+    it('cuts an event title longer than a call’s 200 characters instead of failing', async () => {
+      const { data, error } = await open(anna, { p_event_id: 'evt-long', p_title: `  ${'T'.repeat(300)}` });
+      assert.ifError(error);
+      assert.equal(data.title, 'T'.repeat(200));
+    });
+  });
+
   describe('invite_to_video_call', () => {
     const invite = (user: TestUser, sessionId: string, invitee: unknown) =>
       user.client.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: invitee });
@@ -120,14 +184,38 @@ describe('calls of calendar events (event_video_call)', () => {
       assert.equal(byId.data.display_name, 'Boris');
       const byEmail = await invite(anna, session.id, ' Vera@CRM.test ');
       assert.ifError(byEmail.error);
-      assert.equal(byEmail.data.user_id, vera.id, 'an address with an account is invited as that user');
+      assert.equal(byEmail.data.email, 'Vera@CRM.test');
       const stranger = await invite(anna, session.id, 'new.client@acme.test');
       assert.equal(stranger.data.user_id, null);
       assert.equal(stranger.data.email, 'new.client@acme.test');
-      const again = await invite(anna, session.id, 'boris@crm.test');
-      assert.equal(again.status, 409);
-      assert.match(again.error!.message, /already invited/);
+      for (const twice of [boris.id, 'vera@crm.test']) {
+        const again = await invite(anna, session.id, twice);
+        assert.equal(again.status, 409);
+        assert.match(again.error!.message, /already invited/);
+      }
       assert.equal((await participantsOf(anna, session.id)).length, 4);
+    });
+
+    it('tells the host nothing they did not pass: an address with an account answers as one without, an id shows no address', async () => {
+      const { data: session } = await open(anna, { p_event_id: 'evt-inv-3' });
+      const known = await invite(anna, session.id, 'vera@crm.test');
+      const unknown = await invite(anna, session.id, 'vanya@crm.test');
+      const byId = await invite(anna, session.id, boris.id);
+      const shape = (row: Record<string, unknown>) => [row.user_id, row.email, row.display_name, row.avatar_url, row.invite_status];
+      assert.deepEqual([known.status, unknown.status], [200, 200]);
+      assert.deepEqual(shape(known.data), [null, 'vera@crm.test', 'vera', null, 'invited']);
+      assert.deepEqual(shape(unknown.data), [null, 'vanya@crm.test', 'vanya', null, 'invited']);
+      assert.deepEqual(shape(byId.data), [boris.id, null, 'Boris', null, 'invited']);
+      assert.deepEqual(
+        (await participantsOf(anna, session.id)).map((p) => [p.user_id, p.email]),
+        [
+          [anna.id, 'anna@crm.test'],
+          [null, 'vera@crm.test'],
+          [null, 'vanya@crm.test'],
+          [boris.id, null],
+        ],
+        'the rows the host can read tell no more',
+      );
     });
 
     it('refuses guests, strangers, bad invitees and ended calls, changing nothing', async () => {

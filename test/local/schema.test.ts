@@ -127,7 +127,7 @@ describe('call schema', () => {
           session.id,
           outsider.id,
         ]),
-        /row-level security/,
+        /one host/,
       );
     });
 
