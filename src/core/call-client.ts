@@ -149,21 +149,28 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   }
 
   /**
-   * The newest session of a calendar event the user may see: one that has not ended, or with
-   * `includeEnded` the newest of all (so a card can say the call is over).
+   * The call of a calendar event for the signed-in user, as `openEventCall` would pick it, without
+   * creating one: their own open call of the event, else the earliest open one hosted by one of
+   * `attendees` (user ids or e-mail addresses) that they are invited to. Someone else's call for
+   * the same event id never counts, even one the user was invited to; without `attendees`, any
+   * call of the event the user is invited to does. With `includeEnded` and no open call, the
+   * newest ended one (so a card can say the call is over).
    */
-  async findSessionByEvent(eventId: string, options: { includeEnded?: boolean } = {}): Promise<CallSessionRecord | null> {
-    let query = this.supabase.from('video_call_sessions').select().eq('event_id', eventId);
-    if (!options.includeEnded) query = query.neq('status', 'ended');
-    const { data, error } = await query.order('created_at', { ascending: false }).limit(1).maybeSingle();
+  async findSessionByEvent(eventId: string, options: { includeEnded?: boolean; attendees?: string[] } = {}): Promise<CallSessionRecord | null> {
+    const { data, error } = await this.supabase.rpc('find_event_video_call', {
+      p_event_id: eventId,
+      p_attendees: options.attendees ?? [],
+      p_include_ended: options.includeEnded ?? false,
+    });
     if (error) throw Object.assign(new Error(`could not look up the event's call: ${error.message}`), { code: error.code });
-    return data as CallSessionRecord | null;
+    return ((data as CallSessionRecord[] | null) ?? [])[0] ?? null;
   }
 
   /**
-   * The open call of a calendar event: found, or created with the caller as host and the event's
-   * attendees invited. Two people opening the same event at once get the same call. Someone not
-   * invited to an existing call gets a `not_participant` error.
+   * The open call of a calendar event: found as `findSessionByEvent` finds it, or created with the
+   * caller as host and the event's attendees invited. Two attendees opening the same event at once
+   * get the same call. Nobody is kept out by another's call of the same event id: whoever has no
+   * call of their own or of an attendee's that invites them gets a new one.
    */
   async openEventCall(event: CalendarEventCall): Promise<CallSessionRecord> {
     await this.requireUser();

@@ -151,21 +151,22 @@ describe('<event-call-button>', () => {
     await until(() => el.shadowRoot!.activeElement === manage && !el.shadowRoot!.querySelector('[part~="panel"]'), 'the panel closed, focus back');
   });
 
-  it('tells someone who is not invited, in Russian, and asks a signed-out visitor to sign in', async () => {
+  it('gives someone not invited a call of their own, in Russian, and asks a signed-out visitor to sign in', async () => {
     const anna = await signUp('Anna');
     const outsider = await signUp('Outsider');
     const eventId = newEventId();
-    await anna.callClient.openEventCall({ eventId });
-    const el = await fixture<EventCallButton>(html`<event-call-button lang="ru" event-id=${eventId} .client=${outsider.callClient}></event-call-button>`);
+    const annas = await anna.callClient.openEventCall({ eventId });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="ru" open="event" event-id=${eventId} .client=${outsider.callClient}></event-call-button>`);
     await settled(el);
-    expect(el.state, 'RLS hides the call from an outsider').to.equal('none');
-    const refused = nextEvent<{ code: string }>(el, 'call-error');
+    expect(el.state, 'Anna’s call of the event is not the outsider’s').to.equal('none');
+    const created = nextEvent<{ sessionId: string; session: { host_id: string } }>(el, 'call-session-created');
     main(el).click();
-    expect((await refused).detail.code).to.equal('not_participant');
+    const { detail } = await created;
+    expect(detail.sessionId, 'nobody is locked out of an event by another’s call').to.not.equal(annas.id);
+    expect(detail.session.host_id).to.equal(outsider.id);
+    await until(() => el.state === 'scheduled', 'the scheduled state');
     await el.updateComplete;
-    expect(el.state).to.equal('not-invited');
-    expect(main(el).textContent!.trim()).to.equal('Вас не пригласили в этот звонок');
-    expect(main(el).disabled).to.equal(true);
+    expect(main(el).textContent!.trim()).to.equal('Присоединиться сейчас');
 
     const { url, anonKey } = await localStack();
     const visitor = new CallClient({ client: createClient(url, anonKey, { auth: { persistSession: false, storageKey: crypto.randomUUID() } }) });

@@ -234,7 +234,7 @@ export class EventCallButton extends LitElement {
         this.state = 'signed-out';
         return;
       }
-      const session = await client.findSessionByEvent(this.eventId, { includeEnded: true });
+      const session = await client.findSessionByEvent(this.eventId, { includeEnded: true, attendees: this.attendees });
       if (load !== this.#loads) return;
       await this.#show(client, session, user.id);
     } catch (error) {
