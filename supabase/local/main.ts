@@ -1,16 +1,23 @@
 /**
  * `npm run backend`: starts the local stack and prints the keys a client needs.
- *   --memory            throwaway in-memory database
+ *   --memory            throwaway in-memory database (PGlite)
  *   --port N            (or PORT) listen port, default from config.toml (54321)
- *   DATABASE_URL        use a real Postgres server instead of embedded PGlite
+ *   --data-dir DIR      embedded database folder (default .supabase-local/pg15, with --pglite .supabase-local/db)
+ *   --pglite            PGlite in this process instead of the embedded PostgreSQL server (fast to
+ *                       start; a slow query holds every service, and a crash may lose writes)
+ *   DB_PORT             the embedded PostgreSQL server's port (default 54322, or a free one)
+ *   DATABASE_URL        use a Postgres server of your own instead of an embedded one
  *   JWT_SECRET          sign and verify with another secret
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './server.ts';
 
 const { values } = parseArgs({
   options: {
     memory: { type: 'boolean', default: false },
+    pglite: { type: 'boolean', default: false },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
   },
@@ -21,7 +28,9 @@ const started = Date.now();
 const stack = await startLocalStack({
   port: port === undefined ? undefined : Number(port),
   memory: values.memory,
+  pglite: values.pglite,
   dataDir: values['data-dir'],
+  dbPort: process.env.DB_PORT ? Number(process.env.DB_PORT) : undefined,
   databaseUrl: process.env.DATABASE_URL || undefined,
   jwtSecret: process.env.JWT_SECRET || undefined,
 });
@@ -29,6 +38,12 @@ const stack = await startLocalStack({
 console.log(`SUPABASE_URL=${stack.url}`);
 console.log(`SUPABASE_ANON_KEY=${stack.anonKey}`);
 console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);
+console.log(`DATABASE=${stack.db.description}`);
+if (stack.db.serverUrl) console.log(`DB_URL=${stack.db.serverUrl}`);
+const earlierPglite = join(process.cwd(), '.supabase-local', 'db');
+if (stack.db.serverUrl && !values['data-dir'] && existsSync(join(earlierPglite, 'PG_VERSION'))) {
+  console.error(`${earlierPglite} holds the PGlite database of an earlier version; it is left as it was (--pglite opens it)`);
+}
 console.error(
   `local stack ready in ${Date.now() - started} ms (${stack.db.kind}` +
     `${stack.migrations.applied.length ? `, applied ${stack.migrations.applied.join(', ')}` : ''})`,

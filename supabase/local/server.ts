@@ -43,10 +43,19 @@ export interface LocalStackOptions {
   port?: number;
   host?: string;
   jwtSecret?: string;
+  /** A Postgres server of the user's own; the embedded database options are then ignored. */
   databaseUrl?: string;
-  /** PGlite data directory (default `.supabase-local/db` in the working directory). */
+  /** PGlite instead of the embedded PostgreSQL server (see db/database.ts for what it does not promise). */
+  pglite?: boolean;
+  /**
+   * The embedded database's folder: default `.supabase-local/pg15` (PostgreSQL) or
+   * `.supabase-local/db` (PGlite) in the working directory.
+   */
   dataDir?: string;
+  /** Throwaway in-memory PGlite. */
   memory?: boolean;
+  /** The embedded PostgreSQL server's port: default 54322 when free, else any free port. */
+  dbPort?: number;
   supabaseDir?: string;
   /** Runs the scheduled functions (default true). */
   scheduler?: boolean;
@@ -74,8 +83,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? ((service, message) => console.error(`[${service}] ${message}`));
   const db = await openDatabase({
     databaseUrl: options.databaseUrl,
-    dataDir: options.dataDir ?? join(process.cwd(), '.supabase-local', 'db'),
+    engine: options.pglite ? 'pglite' : 'postgres',
+    dataDir: options.dataDir ?? join(process.cwd(), '.supabase-local', options.pglite ? 'db' : 'pg15'),
     memory: options.memory,
+    port: options.dbPort,
     log: (message) => log('db', message),
   });
   let migrations: MigrationReport;

@@ -47,34 +47,40 @@ describe('local stack', () => {
     assert.match((await response.json()).message, /no route/);
   });
 
-  it('keeps users and rows across a restart of the embedded database, migrating only once', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-restart-'));
-    try {
-      const first = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
-      assert.ok(first.migrations.applied.length >= 3);
-      const client = createClient(first.url, first.anonKey, clientOptions as never);
-      const signUp = await client.auth.signUp({ email: 'keep@example.test', password: 'secret123' });
-      assert.ifError(signUp.error);
-      const created = await client.from('video_call_sessions').insert({ title: 'Survives restarts' }).select('id').single();
-      assert.ifError(created.error);
-      await first.close();
-
-      const second = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+  for (const [engine, kind, options] of [
+    ['PostgreSQL server', 'postgres', {}],
+    ['PGlite', 'pglite', { pglite: true }],
+  ] as const) {
+    it(`keeps users and rows across a restart of the embedded ${engine}, migrating only once`, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-restart-'));
       try {
-        assert.deepEqual(second.migrations.applied, []);
-        const again = createClient(second.url, second.anonKey, clientOptions as never);
-        const signIn = await again.auth.signInWithPassword({ email: 'keep@example.test', password: 'secret123' });
-        assert.ifError(signIn.error);
-        const { data, error } = await again.from('video_call_sessions').select('title').eq('id', created.data.id).single();
-        assert.ifError(error);
-        assert.equal(data.title, 'Survives restarts');
+        const first = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, ...options });
+        assert.equal(first.db.kind, kind);
+        assert.ok(first.migrations.applied.length >= 3);
+        const client = createClient(first.url, first.anonKey, clientOptions as never);
+        const signUp = await client.auth.signUp({ email: 'keep@example.test', password: 'secret123' });
+        assert.ifError(signUp.error);
+        const created = await client.from('video_call_sessions').insert({ title: 'Survives restarts' }).select('id').single();
+        assert.ifError(created.error);
+        await first.close();
+
+        const second = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, ...options });
+        try {
+          assert.deepEqual(second.migrations.applied, []);
+          const again = createClient(second.url, second.anonKey, clientOptions as never);
+          const signIn = await again.auth.signInWithPassword({ email: 'keep@example.test', password: 'secret123' });
+          assert.ifError(signIn.error);
+          const { data, error } = await again.from('video_call_sessions').select('title').eq('id', created.data.id).single();
+          assert.ifError(error);
+          assert.equal(data.title, 'Survives restarts');
+        } finally {
+          await second.close();
+        }
       } finally {
-        await second.close();
+        rmSync(dataDir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+    });
+  }
 });
 
 // Only a real server has connections to lose: this part runs in the backend-postgres suite

@@ -25,6 +25,33 @@ begin
 end
 $$;
 
+-- Hosted Supabase's statement timeouts: anon 3 s, authenticated 8 s, service_role none. They are
+-- role settings, so they hold for any client logging in as these roles; the stack's requests switch
+-- role inside a transaction, which skips role settings, so actAs() applies them itself. A timeout
+-- already chosen for a role is kept, and a connection that may not alter roles (a restricted
+-- DATABASE_URL) leaves them as they are.
+do $$
+declare
+  pair text[];
+begin
+  -- Role settings are cluster-wide: stacks booting side by side on one server take turns.
+  perform pg_advisory_xact_lock(hashtext('local stack: role settings'));
+  foreach pair slice 1 in array array[['anon', '3s'], ['authenticated', '8s']] loop
+    if not exists (
+      select 1 from pg_db_role_setting, unnest(setconfig) as setting
+      where setrole = (select oid from pg_roles where rolname = pair[1]) and setdatabase = 0
+        and starts_with(setting, 'statement_timeout=')
+    ) then
+      begin
+        execute format('alter role %I set statement_timeout = %L', pair[1], pair[2]);
+      exception when insufficient_privilege then
+        raise notice 'statement_timeout of role % left as it is: %', pair[1], sqlerrm;
+      end;
+    end if;
+  end loop;
+end
+$$;
+
 create schema if not exists auth;
 create schema if not exists realtime;
 create schema if not exists storage;

@@ -1,11 +1,17 @@
 /**
- * One Postgres for the whole local stack: embedded PGlite by default, or a real server when
- * DATABASE_URL is given. Both are exposed through the same small interface so that every service
- * (REST, Realtime, Auth, the scheduler) is written once.
+ * One Postgres for the whole local stack, behind one small interface so that every service (REST,
+ * Realtime, Auth, the scheduler) is written once:
+ * - by default a PostgreSQL server process of the stack's own (embedded-postgres.ts), persisted;
+ * - PGlite (PostgreSQL compiled to WebAssembly, in this process) in memory for throwaway stacks,
+ *   or persisted with `engine: 'pglite'`: fast to start, but it runs on the event loop (a slow
+ *   query holds every service), enforces no statement timeout, takes no lock on its folder and
+ *   does not fsync, so it does not promise that an acknowledged write survives a crash;
+ * - or a server of the user's own by DATABASE_URL.
  */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -21,6 +27,10 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /** What runs, for the start-up line: `postgres (embedded PostgreSQL 15.17 on 127.0.0.1:54322, data in …)`. */
+  readonly description: string;
+  /** The embedded server's connection URL, for psql and other tools; absent otherwise. */
+  readonly serverUrl?: string;
   /** Runs `fn` inside BEGIN … COMMIT; any throw rolls the whole transaction back. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** LISTEN on a channel; resolves to a function that stops listening. */
@@ -29,19 +39,46 @@ export interface Database extends Queryable {
 }
 
 export interface DatabaseOptions {
-  /** postgres://… for a real server; when absent PGlite is used. */
+  /** postgres://… for a server of the user's own; the options below are then ignored. */
   databaseUrl?: string;
-  /** PGlite data directory; ignored with `memory` or `databaseUrl`. */
+  /** The embedded engine: a PostgreSQL server process (default) or PGlite. */
+  engine?: 'postgres' | 'pglite';
+  /** The embedded engine's folder; required unless `memory`. */
   dataDir?: string;
   /** Throwaway in-memory PGlite. */
   memory?: boolean;
-  /** Where a real server's lost connections are reported (the stack's log). */
+  /** The embedded server's port; by default 54322 when free, else any free port. */
+  port?: number;
+  /** Where the database layer reports (lost connections, the server starting). */
   log?: (message: string) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.log ?? ((message) => console.error(`[db] ${message}`)));
-  return openPglite(options.memory ? undefined : options.dataDir);
+  const log = options.log ?? ((message) => console.error(`[db] ${message}`));
+  if (options.databaseUrl) {
+    const { host, pathname } = new URL(options.databaseUrl);
+    return openPostgres(options.databaseUrl, log, `postgres (server at ${host}${pathname})`);
+  }
+  if (options.memory) return openPglite(undefined);
+  if (!options.dataDir) throw new Error('an embedded database needs a data directory (or memory: true)');
+  if (options.engine === 'pglite') return openPglite(options.dataDir);
+  const server = await startEmbeddedPostgres({ dir: options.dataDir, port: options.port, log });
+  try {
+    const db = await openPostgres(server.url, log, '');
+    const version = (await db.query<{ version: string }>(`select current_setting('server_version') as version`)).rows[0].version;
+    return {
+      ...db,
+      description: `postgres (embedded PostgreSQL ${version} on 127.0.0.1:${server.port}, data in ${options.dataDir})`,
+      serverUrl: server.url,
+      async close() {
+        await db.close();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -49,6 +86,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   return {
     kind: 'pglite',
+    description: dataDir ? `pglite (data in ${dataDir})` : 'pglite (in memory)',
     async query<R>(sql: string, params?: unknown[]) {
       const result = await db.query<R>(sql, params);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
@@ -79,7 +117,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
-async function openPostgres(databaseUrl: string, log: (message: string) => void): Promise<Database> {
+async function openPostgres(databaseUrl: string, log: (message: string) => void, description: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // A server restart or an administrator terminating backends breaks idle pooled connections;
   // the pool drops them and opens new ones on demand. Unhandled, that error would end the process.
@@ -155,6 +193,7 @@ async function openPostgres(databaseUrl: string, log: (message: string) => void)
   });
   return {
     kind: 'postgres',
+    description,
     ...wrap(pool),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       const client = await pool.connect();
@@ -236,7 +275,12 @@ export function apiRole(claims: Record<string, unknown>): ApiRole {
   return role as ApiRole;
 }
 
-/** Inside a transaction: from here on act as `role` with these claims (and extra settings). */
+/**
+ * Inside a transaction: from here on act as `role` with these claims (and extra settings). `set
+ * local role` does not apply the role's own settings (`alter role … set`), so its statement_timeout
+ * is applied here, as PostgREST does for the role it impersonates: the setting for this database,
+ * else the role's global one, else the connection's.
+ */
 export async function actAs(
   tx: Queryable,
   role: ApiRole,
@@ -246,8 +290,17 @@ export async function actAs(
   const names = Object.keys(settings);
   await tx.query(
     `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
-            set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)` +
-      names.map((_, i) => `, set_config($${4 + 2 * i}, $${5 + 2 * i}, true)`).join(''),
+            set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true),
+            set_config('statement_timeout', coalesce(role_timeout.value, current_setting('statement_timeout')), true)` +
+      names.map((_, i) => `, set_config($${4 + 2 * i}, $${5 + 2 * i}, true)`).join('') +
+      `
+       from (select (select substr(setting, length('statement_timeout=') + 1)
+                       from pg_db_role_setting, unnest(setconfig) as setting
+                      where setrole = (select oid from pg_roles where rolname = $1)
+                        and setdatabase in (0, (select oid from pg_database where datname = current_database()))
+                        and starts_with(setting, 'statement_timeout=')
+                      order by setdatabase desc
+                      limit 1) as value) as role_timeout`,
     [role, JSON.stringify(claims), typeof claims.sub === 'string' ? claims.sub : '', ...names.flatMap((name) => [name, settings[name]])],
   );
 }

@@ -1,0 +1,193 @@
+/**
+ * The embedded database (the default: a PostgreSQL server of the stack's own) keeps every write it
+ * acknowledged when the stack is killed at any moment, and its server ends with the stack. Each
+ * stack here is `npm run backend` in a child process on a persisted folder.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+
+interface RunningStack {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  /** Everything the process printed so far. */
+  output(): string;
+}
+
+/** Starts `npm run backend` on `dataDir`; resolves once it printed its keys, rejects if it exits first. */
+function startBackend(dataDir: string, extra: string[] = []): Promise<RunningStack> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.DB_PORT;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'supabase/local/main.ts', '--port', '0', '--data-dir', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let text = '';
+  child.stderr!.on('data', (chunk) => (text += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines: Record<string, string> = {};
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      text += `${line}\n`;
+      const match = /^([A-Z_]+)=(.*)$/.exec(line);
+      if (match) lines[match[1]] = match[2];
+      if (match?.[1] === 'DATABASE') {
+        resolve({ child, exited, url: lines.SUPABASE_URL, anonKey: lines.SUPABASE_ANON_KEY, serviceRoleKey: lines.SUPABASE_SERVICE_ROLE_KEY, output: () => text });
+      }
+    });
+    void exited.then((code) => reject(new Error(`the stack exited (${code}) before it was ready:\n${text}`)));
+  });
+}
+
+/** The embedded server's postmaster, from its lock file; undefined when none runs. */
+function serverPid(dataDir: string): number | undefined {
+  const lockFile = join(dataDir, 'data', 'postmaster.pid');
+  if (!existsSync(lockFile)) return undefined;
+  const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  return isAlive(pid) ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process group of `pid`: the server's watchdog, the postmaster and every backend. */
+function processGroup(pid: number): number {
+  const ps = spawnSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' });
+  return Number(ps.stdout.trim());
+}
+
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 50) {
+    if (waited > 30_000) assert.fail(`timed out waiting: ${what}`);
+    await delay(50);
+  }
+}
+
+async function signUp(stack: RunningStack): Promise<string> {
+  const response = await fetch(`${stack.url}/auth/v1/signup`, {
+    method: 'POST',
+    headers: { apikey: stack.anonKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `${randomUUID()}@example.test`, password: 'secret123' }),
+  });
+  assert.equal(response.status, 200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Inserts sessions from several clients at once until stopped; returns the ids answered 2xx. */
+function writeBurst(stack: RunningStack, token: string, title: string) {
+  const acknowledged: string[] = [];
+  let stopped = false;
+  const writer = async () => {
+    while (!stopped) {
+      const id = randomUUID();
+      try {
+        const response = await fetch(`${stack.url}/rest/v1/video_call_sessions`, {
+          method: 'POST',
+          headers: { apikey: stack.anonKey, authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'return=minimal' },
+          body: JSON.stringify({ id, title }),
+        });
+        await response.arrayBuffer();
+        if (response.ok) acknowledged.push(id);
+      } catch {
+        return; // the stack is gone
+      }
+    }
+  };
+  const writers = Array.from({ length: 8 }, writer);
+  return {
+    acknowledged,
+    async stop() {
+      stopped = true;
+      await Promise.all(writers);
+    },
+  };
+}
+
+async function storedIds(stack: RunningStack, title: string): Promise<Set<string>> {
+  const response = await fetch(`${stack.url}/rest/v1/video_call_sessions?select=id&title=eq.${encodeURIComponent(title)}`, {
+    headers: { apikey: stack.serviceRoleKey, authorization: `Bearer ${stack.serviceRoleKey}` },
+  });
+  assert.equal(response.status, 200);
+  return new Set(((await response.json()) as { id: string }[]).map((row) => row.id));
+}
+
+async function stopBackend(stack: RunningStack): Promise<void> {
+  stack.child.kill('SIGTERM');
+  assert.equal(await stack.exited, 0);
+}
+
+describe('embedded PostgreSQL server', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-durability-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps every acknowledged write when the stack is killed -9 during a write burst', async () => {
+    // Odd rounds kill the Node process only (its server then stops by itself); even rounds kill
+    // everything at once: Node, the server and its backends, as a crash or the OOM killer would.
+    for (let round = 1; round <= 6; round++) {
+      const stack = await startBackend(dataDir);
+      const title = `burst ${round}`;
+      const burst = writeBurst(stack, await signUp(stack), title);
+      await delay(200 + Math.random() * 1200);
+      const server = serverPid(dataDir);
+      assert.ok(server, 'the server runs');
+      if (round % 2 === 0) process.kill(-processGroup(server), 'SIGKILL');
+      stack.child.kill('SIGKILL');
+      await stack.exited;
+      await burst.stop();
+      assert.ok(burst.acknowledged.length > 0, `round ${round}: some writes were acknowledged before the kill`);
+
+      const again = await startBackend(dataDir);
+      const stored = await storedIds(again, title);
+      const lost = burst.acknowledged.filter((id) => !stored.has(id));
+      assert.deepEqual(lost, [], `round ${round}: ${lost.length} of ${burst.acknowledged.length} acknowledged inserts lost`);
+      await stopBackend(again);
+    }
+  });
+
+  it('stops its server on SIGTERM, and when the stack is killed -9', async () => {
+    const stack = await startBackend(dataDir);
+    const server = serverPid(dataDir);
+    assert.ok(server);
+    await stopBackend(stack);
+    assert.equal(isAlive(server), false, 'SIGTERM: the server is gone when the stack has exited');
+    assert.equal(existsSync(join(dataDir, 'data', 'postmaster.pid')), false, 'it shut down cleanly');
+
+    const killed = await startBackend(dataDir);
+    const next = serverPid(dataDir);
+    assert.ok(next);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    await waitUntil(() => !isAlive(next), 'the server of a stack killed -9 stops by itself');
+    assert.equal(existsSync(join(dataDir, 'data', 'postmaster.pid')), false, 'it shut down cleanly');
+  });
+
+  it('refuses a second stack on a folder that a running stack uses, naming it', async () => {
+    const first = await startBackend(dataDir);
+    try {
+      await assert.rejects(startBackend(dataDir), /the local stack in process \d+ is using/);
+      const response = await fetch(`${first.url}/auth/v1/health`);
+      assert.equal(response.status, 200, 'the first stack still answers');
+    } finally {
+      await stopBackend(first);
+    }
+  });
+});
