@@ -220,7 +220,7 @@ function renderCard() {
     'event-id': event.id,
     title: event.title,
     'starts-at': event.start.toISOString(),
-    attendees: event.attendees.join(','),
+    attendees: event.attendees.map((email) => users.find((user) => user.email === email)?.id ?? email).join(','),
   });
   if (deal) {
     button.setAttribute('crm-entity-type', 'deal');

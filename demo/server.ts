@@ -50,11 +50,15 @@ export interface DemoServer {
 /** Serves the demo page against `stack`; `/config.js` tells the page where the backend is. */
 export async function startDemoServer(stack: LocalStack, options: { port?: number; host?: string } = {}): Promise<DemoServer> {
   const bundle = await buildScriptTagBundle();
+  // The CRM knows its users' ids, as a real one sharing the Supabase project would: the page
+  // invites attendees by id, which shows their names at once (an e-mail address is never resolved).
+  const { rows } = await stack.db.query<{ id: string; email: string }>('select id, lower(email) as email from auth.users');
+  const users = DEMO_USERS.map((user) => ({ ...user, id: rows.find((row) => row.email === user.email)?.id ?? null }));
   const config = `window.DEMO_CONFIG = ${JSON.stringify({
     supabaseUrl: stack.url,
     anonKey: stack.anonKey,
     password: DEMO_PASSWORD,
-    users: DEMO_USERS,
+    users,
   })};\n`;
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://demo').pathname;
