@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Runs a command against a throwaway PostgreSQL 15 server (Debian's postgresql-15), exporting
-# TEST_DATABASE_URL for it; the test stacks each create their own database there.
+# Runs a command against a throwaway PostgreSQL 15 server (Debian's postgresql-15, else the
+# binaries of embedded-postgres), exporting TEST_DATABASE_URL for it; the test stacks each create
+# their own database there.
 #   scripts/with-postgres.sh node --import tsx --test test/local/*.test.ts
 set -euo pipefail
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 if [[ ! -x $bin/initdb ]]; then
-  echo "PostgreSQL 15 is not installed: apt-get install -y postgresql-15" >&2
+  # Without Debian's package, the PostgreSQL 15 binaries the local stack embeds (embedded-postgres).
+  bin=$(cd "$(dirname "$0")/.." && node --input-type=module -e \
+    "const m = await import('@embedded-postgres/' + process.platform + '-' + process.arch); console.log(m.initdb.replace(/\/initdb$/, ''))" 2>/dev/null || true)
+fi
+if [[ -z $bin || ! -x $bin/initdb ]]; then
+  echo "PostgreSQL 15 is not installed: apt-get install -y postgresql-15 (or npm ci for embedded-postgres)" >&2
   exit 1
 fi
 dir=$(mktemp -d /tmp/call-widgets-pg.XXXXXX)

@@ -132,7 +132,9 @@ async function stopBackend(stack: RunningStack): Promise<void> {
   assert.equal(await stack.exited, 0);
 }
 
-describe('embedded PostgreSQL server', () => {
+// The embedded server is the same whichever suite runs this file: only the backend suite does
+// (the backend-postgres suite sets TEST_DATABASE_URL), so the kill rounds are paid for once.
+if (!process.env.TEST_DATABASE_URL) describe('embedded PostgreSQL server', () => {
   let dataDir: string;
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-durability-'));
