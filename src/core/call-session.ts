@@ -7,6 +7,7 @@
  * the channel cannot come back. While Realtime is down, peer connections keep their media.
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import { claimCallTopic } from './call-presence.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
 import { PARTICIPANT_COLUMNS, participantKey, type ParticipantRecord } from './participant-roster.ts';
@@ -127,6 +128,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly #graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #announced = new Set<string>();
   #channel: RealtimeChannel | undefined;
+  /** Gives the topic `call:<id>` back to presence watchers of this client (see call-presence.ts). */
+  #releaseTopic: (() => Promise<void>) | undefined;
   #transport: SignalingTransport | undefined;
   #keys: MemberKeys | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -281,6 +284,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   // ---- channel -------------------------------------------------------------------------------
 
   async #openChannel(first: boolean): Promise<void> {
+    this.#releaseTopic ??= await claimCallTopic(this.supabase, this.id);
+    if (this.state === 'left' || this.state === 'failed') {
+      // Left while a presence watcher was stepping aside.
+      void this.#giveTopicBack();
+      return;
+    }
     const channel = this.supabase.channel(`call:${this.id}`, {
       config: { private: true, presence: { key: this.userId }, broadcast: { self: false, ack: false } },
     });
@@ -528,11 +537,18 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       await channel.untrack().catch(() => undefined);
       await this.supabase.removeChannel(channel).catch(() => undefined);
     }
+    void this.#giveTopicBack();
     this.media.stop();
     this.mesh = undefined;
     this.#presence.clear();
     this.#connections.clear();
     this.#queueParticipants();
+  }
+
+  #giveTopicBack(): Promise<void> | undefined {
+    const release = this.#releaseTopic;
+    this.#releaseTopic = undefined;
+    return release?.();
   }
 
   #onPageHide = () => {

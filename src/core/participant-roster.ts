@@ -1,14 +1,18 @@
 /**
  * A session's people without joining the call: the `video_call_participants` rows (invitations,
  * answers, who is in the call and their mic/camera as last stored), kept live through
- * postgres_changes. When the same CallClient has joined that session, the roster follows the
- * joined session instead, which adds live presence (speaking, screen share, hands).
+ * postgres_changes, with who is in the call now taken from the call's presence when this member
+ * may watch it (call-presence.ts): a window closed without leaving is gone at once, its row
+ * catches up later. When the same CallClient has joined that session, the roster follows the
+ * joined session instead, which adds speaking, screen share and hands.
  *
- * It listens on its own topic (`roster:<session_id>`): realtime-js hands out one channel object
- * per topic, so sharing the call's topic would tangle the roster with a session joining later.
+ * Its rows arrive on a topic of its own (`roster:<session_id>:<random>`): realtime-js hands out one
+ * channel object per topic, and a channel that is still leaving must not be handed to the next
+ * roster of the same session.
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import type { CallSession, InviteStatus, Participant, PresenceStatus } from './call-session.ts';
+import { watchCallPresence, type PresentUsers } from './call-presence.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
 export type RosterStatus = 'loading' | 'ready' | 'error';
@@ -83,6 +87,10 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
   error: string | undefined;
   #records: Participant[] = [];
   #channel: RealtimeChannel | undefined;
+  #unwatch: (() => void) | undefined;
+  #present: PresentUsers = null;
+  /** People seen in the call's presence since watching began: gone from it means they left. */
+  readonly #seen = new Set<string>();
   #session: CallSession | undefined;
   #offSession: (() => void)[] = [];
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -100,15 +108,21 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
 
   /** Everyone invited or present, in `compareParticipants` order. */
   get participants(): Participant[] {
-    const list = this.#session && this.#isLive(this.#session) ? this.#session.participants : this.#records;
-    return [...list].sort(compareParticipants);
+    const list = this.#session && this.#isLive(this.#session) ? this.#session.participants : this.#records.map((p) => this.#withPresence(p));
+    return list.sort(compareParticipants);
   }
 
   /** Loads the rows and starts following changes. */
   async start(): Promise<void> {
+    if (this.#channel) return;
     this.#stopped = false;
+    this.#unwatch = watchCallPresence(this.supabase, this.sessionId, (present) => {
+      for (const id of present ?? []) this.#seen.add(id);
+      this.#present = present;
+      if (this.status === 'ready') this.emit('participants', this.participants);
+    });
     const channel = this.supabase
-      .channel(`roster:${this.sessionId}`)
+      .channel(`roster:${this.sessionId}:${Math.random().toString(36).slice(2, 10)}`)
       .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.sessionId}` }, () =>
         this.#reloadSoon(),
       );
@@ -156,10 +170,22 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
     this.#stopped = true;
     clearTimeout(this.#reloadTimer);
     this.follow(undefined);
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    this.#present = null;
     const channel = this.#channel;
     this.#channel = undefined;
     this.emit('stopped', null);
     if (channel) await this.supabase.removeChannel(channel).catch(() => undefined);
+  }
+
+  /** The row's word on who is in the call, corrected by presence when it is known. */
+  #withPresence(participant: Participant): Participant {
+    const present = this.#present;
+    if (!present || !participant.userId) return participant;
+    if (present.has(participant.userId)) return { ...participant, presence: 'connected' };
+    if (participant.presence !== 'connected' && participant.presence !== 'joining') return participant;
+    return { ...participant, presence: this.#seen.has(participant.userId) ? 'left' : 'offline', mic: false, cam: false };
   }
 
   #isLive(session: CallSession): boolean {
