@@ -42,14 +42,15 @@ export function canvasStream(label: string, index: number, kind: 'camera' | 'scr
       gradient.addColorStop(1, '#0f172a');
       context.fillStyle = gradient;
       context.fillRect(0, 0, width, height);
+      // A head and shoulders, no lettering: your own camera is shown mirrored, as a mirror would.
+      const sway = Math.sin(frame / 15) * 6;
       context.fillStyle = 'rgb(255 255 255 / 0.85)';
       context.beginPath();
-      context.arc(width / 2, height / 2 - 20 + Math.sin(frame / 15) * 6, 90, 0, Math.PI * 2);
+      context.arc(width / 2 + sway, height / 2 - 40, 80, 0, Math.PI * 2);
       context.fill();
-      context.fillStyle = color;
-      context.font = 'bold 72px system-ui, sans-serif';
-      context.textAlign = 'center';
-      context.fillText(label.split(' ').map((part) => part[0]).join('').slice(0, 2), width / 2, height / 2 + 5);
+      context.beginPath();
+      context.ellipse(width / 2 + sway, height + 40, 170, 150, 0, Math.PI, Math.PI * 2);
+      context.fill();
     }
     requestAnimationFrame(draw);
   };
@@ -169,16 +170,21 @@ export class FixtureSession extends TypedEventTarget<CallSessionEvents> implemen
   }
 }
 
-/** A RosterView with a fixed list. */
+/** A RosterView with a fixed list; `pending` never finishes loading. */
 export class FixtureRoster extends TypedEventTarget<{ participants: Participant[]; status: { status: RosterStatus; error?: string }; stopped: null }> implements RosterView {
-  status: RosterStatus = 'ready';
+  status: RosterStatus = 'loading';
+  error: string | undefined;
   constructor(
     readonly sessionId: string,
     readonly participants: Participant[],
+    private readonly pending = false,
   ) {
     super();
   }
   async start(): Promise<void> {
+    if (this.pending) return;
+    this.status = 'ready';
+    this.emit('status', { status: 'ready' });
     this.emit('participants', this.participants);
   }
   async stop(): Promise<void> {}
@@ -232,7 +238,7 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
   async uninvite(): Promise<void> {}
 
   async roster(sessionId: string): Promise<RosterView> {
-    return new FixtureRoster(sessionId, this.fixture.participants ?? []);
+    return new FixtureRoster(sessionId, this.fixture.participants ?? [], this.fixture.pending);
   }
 
   async session(): Promise<CallSessionView> {

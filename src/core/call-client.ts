@@ -5,6 +5,7 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
 import { ParticipantRoster, type ParticipantRecord } from './participant-roster.ts';
+import { RosterRegistry, type RosterLease } from './roster-leases.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
 export interface CallUser {
@@ -65,7 +66,7 @@ export class CallClientError extends Error {
 }
 
 /** A roster as the elements use it. */
-export type RosterView = Pick<ParticipantRoster, 'sessionId' | 'participants' | 'status' | 'on' | 'start' | 'stop' | 'reload'>;
+export type RosterView = Pick<ParticipantRoster, 'sessionId' | 'participants' | 'status' | 'error' | 'on' | 'start' | 'stop' | 'reload'>;
 
 /**
  * What the elements call on a client: a CallClient, or anything shaped like one (Storybook
@@ -75,6 +76,11 @@ export interface CallClientView
   extends Pick<CallClient, 'currentUser' | 'findSessionByEvent' | 'openEventCall' | 'invite' | 'uninvite' | 'getSession' | 'on'> {
   roster(sessionId: string): Promise<RosterView>;
   session(sessionId: string, options?: CallSessionOptions): Promise<CallSessionView>;
+  /**
+   * The session object the client already has for an id, if any: an element that replaces
+   * another (a host page re-rendering) attaches to the call in progress through it. Optional.
+   */
+  sessionObject?(sessionId: string): CallSessionView | undefined;
 }
 
 export type CallClientInit =
@@ -93,6 +99,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   #user: CallUser | null | undefined;
   /** The newest CallSession object made for each session id. */
   readonly #sessions = new Map<string, CallSession>();
+  readonly #rosters = new RosterRegistry((sessionId, userId) => new ParticipantRoster(this.supabase, sessionId, userId), this);
 
   constructor(init: CallClientInit) {
     super();
@@ -203,23 +210,25 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   }
 
   /**
-   * The people of a session, live, without joining: invitations and answers from the rows, and
-   * presence, mic/camera and speaking once this client has joined the session. Call `start()`.
+   * The people of a session, live, without joining: invitations and answers from the rows, who
+   * is in the call from its presence, and mic/camera and speaking once this client has joined the
+   * session. Call `start()`, and `stop()` when done. Everything on the page that asks for the same
+   * session shares one roster underneath (one channel, one read per change).
    */
-  async roster(sessionId: string): Promise<ParticipantRoster> {
+  async roster(sessionId: string): Promise<RosterLease> {
     const user = await this.currentUser();
-    const roster = new ParticipantRoster(this.supabase, sessionId, user?.id ?? null);
-    roster.follow(this.#sessions.get(sessionId));
-    const off = this.on('session', (session) => {
-      if (session.id === sessionId) roster.follow(session);
-    });
-    roster.on('stopped', off, { once: true });
-    return roster;
+    return this.#rosters.lease(sessionId, user?.id ?? null);
   }
 
-  /** A session object for `sessionId`, not joined yet. */
+  /**
+   * The session object for `sessionId`: the one this client already has, unless that one has
+   * left (then a new one, not joined yet). One call, one object per client: a second element
+   * for the same call shows the same session (its `options` then do not apply).
+   */
   async session(sessionId: string, options: CallSessionOptions = {}): Promise<CallSession> {
     const user = await this.requireUser();
+    const existing = this.#sessions.get(sessionId);
+    if (existing && existing.state !== 'left' && existing.userId === user.id) return existing;
     const session = new CallSession(this.supabase, sessionId, user.id, options);
     this.#sessions.set(sessionId, session);
     this.emit('session', session);

@@ -3,6 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import type { Participant } from '../../src/core/call-session.ts';
 import type { CallParticipants } from '../../src/elements/call-participants/call-participants.ts';
+import type { EventCallButton } from '../../src/elements/event-call-button/event-call-button.ts';
 import { nextEvent, signUp, until } from './support.ts';
 
 const items = (el: CallParticipants) => [...el.shadowRoot!.querySelectorAll<HTMLLIElement>('[part~="item"]')];
@@ -26,6 +27,35 @@ describe('<call-participants>', () => {
     expect(el.shadowRoot!.querySelector('h3')!.textContent).to.contain('People (3)');
     expect(items(el)[0].querySelector('[part~="avatar"]')!.textContent!.trim()).to.equal('A');
     await expect(el).to.be.accessible();
+  });
+
+  it('loads in every place of a page that shows a meeting with a call in progress (one roster shared)', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = `evt-${crypto.randomUUID()}`;
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    const call = await boris.callClient.join(session.id, { media: false });
+    try {
+      // The demo's card: the event's button (with the host's invitations panel) and the list beside it.
+      const card = await fixture<HTMLElement>(html`<div>
+        <event-call-button lang="en" event-id=${eventId} .client=${anna.callClient}></event-call-button>
+        <call-participants lang="en" session-id=${session.id} .client=${anna.callClient}></call-participants>
+      </div>`);
+      const button = card.querySelector<EventCallButton>('event-call-button')!;
+      const list = card.querySelector<CallParticipants>('call-participants')!;
+      await until(() => button.state === 'live', 'the button’s count');
+      button.shadowRoot!.querySelector<HTMLButtonElement>('[part~="manage"]')!.click();
+      await button.updateComplete;
+      const panelList = button.shadowRoot!.querySelector<CallParticipants>('call-participants')!;
+      for (const shown of [list, panelList]) {
+        await until(() => rows(shown)[0] === 'Boris | Accepted · In the call', 'Boris in the call in each list');
+        expect(shown.shadowRoot!.querySelector('[role="alert"]'), 'no error').to.equal(null);
+      }
+      const another = await fixture<CallParticipants>(html`<call-participants lang="en" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+      await until(() => items(another).length === 2, 'a list added later, from the shared roster');
+    } finally {
+      await call.leave();
+    }
   });
 
   it('follows answers, new invitations and who is in the call, live', async () => {

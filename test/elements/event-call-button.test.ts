@@ -3,12 +3,27 @@ import { createClient } from '@supabase/supabase-js';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import { CallClient } from '../../src/core/call-client.ts';
+import { RELEASE_GRACE_MS } from '../../src/core/session-holds.ts';
 import type { EventCallButton } from '../../src/elements/event-call-button/event-call-button.ts';
 import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
-import { localStack, nextEvent, signUp, until } from './support.ts';
+import { localStack, nextEvent, signUp, until, type BrowserUser } from './support.ts';
 
 const main = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="button"]')!;
+const bar = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLElement>('[part~="call-bar"]');
 const hint = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLElement>('[part~="hint"]')!;
+/**
+ * `user` in the call the way a browser window is, but with a window that can be closed without
+ * leaving: the row says "connected" and the user is in the call's presence until the socket goes.
+ */
+async function windowInCall(user: BrowserUser, sessionId: string): Promise<{ close(): void }> {
+  const { error } = await user.supabase.rpc('join_video_call', { p_session_id: sessionId });
+  if (error) throw new Error(error.message);
+  await user.supabase.realtime.setAuth();
+  const channel = user.supabase.channel(`call:${sessionId}`, { config: { private: true, presence: { key: user.id } } });
+  await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status === 'CHANNEL_ERROR' ? reject(new Error(status)) : undefined)));
+  await channel.track({ name: user.name, avatar_url: null, mic: false, cam: false, screen: false, speaking: false, hand: false });
+  return { close: () => user.supabase.realtime.disconnect() };
+}
 const newEventId = () => `evt-${crypto.randomUUID()}`;
 const tomorrow = () => new Date(Date.now() + 24 * 3600_000).toISOString();
 const settled = async (el: EventCallButton) => {
@@ -83,7 +98,7 @@ describe('<event-call-button>', () => {
     expect(main(el).textContent!.trim()).to.equal('Start a new call');
   });
 
-  it('opens the room in a dialog, and closing it leaves the call; a host page can cancel the opening', async () => {
+  it('opens the room in a dialog; minimising keeps the call in a bar with Return and Leave; a host page can cancel the opening', async () => {
     const anna = await signUp('Anna');
     const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${newEventId()} title="Quick sync" .client=${anna.callClient}></event-call-button>`);
     await settled(el);
@@ -97,13 +112,87 @@ describe('<event-call-button>', () => {
     main(el).click();
     await joined;
     const dialog = el.shadowRoot!.querySelector('dialog')!;
-    expect(dialog.open).to.equal(true);
+    expect(dialog.matches(':modal')).to.equal(true);
     expect(dialog.getAttribute('aria-label')).to.equal('Video call: Quick sync');
     const room = dialog.querySelector<VideoCallRoom>('video-call-room')!;
     expect(room.session!.state).to.equal('connected');
+
+    // Esc minimises: the call goes on, the page is usable again (the host reaches Invitations).
     await sendKeys({ press: 'Escape' });
-    await until(() => !el.shadowRoot!.querySelector('dialog'), 'the dialog closed');
-    await until(() => room.session!.state === 'left', 'the call left');
+    await until(() => Boolean(bar(el)), 'the call bar');
+    await until(() => el.shadowRoot!.activeElement === bar(el)!.querySelector('[part~="call-bar-return"]'), 'focus on Return');
+    expect(dialog.open).to.equal(false);
+    expect(room.isConnected && room.session!.state).to.equal('connected');
+    expect(bar(el)!.getAttribute('aria-label')).to.equal('In the call: Quick sync');
+    expect(el.shadowRoot!.querySelector('[role="status"]')!.textContent).to.contain('The call goes on');
+    expect(main(el).textContent!.trim()).to.equal('Return to the call');
+    expect(el.shadowRoot!.querySelector('[part~="manage"]')!.matches(':modal *')).to.equal(false);
+    await expect(el).to.be.accessible();
+
+    await sendKeys({ press: 'Enter' });
+    await until(() => dialog.matches(':modal') && !bar(el), 'back in the room');
+    el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="minimise"]')!.click();
+    await until(() => Boolean(bar(el)) && !dialog.open, 'minimised by its button');
+    expect(el.shadowRoot!.querySelector('[part~="minimise"]')!.getAttribute('aria-label')).to.equal('Minimise the call');
+
+    const left = nextEvent(el, 'call-left');
+    bar(el)!.querySelector<HTMLButtonElement>('[part~="call-bar-leave"]')!.click();
+    await left;
+    expect(room.session!.state).to.equal('left');
+    await until(() => !el.shadowRoot!.querySelector('dialog') && !bar(el), 'the room and the bar gone');
+    await until(() => el.shadowRoot!.activeElement === main(el), 'focus back on the button');
+  });
+
+  it('stays in the call when the page replaces the button (a re-render), as it was; leaves once nothing shows it', async () => {
+    const anna = await signUp('Anna');
+    const eventId = newEventId();
+    const first = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} title="Re-rendered" .client=${anna.callClient}></event-call-button>`);
+    await settled(first);
+    const joined = nextEvent(first, 'call-joined');
+    main(first).click();
+    await joined;
+    const session = first.shadowRoot!.querySelector<VideoCallRoom>('video-call-room')!.session!;
+    first.shadowRoot!.querySelector<HTMLButtonElement>('[part~="minimise"]')!.click();
+    await until(() => Boolean(bar(first)), 'minimised');
+
+    // What React, Vue or a CRM template does when the page's state changes: a new element.
+    const parent = first.parentElement!;
+    first.remove();
+    const second = document.createElement('event-call-button');
+    second.setAttribute('lang', 'en');
+    second.setAttribute('event-id', eventId);
+    second.setAttribute('title', 'Re-rendered');
+    second.client = anna.callClient;
+    parent.append(second);
+    await settled(second);
+    await until(() => Boolean(bar(second)), 'the new button shows the call, minimised as it was');
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_GRACE_MS + 500));
+    const room = second.shadowRoot!.querySelector<VideoCallRoom>('video-call-room')!;
+    expect(room.session, 'the same call, not a new one').to.equal(session);
+    expect(session.state).to.equal('connected');
+    bar(second)!.querySelector<HTMLButtonElement>('[part~="call-bar-return"]')!.click();
+    await until(() => second.shadowRoot!.querySelector('dialog')!.matches(':modal'), 'the room back in its dialog');
+
+    // The card closed for good: the call is left after the grace, the camera goes off.
+    second.remove();
+    await until(() => session.state === 'left' && !session.media.camera, 'the call left');
+  });
+
+  it('counts from the call’s presence: a window closed without leaving no longer counts within seconds', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${anna.callClient}></event-call-button>`);
+    await settled(el);
+    const borisWindow = await windowInCall(boris, session.id);
+    await until(() => main(el).textContent!.trim() === 'Join · 1 in the call', 'Boris counted');
+    borisWindow.close();
+    // His row still says "connected" (until the cleanup's stale window); presence knows better.
+    await until(() => el.state === 'scheduled', 'Boris no longer counted', 10_000);
+    expect(main(el).textContent!.trim()).to.equal('Join now');
+    const { data } = await anna.supabase.from('video_call_participants').select('presence_status').eq('session_id', session.id).eq('user_id', boris.id).single();
+    expect(data!.presence_status, 'the row catches up later').to.equal('connected');
   });
 
   it('lets the host invite by e-mail from the keyboard and see the list', async () => {

@@ -1,6 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.ts';
+import { RELEASE_GRACE_MS } from '../../src/core/session-holds.ts';
 import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
 import { newCall, nextEvent, signUp, until } from './support.ts';
 
@@ -27,6 +28,8 @@ describe('<video-call-room>', () => {
     expect(tiles.length).to.equal(1);
     expect(tiles[0].getAttribute('aria-label')).to.contain('Anna (you)');
     const video = tiles[0].querySelector('video')!;
+    expect(getComputedStyle(video).transform, 'your own picture is mirrored, as in a mirror').to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+    expect(getComputedStyle(tiles[0].querySelector('[part~="name"]')!).transform, 'your name is not').to.equal('none');
     expect(video.playsInline).to.equal(true);
     expect(video.muted, 'your own video never plays your own voice').to.equal(true);
     await expect(el).to.be.accessible();
@@ -120,5 +123,32 @@ describe('<video-call-room>', () => {
       expect(box.right).to.be.at.most(el.getBoundingClientRect().right + 0.5);
     }
     await el.leave();
+  });
+
+  it('stays in the call when the page replaces it with a new room for the same call, and leaves once nothing shows it', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    const first = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+    await nextEvent(first, 'call-joined');
+    const session = first.session!;
+    const parent = first.parentElement!;
+
+    // A host page re-rendering: the old element goes, a new one for the same call comes.
+    first.remove();
+    const second = document.createElement('video-call-room');
+    second.lang = 'en';
+    second.client = anna.callClient;
+    second.sessionId = sessionId;
+    second.autojoin = true;
+    parent.append(second);
+    expect(second.session, 'the new room shows the call the client has').to.equal(session);
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_GRACE_MS + 500));
+    expect(session.state).to.equal('connected');
+    await second.updateComplete;
+    expect(second.shadowRoot!.querySelectorAll('[part~="tile"]').length).to.equal(1);
+
+    // Removed for good: out of the call after the grace, so the camera goes off.
+    second.remove();
+    await until(() => session.state === 'left' && !session.media.camera, 'the call left and the camera off');
   });
 });

@@ -71,7 +71,7 @@ export class CallParticipants extends LitElement {
       sessionId: { type: String, attribute: 'session-id', reflect: true },
       supabaseUrl: { type: String, attribute: 'supabase-url' },
       supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
-      lang: { type: String, reflect: true },
+      lang: { type: String },
       heading: { type: String },
       manage: { type: Boolean },
       client: { attribute: false },
@@ -88,7 +88,7 @@ export class CallParticipants extends LitElement {
   declare supabaseUrl: string;
   /** Supabase anon key, with `supabase-url`. */
   declare supabaseAnonKey: string;
-  /** `en` or `ru` (default: the document's language). */
+  /** `en` or `ru`; without it, the nearest `lang` of an ancestor, else the document's. */
   declare lang: string;
   /** The heading's text; default "People (N)". An empty string hides the heading. */
   declare heading: string | undefined;
@@ -176,11 +176,14 @@ export class CallParticipants extends LitElement {
       if (this.#rosterFor !== sessionId) return; // the id changed meanwhile
       this.#roster = roster;
       roster.on('participants', () => this.requestUpdate());
-      roster.on('status', ({ status, error }) => {
+      const show = ({ status, error }: { status: RosterView['status']; error?: string }) => {
         if (status === 'error') this.#fail('load_failed', error ?? '');
         else this._load = status;
-      });
+      };
+      roster.on('status', show);
       await roster.start();
+      // A roster another element already loaded has nothing left to announce: take its state.
+      if (this.#roster === roster && (this._load as LoadState) !== 'error') show({ status: roster.status, error: roster.error });
     } catch (error) {
       this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
     }

@@ -3,7 +3,7 @@ import { css } from 'lit';
 export const styles = css`
   :host {
     --_accent: var(--call-accent-color, #2563eb);
-    --_live: var(--call-live-color, #16a34a);
+    --_live: var(--call-live-color, #15803d);
     --_muted: var(--call-muted-foreground, #64748b);
     --_danger: var(--call-danger-color, #dc2626);
     --_focus: var(--call-focus-color, #2563eb);
@@ -161,7 +161,8 @@ export const styles = css`
   .invite-message.error {
     color: var(--_danger);
   }
-  .close {
+  .close,
+  .minimise {
     display: grid;
     place-items: center;
     width: 32px;
@@ -172,10 +173,16 @@ export const styles = css`
     background: transparent;
     color: inherit;
   }
-  .close:hover {
+  .close:hover,
+  .minimise:hover {
     background: rgb(100 116 139 / 0.15);
   }
-  .close svg {
+  .minimise {
+    width: 44px;
+    height: 44px;
+  }
+  .close svg,
+  .minimise svg {
     width: 18px;
     height: 18px;
   }
@@ -216,7 +223,67 @@ export const styles = css`
     height: min(640px, calc(100dvh - 80px));
     border-radius: 0;
   }
+  .call-bar {
+    position: fixed;
+    z-index: 2147483000;
+    left: 50%;
+    bottom: 16px;
+    transform: translateX(-50%);
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    max-width: calc(100vw - 16px);
+    padding: 8px 8px 8px 16px;
+    border-radius: 999px;
+    background: #0f172a;
+    color: #f8fafc;
+    box-shadow: 0 8px 24px rgb(15 23 42 / 0.35);
+  }
+  .call-bar-title {
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+    font-weight: 600;
+  }
+  .call-bar button {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+    flex: none;
+    min-height: 44px;
+    padding: 0 14px;
+    border: 0;
+    border-radius: 999px;
+    font-weight: 600;
+  }
+  .call-bar-return {
+    background: var(--_live);
+    color: white;
+  }
+  .call-bar-leave {
+    background: var(--_danger);
+    color: white;
+  }
+  .call-bar button:focus-visible {
+    outline-color: #facc15;
+  }
   @media (max-width: 480px) {
+    .call-bar {
+      left: 8px;
+      right: 8px;
+      bottom: 8px;
+      transform: none;
+      border-radius: 16px;
+    }
+    .call-bar-leave span {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
     dialog {
       width: 100vw;
       max-width: 100vw;

@@ -5,7 +5,9 @@ import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { visuallyHidden } from '../shared/shared.styles.ts';
 import { styles } from './event-call-button.styles.ts';
+import { RoomWindow } from './room-window.ts';
 
 /** What the button shows. */
 export type EventCallState = 'loading' | 'signed-out' | 'none' | 'scheduled' | 'live' | 'ended' | 'not-invited' | 'error';
@@ -68,10 +70,14 @@ const SOON_MS = 10 * 60_000;
  * @csspart panel - The invitations panel.
  * @csspart invite-form - The form to invite someone.
  * @csspart dialog - The dialog the room opens in (`open="dialog"`).
+ * @csspart minimise - The dialog's button that shrinks it to the call bar (the call goes on).
  * @csspart room - The `<video-call-room>` (dialog or inline).
+ * @csspart call-bar - The bar at the bottom of the page while the dialog is minimised.
+ * @csspart call-bar-return - The bar's "Return to the call".
+ * @csspart call-bar-leave - The bar's "Leave call".
  *
  * @cssprop --call-accent-color - Button color. Default `#2563eb`.
- * @cssprop --call-live-color - The "in progress" button color. Default `#16a34a`.
+ * @cssprop --call-live-color - The "in progress" button color. Default `#15803d`.
  * @cssprop --call-muted-foreground - Hints. Default `#64748b`.
  * @cssprop --call-danger-color - Errors. Default `#dc2626`.
  * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb`.
@@ -80,7 +86,7 @@ const SOON_MS = 10 * 60_000;
  */
 export class EventCallButton extends LitElement {
   static override get styles() {
-    return styles;
+    return [visuallyHidden, styles];
   }
 
   static override get properties() {
@@ -93,7 +99,7 @@ export class EventCallButton extends LitElement {
       // Not reflected, so only read from the attribute: "id1, anna@example.com; id2".
       attendees: { converter: (value: string | null) => (value ?? '').split(/[\s,;]+/).filter(Boolean) },
       open: { type: String },
-      lang: { type: String, reflect: true },
+      lang: { type: String },
       supabaseUrl: { type: String, attribute: 'supabase-url' },
       supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
       transport: { type: String },
@@ -105,7 +111,6 @@ export class EventCallButton extends LitElement {
       _error: { state: true },
       _busy: { state: true },
       _panelOpen: { state: true },
-      _roomOpen: { state: true },
       _inviteMessage: { state: true },
       _isHost: { state: true },
     };
@@ -125,7 +130,7 @@ export class EventCallButton extends LitElement {
   declare attendees: string[];
   /** Where the room opens: `dialog` (default), `inline`, or `event` (only `call-open` is fired). */
   declare open: EventCallOpenMode;
-  /** `en` or `ru` (default: the document's language). */
+  /** `en` or `ru`; without it, the nearest `lang` of an ancestor, else the document's. */
   declare lang: string;
   /** Supabase project URL, when the page has not called `CallWidgets.configure()`. */
   declare supabaseUrl: string;
@@ -144,11 +149,11 @@ export class EventCallButton extends LitElement {
   declare _error: string;
   declare _busy: boolean;
   declare _panelOpen: boolean;
-  declare _roomOpen: boolean;
   declare _inviteMessage: { text: string; error: boolean } | undefined;
   declare _isHost: boolean;
 
   readonly #i18n = new LocalizeController(this);
+  readonly #window = new RoomWindow(this, this.#i18n, () => resolveClient(this));
   #roster: RosterView | undefined;
   #loads = 0;
   #clock: ReturnType<typeof setInterval> | undefined;
@@ -173,7 +178,6 @@ export class EventCallButton extends LitElement {
     this._error = '';
     this._busy = false;
     this._panelOpen = false;
-    this._roomOpen = false;
     this._isHost = false;
   }
 
@@ -251,18 +255,21 @@ export class EventCallButton extends LitElement {
       session = await this.#create(client);
       if (!session) return;
     }
+    if (this.#window.sessionId === session.id) {
+      // Already in it, minimised: back to the room.
+      this.#window.show(session);
+      return;
+    }
     const mode = this.open === 'inline' || this.open === 'event' ? this.open : 'dialog';
     const proceed = fire<CallOpenDetail>(this, 'call-open', { eventId: this.eventId, sessionId: session.id, mode }, { cancelable: true });
     if (!proceed || mode === 'event') return;
-    this._roomOpen = true;
+    this.#window.show(session);
     await this.updateComplete;
-    if (mode === 'dialog') this.renderRoot.querySelector<HTMLDialogElement>('dialog')?.showModal();
   }
 
-  /** Closes the room this button opened (leaving the call). */
+  /** Leaves the call of the room this button opened, and closes the room. */
   closeCall(): void {
-    this.renderRoot.querySelector<HTMLDialogElement>('dialog')?.close();
-    this._roomOpen = false;
+    this.#window.leave();
   }
 
   async #create(client: CallClientView): Promise<CallSessionRecord | null> {
@@ -299,6 +306,7 @@ export class EventCallButton extends LitElement {
 
   async #show(client: CallClientView, session: CallSessionRecord | null, userId: string): Promise<void> {
     this._session = session;
+    this.#window.follow(session);
     this._isHost = Boolean(session && session.host_id === userId);
     if (!session) {
       await this.#stopRoster();
@@ -400,12 +408,14 @@ export class EventCallButton extends LitElement {
       </div>
       <p id="hint" part="hint" class="hint ${this.state === 'error' ? 'error' : ''}" role=${this.state === 'error' ? 'alert' : nothing} ?hidden=${!hint}>${hint}</p>
       ${this._panelOpen && this._isHost && this._session ? this.#renderPanel(this._session) : nothing}
-      ${this._roomOpen && this._session ? this.#renderRoom(this._session) : nothing}
+      ${this.#window.render(this._session?.title || this.eventTitle || t('event.untitled'))}
+      <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement}</div>
     </div>`;
   }
 
   #label(): string {
     const t = this.#i18n.t;
+    if (this.#window.minimised && this.state !== 'loading' && this.state !== 'error') return t('event.return');
     switch (this.state) {
       case 'loading':
         return t('event.loading');
@@ -513,28 +523,6 @@ export class EventCallButton extends LitElement {
     }
   };
 
-  #renderRoom(session: CallSessionRecord): TemplateResult {
-    const t = this.#i18n.t;
-    const title = session.title || this.eventTitle || t('event.untitled');
-    const room = html`<video-call-room
-      part="room"
-      autojoin
-      session-id=${session.id}
-      lang=${this.#i18n.lang}
-      .client=${resolveClient(this)}
-      .transport=${this.transport}
-      .iceServers=${this.iceServers}
-      @call-left=${() => this.closeCall()}
-    ></video-call-room>`;
-    if (this.open === 'inline') return html`<div class="inline-room">${room}</div>`;
-    return html`<dialog part="dialog" aria-label=${t('event.dialog', { title })} @close=${() => (this._roomOpen = false)}>
-      <header>
-        <h2>${title}</h2>
-        <button class="close" aria-label=${t('event.close')} title=${t('event.close')} @click=${() => this.closeCall()}>${closeIcon}</button>
-      </header>
-      ${room}
-    </dialog>`;
-  }
 }
 
 declare global {

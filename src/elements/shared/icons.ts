@@ -13,4 +13,5 @@ export const gearIcon = icon(svg`<circle cx="12" cy="12" r="3"></circle><path d=
 export const leaveIcon = icon(svg`<path d="M10.7 13.3a16 16 0 0 0 3.4 2.6l1.3-1.3a2 2 0 0 1 2.1-.5 12.8 12.8 0 0 0 2.8.7A2 2 0 0 1 22 17v3a2 2 0 0 1-2.2 2A19.8 19.8 0 0 1 2 4.2 2 2 0 0 1 4 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9M22 2 2 22"></path>`);
 export const videoIcon = icon(svg`<rect x="2" y="6" width="14" height="12" rx="2"></rect><path d="M16 10l6-3v10l-6-3z"></path>`);
 export const peopleIcon = icon(svg`<circle cx="9" cy="8" r="4"></circle><path d="M1 21a8 8 0 0 1 16 0M17 4a4 4 0 0 1 0 8M23 21a8 8 0 0 0-5-7.4"></path>`);
+export const minimiseIcon = icon(svg`<path d="M5 18h14"></path>`);
 export const closeIcon = icon(svg`<path d="M18 6 6 18M6 6l12 12"></path>`);

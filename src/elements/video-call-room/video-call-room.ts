@@ -2,6 +2,7 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { resolveClient } from '../../config.ts';
 import type { CallClientView } from '../../core/call-client.ts';
 import type { CallError, CallSessionView, Participant } from '../../core/call-session.ts';
+import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
@@ -70,7 +71,7 @@ export class VideoCallRoom extends LitElement {
       sessionId: { type: String, attribute: 'session-id', reflect: true },
       supabaseUrl: { type: String, attribute: 'supabase-url' },
       supabaseAnonKey: { type: String, attribute: 'supabase-anon-key' },
-      lang: { type: String, reflect: true },
+      lang: { type: String },
       autojoin: { type: Boolean },
       transport: { type: String },
       client: { attribute: false },
@@ -89,7 +90,7 @@ export class VideoCallRoom extends LitElement {
   declare supabaseUrl: string;
   /** Supabase anon key, with `supabase-url`. */
   declare supabaseAnonKey: string;
-  /** `en` or `ru` (default: the document's language). */
+  /** `en` or `ru`; without it, the nearest `lang` of an ancestor, else the document's. */
   declare lang: string;
   /** Join as soon as the element is on the page. */
   declare autojoin: boolean;
@@ -138,17 +139,33 @@ export class VideoCallRoom extends LitElement {
   set session(session: CallSessionView | undefined) {
     this.#session.session = session;
     if (session && !this.sessionId) this.sessionId = session.id;
+    this.#updateHold();
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // A host page that re-rendered puts a new room where the old one was: same call, no rejoin.
+    const live = this.session ? undefined : this.sessionId && this.#client()?.sessionObject?.(this.sessionId);
+    if (live && isSessionLive(live)) this.session = live;
+    this.#updateHold();
     if (this.autojoin && !this.session) void this.join();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    // Removing the room from the page ends the user's part in the call.
-    if (this.session && this.session.state !== 'left' && this.session.state !== 'idle') void this.session.leave();
+    // Removed from the page and not replaced within a short grace: the user leaves the call.
+    this.#updateHold();
+  }
+
+  /** The session this room keeps in the call while it is on the page (session-holds.ts). */
+  #held: CallSessionView | undefined;
+
+  #updateHold(): void {
+    const next = this.isConnected ? this.session : undefined;
+    if (next === this.#held) return;
+    if (this.#held) releaseSession(this.#held);
+    this.#held = next;
+    if (next) holdSession(next);
   }
 
   /** Joins `session-id` (or the given session). Resolves once joined; failures end in `call-error`. */
@@ -175,7 +192,7 @@ export class VideoCallRoom extends LitElement {
         this.#failLocally({ code: ((error as { code?: string }).code as CallError['code']) ?? 'join_failed', message: (error as Error).message });
         return;
       }
-      this.#session.session = session;
+      this.session = session;
     }
     try {
       await session.join();
