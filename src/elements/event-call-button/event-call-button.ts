@@ -3,11 +3,11 @@ import { resolveClient } from '../../config.ts';
 import type { CallClientView, CallSessionRecord, RosterView } from '../../core/call-client.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { RoomWindowController } from '../../controllers/room-window-controller.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { styles } from './event-call-button.styles.ts';
-import { RoomWindow } from './room-window.ts';
 
 /** What the button shows. */
 export type EventCallState = 'loading' | 'signed-out' | 'none' | 'scheduled' | 'live' | 'ended' | 'not-invited' | 'error';
@@ -153,7 +153,7 @@ export class EventCallButton extends LitElement {
   declare _isHost: boolean;
 
   readonly #i18n = new LocalizeController(this);
-  readonly #window = new RoomWindow(this, this.#i18n, () => resolveClient(this));
+  readonly #window = new RoomWindowController(this, this.#i18n, () => resolveClient(this));
   #roster: RosterView | undefined;
   #loads = 0;
   #clock: ReturnType<typeof setInterval> | undefined;

@@ -5,13 +5,13 @@
  * the same event (a host page re-rendering) picks the room up again, in the same form.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
-import type { CallClientView, CallSessionRecord } from '../../core/call-client.ts';
-import type { CallSessionView } from '../../core/call-session.ts';
-import { isSessionHeld, isSessionLive } from '../../core/session-holds.ts';
-import type { TransportName } from '../../core/signaling.ts';
-import type { LocalizeController } from '../../controllers/localize-controller.ts';
-import type { VideoCallRoom } from '../video-call-room/video-call-room.ts';
-import { leaveIcon, minimiseIcon } from '../shared/icons.ts';
+import type { CallClientView, CallSessionRecord } from '../core/call-client.ts';
+import type { CallSessionView } from '../core/call-session.ts';
+import { isSessionHeld, isSessionLive } from '../core/session-holds.ts';
+import type { TransportName } from '../core/signaling.ts';
+import type { LocalizeController } from './localize-controller.ts';
+import type { VideoCallRoom } from '../elements/video-call-room/video-call-room.ts';
+import { leaveIcon, minimiseIcon } from '../elements/shared/icons.ts';
 
 export interface RoomWindowHost extends ReactiveControllerHost, HTMLElement {
   readonly eventId: string;
@@ -29,7 +29,7 @@ interface Shown {
 /** The room each event shows, per client: what a replacing button attaches to. */
 const shownByClient = new WeakMap<CallClientView, Map<string, Shown>>();
 
-export class RoomWindow implements ReactiveController {
+export class RoomWindowController implements ReactiveController {
   #shown: Shown | undefined;
   #announcement = '';
 
