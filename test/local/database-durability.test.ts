@@ -19,21 +19,22 @@ interface RunningStack {
   url: string;
   anonKey: string;
   serviceRoleKey: string;
-  /** Everything the process printed so far. */
-  output(): string;
 }
 
-/** Starts `npm run backend` on `dataDir`; resolves once it printed its keys, rejects if it exits first. */
-function startBackend(dataDir: string, extra: string[] = []): Promise<RunningStack> {
+/**
+ * Starts `npm run backend` on `dataDir`; resolves once it printed its keys, rejects if it exits
+ * first. `ownGroup`: in a process group of its own, as a shell puts a foreground job.
+ */
+function startBackend(dataDir: string, { ownGroup = false } = {}): Promise<RunningStack> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.DB_PORT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'supabase/local/main.ts', '--port', '0', '--data-dir', dataDir, ...extra], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'supabase/local/main.ts', '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
+    detached: ownGroup,
   });
   let text = '';
-  child.stderr!.on('data', (chunk) => (text += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines: Record<string, string> = {};
   return new Promise((resolve, reject) => {
@@ -41,8 +42,12 @@ function startBackend(dataDir: string, extra: string[] = []): Promise<RunningSta
       text += `${line}\n`;
       const match = /^([A-Z_]+)=(.*)$/.exec(line);
       if (match) lines[match[1]] = match[2];
-      if (match?.[1] === 'DATABASE') {
-        resolve({ child, exited, url: lines.SUPABASE_URL, anonKey: lines.SUPABASE_ANON_KEY, serviceRoleKey: lines.SUPABASE_SERVICE_ROLE_KEY, output: () => text });
+    });
+    // Its last line, printed after the keys.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      text += `${line}\n`;
+      if (line.startsWith('local stack ready')) {
+        resolve({ child, exited, url: lines.SUPABASE_URL, anonKey: lines.SUPABASE_ANON_KEY, serviceRoleKey: lines.SUPABASE_SERVICE_ROLE_KEY });
       }
     });
     void exited.then((code) => reject(new Error(`the stack exited (${code}) before it was ready:\n${text}`)));
@@ -127,9 +132,13 @@ async function storedIds(stack: RunningStack, title: string): Promise<Set<string
   return new Set(((await response.json()) as { id: string }[]).map((row) => row.id));
 }
 
-async function stopBackend(stack: RunningStack): Promise<void> {
-  stack.child.kill('SIGTERM');
-  assert.equal(await stack.exited, 0);
+/** Ends the stack the way `signal` would, and waits until it and its server are gone. */
+async function endBackend(stack: RunningStack, dataDir: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  const server = serverPid(dataDir);
+  assert.ok(server, 'the server runs');
+  stack.child.kill(signal);
+  await stack.exited;
+  await waitUntil(() => !isAlive(server), `the server stops after ${signal} to the stack`);
 }
 
 // The embedded server is the same whichever suite runs this file: only the backend suite does
@@ -161,25 +170,26 @@ if (!process.env.TEST_DATABASE_URL) describe('embedded PostgreSQL server', () =>
       const stored = await storedIds(again, title);
       const lost = burst.acknowledged.filter((id) => !stored.has(id));
       assert.deepEqual(lost, [], `round ${round}: ${lost.length} of ${burst.acknowledged.length} acknowledged inserts lost`);
-      await stopBackend(again);
+      await endBackend(again, dataDir);
     }
   });
 
-  it('stops its server on SIGTERM, and when the stack is killed -9', async () => {
-    const stack = await startBackend(dataDir);
+  it('stops its server when the stack ends: Ctrl-C, SIGTERM, kill -9', async () => {
+    const lockFile = join(dataDir, 'data', 'postmaster.pid');
+    const interrupted = await startBackend(dataDir, { ownGroup: true });
     const server = serverPid(dataDir);
     assert.ok(server);
-    await stopBackend(stack);
-    assert.equal(isAlive(server), false, 'SIGTERM: the server is gone when the stack has exited');
-    assert.equal(existsSync(join(dataDir, 'data', 'postmaster.pid')), false, 'it shut down cleanly');
+    // What Ctrl-C in a terminal does: SIGINT to the foreground process group.
+    process.kill(-interrupted.child.pid!, 'SIGINT');
+    await interrupted.exited;
+    await waitUntil(() => !isAlive(server), 'the server stops after Ctrl-C');
+    assert.equal(existsSync(lockFile), false, 'Ctrl-C: the server shut down cleanly');
 
-    const killed = await startBackend(dataDir);
-    const next = serverPid(dataDir);
-    assert.ok(next);
-    killed.child.kill('SIGKILL');
-    await killed.exited;
-    await waitUntil(() => !isAlive(next), 'the server of a stack killed -9 stops by itself');
-    assert.equal(existsSync(join(dataDir, 'data', 'postmaster.pid')), false, 'it shut down cleanly');
+    await endBackend(await startBackend(dataDir), dataDir, 'SIGTERM');
+    assert.equal(existsSync(lockFile), false, 'SIGTERM: the server shut down cleanly');
+
+    await endBackend(await startBackend(dataDir), dataDir, 'SIGKILL');
+    assert.equal(existsSync(lockFile), false, 'kill -9: the server shut down cleanly by itself');
   });
 
   it('refuses a second stack on a folder that a running stack uses, naming it', async () => {
@@ -189,7 +199,7 @@ if (!process.env.TEST_DATABASE_URL) describe('embedded PostgreSQL server', () =>
       const response = await fetch(`${first.url}/auth/v1/health`);
       assert.equal(response.status, 200, 'the first stack still answers');
     } finally {
-      await stopBackend(first);
+      await endBackend(first, dataDir);
     }
   });
 });

@@ -194,7 +194,7 @@ type Launched = { stop(): Promise<void> } | { output: string };
 /** Starts the server behind its watchdog; resolves when it accepts connections, or with its log when it exits first. */
 async function launch(postgres: string, dir: string, data: string, port: number, owner: Owner | undefined): Promise<Launched> {
   const logFile = join(dir, 'postgres.log');
-  const logFd = openSync(logFile, 'w');
+  const logFd = openSync(logFile, 'w', 0o600);
   let child: ChildProcess;
   try {
     const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
