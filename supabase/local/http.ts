@@ -46,15 +46,46 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** Parses a JSON body; an empty body is `undefined`, a malformed one a 400. */
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const raw = await readBody(req, limit);
-  if (raw.length === 0) return undefined;
+/**
+ * How deep a request's JSON may nest. Real bodies nest a handful of levels; a body of 100 000 `[`
+ * parses, but then overflows the stack of whatever walks it (JSON.stringify, Postgres' jsonb).
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** Whether `text` opens more than `limit` arrays/objects inside each other (strings skipped). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i++;
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x5b || char === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (char === 0x5d || char === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Parses JSON text nested at most `maxDepth` deep; anything else is a 400. */
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (nestsDeeperThan(text, maxDepth)) {
+    throw new HttpError(400, `request body is not valid JSON: nested deeper than ${maxDepth} levels`);
+  }
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** Parses a JSON body; an empty body is `undefined`, a malformed or too deeply nested one a 400. */
+export async function readJson(req: IncomingMessage, limit: number, maxDepth = MAX_JSON_DEPTH): Promise<unknown> {
+  const raw = await readBody(req, limit);
+  if (raw.length === 0) return undefined;
+  return parseJson(raw.toString('utf8'), maxDepth);
 }
 
 export function sendJson(
@@ -72,17 +103,42 @@ export function sendJson(
   res.end(text);
 }
 
-/** The token a request acts with: `Authorization: Bearer …`, else the `apikey` header or query. */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+const MALFORMED_AUTHORIZATION = 'invalid JWT: the Authorization header is not "Bearer <token>"';
+
+/**
+ * The bearer token of an `Authorization` header: scheme case-insensitive, any whitespace after it
+ * (RFC 7235 allows one or more); undefined when the header is anything else.
+ */
+export function bearerToken(authorization: string): string | undefined {
+  return /^bearer\s+(\S+)$/i.exec(authorization.trim())?.[1];
+}
+
+/** The request's credential: its Authorization header when present, else the apikey. */
+function credentialOf(req: IncomingMessage, url: URL): { token?: string; malformed?: true } {
   const authorization = req.headers.authorization;
-  if (authorization?.toLowerCase().startsWith('bearer ')) return authorization.slice(7).trim();
+  if (authorization !== undefined) {
+    const token = bearerToken(authorization);
+    return token === undefined ? { malformed: true } : { token };
+  }
   const apikey = req.headers.apikey ?? url.searchParams.get('apikey');
-  return Array.isArray(apikey) ? apikey[0] : (apikey ?? undefined);
+  return { token: (Array.isArray(apikey) ? apikey[0] : apikey) ?? undefined };
+}
+
+/**
+ * The token a request acts with: the `Authorization` bearer when that header is present, else the
+ * `apikey` header or query parameter. A malformed Authorization header is a 401 (HttpError), never
+ * a reason to use the apikey instead: whoever reads the header next would take it as checked.
+ */
+export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+  const credential = credentialOf(req, url);
+  if (credential.malformed) throw new HttpError(401, MALFORMED_AUTHORIZATION);
+  return credential.token;
 }
 
 /**
  * Verifies the request's JWT (Authorization bearer, else apikey). A missing, malformed, forged or
- * expired token becomes the error `shapeError` builds, so each service answers in its own shape.
+ * expired token, or a malformed Authorization header, becomes the error `shapeError` builds, so
+ * each service answers in its own shape.
  */
 export function authenticate(
   req: IncomingMessage,
@@ -90,7 +146,8 @@ export function authenticate(
   keys: JwtKeys,
   shapeError: (status: number, message: string, reason?: JwtError['reason'] | 'missing') => HttpError,
 ): JwtClaims {
-  const token = requestToken(req, url);
+  const { token, malformed } = credentialOf(req, url);
+  if (malformed) throw shapeError(401, MALFORMED_AUTHORIZATION, 'malformed');
   if (!token) throw shapeError(401, 'no API key or JWT was found in the request', 'missing');
   try {
     return keys.verify(token);

@@ -6,13 +6,21 @@
  *   --pglite            PGlite in this process instead of the embedded PostgreSQL server (fast to
  *                       start; a slow query holds every service, and a crash may lose writes)
  *   DB_PORT             the embedded PostgreSQL server's port (default 54322, or a free one)
+ *   --supabase-dir DIR  project folder with config.toml, migrations and functions (default supabase/)
  *   DATABASE_URL        use a Postgres server of your own instead of an embedded one
  *   JWT_SECRET          sign and verify with another secret
+ *
+ * SIGINT, SIGTERM and SIGHUP close the stack in order (function processes, connections, database);
+ * a second signal, or a close that hangs, ends the process at once. However the process ends, the
+ * functions' Deno processes end with it (see functions/service.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './server.ts';
+
+/** How long an orderly close may take before the process exits anyway. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +28,7 @@ const { values } = parseArgs({
     pglite: { type: 'boolean', default: false },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
+    'supabase-dir': { type: 'string' },
   },
 });
 
@@ -31,6 +40,7 @@ const stack = await startLocalStack({
   pglite: values.pglite,
   dataDir: values['data-dir'],
   dbPort: process.env.DB_PORT ? Number(process.env.DB_PORT) : undefined,
+  supabaseDir: values['supabase-dir'],
   databaseUrl: process.env.DATABASE_URL || undefined,
   jwtSecret: process.env.JWT_SECRET || undefined,
 });
@@ -50,13 +60,20 @@ console.error(
 );
 
 let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    if (closing) return;
+    if (closing) process.exit(1);
     closing = true;
+    setTimeout(() => {
+      console.error(`the stack did not close within ${CLOSE_TIMEOUT_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, CLOSE_TIMEOUT_MS).unref();
     stack.close().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        console.error(`closing the stack failed: ${(error as Error)?.stack ?? error}`);
+        process.exit(1);
+      },
     );
   });
 }

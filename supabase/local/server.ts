@@ -2,7 +2,7 @@
  * The local stack: one HTTP server on one port with Supabase's paths, each path served by its own
  * service (auth, rest, realtime, functions) over one shared Postgres.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,20 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+/** Answers on a raw socket (a refused upgrade, a request Node could not parse) and closes it. */
+function answerOnSocket(socket: Duplex, status: number, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `access-control-allow-origin: *\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const supabaseDir = options.supabaseDir ?? DEFAULT_SUPABASE_DIR;
   const config = loadConfig(join(supabaseDir, 'config.toml'));
@@ -122,39 +136,72 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return undefined;
   };
 
-  server.on('request', (req, res) => {
-    const requestUrl = new URL(req.url ?? '/', url);
-    const target = route(requestUrl);
-    if (req.method === 'OPTIONS' && !requestUrl.pathname.startsWith('/functions/v1/')) {
-      res.writeHead(204, CORS_HEADERS).end();
-      return;
+  const parseUrl = (req: IncomingMessage): URL => {
+    try {
+      return new URL(req.url ?? '/', url);
+    } catch {
+      throw new HttpError(400, 'the request URL is not valid');
     }
-    if (!target) {
-      sendJson(res, 404, { message: `no route for ${requestUrl.pathname}` });
-      return;
-    }
-    const [service, path] = target;
-    service.handle(req, res, requestUrl, path).catch((error: unknown) => {
-      // A service that throws still answers: the stack never dies on one bad request.
-      if (res.headersSent) {
-        res.destroy();
+  };
+
+  // Whatever a service throws, synchronously or not, ends as an answer to that request alone.
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
+    let requestUrl: URL | undefined;
+    try {
+      requestUrl = parseUrl(req);
+      if (req.method === 'OPTIONS' && !requestUrl.pathname.startsWith('/functions/v1/')) {
+        res.writeHead(204, CORS_HEADERS).end();
         return;
       }
-      if (error instanceof HttpError) sendJson(res, error.status, error.body);
-      else {
-        log('server', `unexpected error on ${req.method} ${requestUrl.pathname}: ${(error as Error).stack}`);
-        sendJson(res, 500, { message: 'internal error', details: (error as Error).message });
+      const target = route(requestUrl);
+      if (!target) throw new HttpError(404, `no route for ${requestUrl.pathname}`);
+      await target[0].handle(req, res, requestUrl, target[1]);
+    } catch (error) {
+      try {
+        if (res.headersSent) res.destroy();
+        else if (error instanceof HttpError) sendJson(res, error.status, error.body);
+        else {
+          log('server', `unexpected error on ${req.method} ${requestUrl?.pathname ?? req.url}: ${(error as Error)?.stack ?? error}`);
+          sendJson(res, 500, { message: 'internal error', details: (error as Error)?.message ?? String(error) });
+        }
+      } catch {
+        res.destroy();
       }
-    });
+    }
+  };
+  server.on('request', (req, res) => void respond(req, res));
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node stops listening for errors on a socket it hands over; a client resetting it must not
+    // become an uncaught exception.
+    socket.on('error', () => socket.destroy());
+    try {
+      const requestUrl = parseUrl(req);
+      const target = route(requestUrl);
+      if (!target || !target[0].upgrade) {
+        answerOnSocket(socket, 404, `no route for ${requestUrl.pathname}`);
+        return;
+      }
+      target[0].upgrade(req, socket, head, requestUrl, target[1]);
+    } catch (error) {
+      if (!(error instanceof HttpError)) log('server', `unexpected error on upgrade ${req.url}: ${(error as Error)?.stack ?? error}`);
+      // Half an answer already on the wire cannot be followed by another.
+      if ((socket as Duplex & { bytesWritten?: number }).bytesWritten) socket.destroy();
+      else if (error instanceof HttpError) answerOnSocket(socket, error.status, error.message);
+      else answerOnSocket(socket, 500, 'internal error');
+    }
   });
-  server.on('upgrade', (req, socket, head) => {
-    const requestUrl = new URL(req.url ?? '/', url);
-    const target = route(requestUrl);
-    if (!target || !target[0].upgrade) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // As Node's own default: answer only when no response has started on this connection.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
       return;
     }
-    target[0].upgrade(req, socket, head, requestUrl, target[1]);
+    if (error.code === 'HPE_HEADER_OVERFLOW') answerOnSocket(socket, 431, `the request headers are larger than ${maxHeaderSize} bytes`);
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerOnSocket(socket, 408, 'the request took too long to arrive');
+    else answerOnSocket(socket, 400, 'the request is not valid HTTP');
   });
 
   const scheduler = options.scheduler === false ? undefined : startScheduler(context);

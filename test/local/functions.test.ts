@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { JwtKeys } from '../../supabase/local/auth/jwt.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/functions-project', import.meta.url));
@@ -59,6 +61,48 @@ describe('functions service', () => {
     });
     const expired = stack.sign({ sub: user.id, role: 'authenticated', exp: Math.floor(Date.now() / 1000) - 5 });
     assert.equal((await call('echo', { method: 'POST', headers: { authorization: `Bearer ${expired}` } })).status, 401);
+  });
+
+  it('reads the Authorization scheme in any case and after any whitespace', async () => {
+    for (const authorization of [`bearer ${user.token}`, `BEARER   ${user.token}`, `Bearer\t${user.token}`]) {
+      const response = await call('echo', { method: 'POST', headers: { authorization } });
+      assert.equal(response.status, 200, JSON.stringify(authorization.slice(0, 8)));
+    }
+  });
+
+  it('refuses a present but unverifiable Authorization header even beside a valid apikey', async () => {
+    const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ role: 'service_role' })}.`;
+    const otherSecret = new JwtKeys('another-secret-that-is-at-least-32-characters').sign({ role: 'service_role' });
+    const expired = stack.sign({ role: 'service_role', exp: Math.floor(Date.now() / 1000) - 5 });
+    for (const authorization of [`Bearer\t${unsigned}`, `Bearer ${unsigned}`, `Bearer ${otherSecret}`, `Bearer ${expired}`, 'Basic dXNlcjpwYXNz', 'Bearer', '']) {
+      const response = await call('echo', { method: 'POST', headers: { authorization, apikey: stack.anonKey } });
+      assert.deepEqual(await response.json(), { code: 401, message: 'Invalid JWT' }, JSON.stringify(authorization.slice(0, 12)));
+    }
+  });
+
+  it('does not take the apikey in place of a missing Authorization header', async () => {
+    const response = await call('echo', { method: 'POST', headers: { apikey: stack.serviceRoleKey } });
+    assert.deepEqual(await response.json(), { code: 401, message: 'Missing authorization header' });
+  });
+
+  it('refuses with 401, not a 500, a token whose header or payload is not a JSON object', async () => {
+    const segment = (json: string) => Buffer.from(json).toString('base64url');
+    const signed = (header: string, payload: string) => {
+      const unsigned = `${segment(header)}.${segment(payload)}`;
+      return `${unsigned}.${createHmac('sha256', stack.jwtSecret).update(unsigned).digest('base64url')}`;
+    };
+    for (const token of [
+      signed('null', '{"role":"service_role"}'),
+      signed('"HS256"', '{"role":"service_role"}'),
+      signed('[]', '{"role":"service_role"}'),
+      signed('{"alg":"HS256"}', 'null'),
+      signed('{"alg":"HS256"}', '42'),
+      signed('{"alg":"HS256"}', '{"role":"service_role","exp":"never"}'),
+    ]) {
+      const response = await call('echo', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      assert.deepEqual(await response.json(), { code: 401, message: 'Invalid JWT' });
+    }
   });
 
   it('lets requests through unchecked where verify_jwt is off', async () => {

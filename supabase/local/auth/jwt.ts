@@ -35,6 +35,20 @@ export class JwtError extends Error {
 
 const base64url = (input: Buffer | string) => Buffer.from(input).toString('base64url');
 
+/** A token's header or payload: base64url JSON that must decode to an object (not null, not a list). */
+function decodeSegment(segment: string, name: 'header' | 'payload'): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwtError('invalid JWT: token is malformed', 'malformed');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JwtError(`invalid JWT: the ${name} is not a JSON object`, 'malformed');
+  }
+  return value as Record<string, unknown>;
+}
+
 export class JwtKeys {
   constructor(readonly secret: string = DEFAULT_JWT_SECRET) {
     if (secret.length < 32) throw new Error('JWT_SECRET must be at least 32 characters long');
@@ -51,22 +65,17 @@ export class JwtKeys {
     const parts = token.split('.');
     if (parts.length !== 3) throw new JwtError('invalid JWT: token is malformed', 'malformed');
     const [header, body, signature] = parts;
-    let parsedHeader: { alg?: string };
-    let claims: JwtClaims;
-    try {
-      parsedHeader = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    } catch {
-      throw new JwtError('invalid JWT: token is malformed', 'malformed');
-    }
+    const parsedHeader = decodeSegment(header, 'header');
+    const claims = decodeSegment(body, 'payload') as JwtClaims;
     if (parsedHeader.alg !== 'HS256') throw new JwtError('invalid JWT: signing method is not HS256', 'signature');
     const expected = Buffer.from(this.signature(`${header}.${body}`));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new JwtError('invalid JWT: signature is invalid', 'signature');
     }
-    if (typeof claims !== 'object' || claims === null || typeof claims.role !== 'string') {
-      throw new JwtError('invalid JWT: role claim is missing', 'malformed');
+    if (typeof claims.role !== 'string') throw new JwtError('invalid JWT: role claim is missing', 'malformed');
+    if (claims.exp !== undefined && typeof claims.exp !== 'number') {
+      throw new JwtError('invalid JWT: exp claim is not a number', 'malformed');
     }
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) {
       throw new JwtError('invalid JWT: token is expired', 'expired');

@@ -20,4 +20,13 @@ type Handler = (request: Request, info: unknown) => Response | Promise<Response>
   );
 };
 
+// The stack holds our stdin open and never writes to it. Its end means the stack is gone, even
+// killed outright with no chance to stop us: then we go too, instead of lingering as an orphan.
+(async () => {
+  for await (const _ of Deno.stdin.readable) {
+    // Nothing is ever sent; read until the end.
+  }
+  Deno.exit(0);
+})();
+
 await import(Deno.args[0]);

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { authenticate, HttpError, readBody } from '../http.ts';
+import { JwtError } from '../auth/jwt.ts';
+import { bearerToken, HttpError, readBody } from '../http.ts';
 import type { Service, StackContext } from '../server.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('./deno-bootstrap.ts', import.meta.url));
@@ -26,6 +27,43 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'DENO_CERT', 'NPM_CONFIG_REGISTRY', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'DENO_TLS_CA_STORE', 'NODE_EXTRA_CA_CERTS'];
 
 const gatewayError = (status: number, message: string) => new HttpError(status, message, { code: status, message });
+
+/**
+ * Every Deno process any stack in this Node process started. When Node exits (an uncaught error,
+ * `process.exit`), they are killed before it goes; a stack closed in order stops its own first.
+ * A Node process killed outright is covered by the bootstrap, which exits when its stdin closes.
+ */
+const runningWorkers = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const running of runningWorkers) running.kill('SIGKILL');
+    });
+  }
+  runningWorkers.add(child);
+  child.once('exit', () => runningWorkers.delete(child));
+}
+
+/**
+ * The gateway's check, as on hosted Supabase: the Authorization header, and only it, must carry
+ * a JWT signed with the project's secret and not expired. A missing header, one that is not
+ * `Bearer <token>` (scheme in any case, any whitespace) or a token that fails is a 401; the
+ * apikey is never a stand-in for it.
+ */
+function checkGatewayJwt(req: IncomingMessage, keys: StackContext['keys']): void {
+  const authorization = req.headers.authorization;
+  if (authorization === undefined) throw gatewayError(401, 'Missing authorization header');
+  const token = bearerToken(authorization);
+  if (token === undefined) throw gatewayError(401, 'Invalid JWT');
+  try {
+    keys.verify(token);
+  } catch (error) {
+    if (error instanceof JwtError) throw gatewayError(401, 'Invalid JWT');
+    throw error;
+  }
+}
 
 /** One function's Deno process: started once, restarted after it dies. */
 class FunctionWorker {
@@ -84,10 +122,12 @@ class FunctionWorker {
       ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', BOOTSTRAP, pathToFileURL(this.entry).href],
       {
         env: { ...this.env, LOCAL_STACK_LISTEN_MARKER: marker, DENO_NO_PACKAGE_JSON: '1', DENO_DIR, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // stdin stays open and unused: its end tells the function the stack is gone.
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     this.child = child;
+    track(child);
     let stderr = '';
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -193,11 +233,7 @@ export function createFunctionsService(context: StackContext): Service {
     async handle(req, res, url, path) {
       const [, name = '', ...rest] = path.split('/');
       const worker = workerFor(name);
-      if (req.method !== 'OPTIONS' && context.config.verifyJwt[name] !== false) {
-        authenticate(req, url, context.keys, (status, _message, reason) =>
-          gatewayError(status, reason === 'missing' ? 'Missing authorization header' : 'Invalid JWT'),
-        );
-      }
+      if (req.method !== 'OPTIONS' && context.config.verifyJwt[name] !== false) checkGatewayJwt(req, context.keys);
       let body: Buffer;
       try {
         body = await readBody(req, MAX_BODY);
