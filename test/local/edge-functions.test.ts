@@ -3,8 +3,28 @@
  * and supabase-js call them: every status code of the contract, and the effect on the database.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { JwtKeys } from '../../supabase/local/auth/jwt.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+
+const supabaseDir = fileURLToPath(new URL('../../supabase', import.meta.url));
+
+/** Tokens that must never pass for the service role (or anyone). */
+function forgedServiceTokens(stack: TestStack): Record<string, string> {
+  const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: 'supabase-demo', role: 'service_role', exp: now + 3600 };
+  return {
+    unsigned: `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}.`,
+    'alg none': `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`,
+    'another secret': new JwtKeys('another-secret-that-is-at-least-32-characters').sign(claims),
+    expired: stack.sign({ ...claims, iat: now - 7200, exp: now - 60 }),
+  };
+}
 
 describe('edge functions', () => {
   let stack: TestStack;
@@ -131,6 +151,12 @@ describe('edge functions', () => {
       );
     });
 
+    it('answers 400, not a 500, to a payload nested thousands of levels deep', async () => {
+      const depth = 30_000;
+      const body = `{"session_id":"${sessionId}","kind":"ice","payload":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      assert.deepEqual(await errorOf(await post('video-call-signal', body, host.token)), { status: 400, code: 'invalid_json' });
+    });
+
     it('answers 413 to a body far over the limit', async () => {
       const response = await post('video-call-signal', { session_id: sessionId, kind: 'ice', payload: { blob: 'x'.repeat(512 * 1024) } }, host.token);
       assert.equal(response.status, 413);
@@ -223,6 +249,16 @@ describe('edge functions', () => {
       assert.deepEqual(await again.json(), { participants_left: 0, sessions_ended: 0, signals_purged: 0 });
     });
 
+    it('refuses forged, foreign and expired service-role tokens at the gateway, also after a tab', async () => {
+      const attack = { stale_after_seconds: 0, abandon_after_seconds: 0, signal_ttl_seconds: 0 };
+      for (const [name, token] of Object.entries(forgedServiceTokens(stack))) {
+        for (const authorization of [`Bearer ${token}`, `Bearer\t${token}`]) {
+          const response = await post('video-call-cleanup', attack, undefined, { headers: { authorization } });
+          assert.deepEqual(await response.json(), { code: 401, message: 'Invalid JWT' }, name);
+        }
+      }
+    });
+
     it('is what the stack’s scheduler runs', async () => {
       const live = await newSession('Scheduled');
       await guest.client.rpc('join_video_call', { p_session_id: live });
@@ -232,6 +268,81 @@ describe('edge functions', () => {
       await stack.scheduler?.runAll();
       const { data } = await host.client.from('video_call_sessions').select('status').eq('id', live).single();
       assert.equal(data?.status, 'ended');
+    });
+  });
+
+  describe('their own check of the caller, with the gateway check off', () => {
+    let ungated: TestStack;
+    let project: string;
+    let member: TestUser;
+
+    before(async () => {
+      // The real functions and migrations, with verify_jwt off for every function.
+      project = mkdtempSync(join(tmpdir(), 'call-widgets-ungated-'));
+      symlinkSync(join(supabaseDir, 'functions'), join(project, 'functions'));
+      symlinkSync(join(supabaseDir, 'migrations'), join(project, 'migrations'));
+      writeFileSync(
+        join(project, 'config.toml'),
+        ['video-call-signal', 'video-call-cleanup'].map((name) => `[functions.${name}]\nverify_jwt = false\n`).join('\n'),
+      );
+      ungated = await startTestStack({ supabaseDir: project });
+      member = await ungated.createUser({ name: 'Dana' });
+    });
+    after(async () => {
+      await ungated.close();
+      rmSync(project, { recursive: true, force: true });
+    });
+
+    const postTo = (name: string, body: unknown, authorization: string) =>
+      fetch(`${ungated.url}/functions/v1/${name}`, {
+        method: 'POST',
+        headers: { apikey: ungated.anonKey, 'content-type': 'application/json', authorization },
+        body: JSON.stringify(body),
+      });
+
+    it('video-call-cleanup runs for the service-role key only, and ends nothing for a forged one', async () => {
+      const { data: session } = await member.client.from('video_call_sessions').insert({ title: 'Live' }).select().single();
+      const joined = await member.client.rpc('join_video_call', { p_session_id: session!.id });
+      assert.ifError(joined.error);
+      const attack = { stale_after_seconds: 0, abandon_after_seconds: 0, signal_ttl_seconds: 0 };
+      for (const [name, token] of Object.entries(forgedServiceTokens(ungated))) {
+        for (const authorization of [`Bearer ${token}`, `Bearer\t${token}`]) {
+          assert.deepEqual(await errorOf(await postTo('video-call-cleanup', attack, authorization)), { status: 401, code: 'invalid_token' }, name);
+        }
+      }
+      assert.deepEqual(await errorOf(await postTo('video-call-cleanup', attack, `Bearer ${member.token}`)), {
+        status: 403,
+        code: 'service_role_required',
+      });
+      assert.deepEqual(await errorOf(await postTo('video-call-cleanup', attack, `Bearer ${ungated.anonKey}`)), {
+        status: 403,
+        code: 'service_role_required',
+      });
+      const { data } = await member.client.from('video_call_sessions').select('status').eq('id', session!.id).single();
+      assert.equal(data?.status, 'active');
+
+      const allowed = await postTo('video-call-cleanup', attack, `bearer\t${ungated.serviceRoleKey}`);
+      assert.equal(allowed.status, 200);
+      const { data: after } = await member.client.from('video_call_sessions').select('status').eq('id', session!.id).single();
+      assert.equal(after?.status, 'ended');
+    });
+
+    it('video-call-signal takes a signed-in user only', async () => {
+      const { data: session } = await member.client.from('video_call_sessions').insert({ title: 'Signals' }).select().single();
+      const signal = { session_id: session!.id, kind: 'bye' };
+      const now = Math.floor(Date.now() / 1000);
+      const userClaims = { sub: member.id, role: 'authenticated', aud: 'authenticated', exp: now + 3600 };
+      const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const forged = [
+        `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(userClaims)}.`,
+        new JwtKeys('another-secret-that-is-at-least-32-characters').sign(userClaims),
+        ...Object.values(forgedServiceTokens(ungated)),
+      ];
+      for (const token of forged) {
+        assert.deepEqual(await errorOf(await postTo('video-call-signal', signal, `Bearer\t${token}`)), { status: 401, code: 'invalid_token' });
+      }
+      assert.deepEqual(await errorOf(await postTo('video-call-signal', signal, `Basic ${member.token}`)), { status: 401, code: 'invalid_token' });
+      assert.equal((await postTo('video-call-signal', signal, `Bearer\t${member.token}`)).status, 201);
     });
   });
 });

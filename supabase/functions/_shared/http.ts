@@ -1,6 +1,7 @@
 /**
- * The HTTP conventions every call function follows: CORS for browser callers, and errors as JSON
- * `{ error: { code, message } }` with a status that says what went wrong.
+ * The HTTP conventions every call function follows: CORS for browser callers, errors as JSON
+ * `{ error: { code, message } }` with a status that says what went wrong, bounded JSON bodies.
+ * Who the caller is: auth.ts.
  */
 
 export const corsHeaders: Record<string, string> = {
@@ -46,6 +47,29 @@ export function preflight(request: Request): Response | undefined {
   return undefined;
 }
 
+/**
+ * How deep a body's JSON may nest: deeper text parses, but then overflows the stack of whatever
+ * walks it (JSON.stringify, Postgres' jsonb) and would end as a 500.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `text` opens more than `limit` arrays/objects inside each other (strings skipped). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c) i++;
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x5b || char === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (char === 0x5d || char === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Reads a JSON object body of at most `limit` bytes. */
 export async function readJsonObject(request: Request, limit: number): Promise<Record<string, unknown>> {
   const declared = Number(request.headers.get('content-length'));
@@ -58,6 +82,9 @@ export async function readJsonObject(request: Request, limit: number): Promise<R
   }
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') return {};
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new FunctionError(400, 'invalid_json', `the request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -68,24 +95,6 @@ export async function readJsonObject(request: Request, limit: number): Promise<R
     throw new FunctionError(400, 'invalid_body', 'the request body must be a JSON object');
   }
   return body as Record<string, unknown>;
-}
-
-/** The bearer token of the request, or a 401. */
-export function bearerToken(request: Request): string {
-  const header = request.headers.get('authorization') ?? '';
-  const match = /^bearer\s+(\S+)$/i.exec(header.trim());
-  if (!match) throw new FunctionError(401, 'missing_token', 'sign in first: the Authorization bearer token is missing');
-  return match[1];
-}
-
-/** The claims of a JWT the gateway has already verified (verify_jwt = true). */
-export function verifiedClaims(token: string): Record<string, unknown> {
-  try {
-    const [, body] = token.split('.');
-    return JSON.parse(atob(body.replaceAll('-', '+').replaceAll('_', '/')));
-  } catch {
-    throw new FunctionError(401, 'invalid_token', 'the bearer token is not a JWT');
-  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,7 +3,8 @@ import { createClient, type SupabaseClient } from 'npm:@supabase/supabase-js@2.1
 
 export type { SupabaseClient };
 
-function env(name: string): string {
+/** A variable every project gives its functions (SUPABASE_URL, the keys); missing is a bug. */
+export function env(name: string): string {
   const value = Deno.env.get(name);
   if (!value) throw new Error(`${name} is not set for this function`);
   return value;

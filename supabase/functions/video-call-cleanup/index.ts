@@ -5,7 +5,8 @@
  *
  * Optional body: { stale_after_seconds?, abandon_after_seconds?, signal_ttl_seconds? }.
  */
-import { bearerToken, errorResponse, FunctionError, json, preflight, readJsonObject, verifiedClaims } from '../_shared/http.ts';
+import { requireServiceRole } from '../_shared/auth.ts';
+import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 
 const DEFAULTS = { stale_after_seconds: 120, abandon_after_seconds: 600, signal_ttl_seconds: 3600 };
@@ -22,10 +23,7 @@ function seconds(body: Record<string, unknown>, name: keyof typeof DEFAULTS): st
 async function handle(request: Request): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
-  const claims = verifiedClaims(bearerToken(request));
-  if (claims.role !== 'service_role') {
-    throw new FunctionError(403, 'service_role_required', 'only the service role may run the cleanup');
-  }
+  await requireServiceRole(request);
   const body = await readJsonObject(request, 4096);
   const { data, error } = await serviceClient().rpc('cleanup_video_calls', {
     p_stale_after: seconds(body, 'stale_after_seconds'),

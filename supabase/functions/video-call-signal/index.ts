@@ -6,8 +6,8 @@
  * 201 { id, created_at } | 400 malformed/invalid | 401 no or bad token | 403 not a participant or
  * session ended | 404 unknown session | 405 other methods | 413 body too large.
  */
+import { requireUser } from '../_shared/auth.ts';
 import {
-  bearerToken,
   errorResponse,
   FunctionError,
   isUuid,
@@ -15,7 +15,7 @@ import {
   preflight,
   readJsonObject,
 } from '../_shared/http.ts';
-import { serviceClient, userClient } from '../_shared/supabase.ts';
+import { serviceClient } from '../_shared/supabase.ts';
 
 export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart'] as const;
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -50,13 +50,8 @@ async function handle(request: Request): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
 
-  const token = bearerToken(request);
-  const { data: auth, error: authError } = await userClient(token).auth.getUser(token);
-  if (authError || !auth.user) {
-    throw new FunctionError(401, 'invalid_token', 'the bearer token is invalid or expired; sign in again');
-  }
+  const caller = (await requireUser(request)).id;
   const signal = parseSignal(await readJsonObject(request, MAX_BODY_BYTES));
-  const caller = auth.user.id;
 
   const admin = serviceClient();
   const { data: session, error: sessionError } = await admin
