@@ -7,16 +7,24 @@ import { randomBytes, randomUUID, scrypt as scryptCallback, timingSafeEqual } fr
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import type { Queryable } from '../db/database.ts';
-import { authenticate, HttpError, readJson, sendJson } from '../http.ts';
+import { authenticate, sendJson } from '../http.ts';
 import type { Service, StackContext } from '../server.ts';
 import type { JwtClaims } from './jwt.ts';
+import {
+  authError,
+  bodyObject,
+  checkEmail,
+  checkMetadata,
+  checkPassword,
+  field,
+  isUuid,
+  possibleEmail,
+  possiblePassword,
+} from './validation.ts';
 
 const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
 const ACCESS_TOKEN_SECONDS = 3600;
-const MAX_BODY = 1024 * 1024;
-const MIN_PASSWORD = 6;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 interface UserRow {
   id: string;
@@ -33,11 +41,6 @@ interface UserRow {
   banned_until: string | null;
 }
 
-/** GoTrue's error body: auth-js reads `error_code` and `msg`. */
-function authError(status: number, errorCode: string, message: string): HttpError {
-  return new HttpError(status, message, { code: status, error_code: errorCode, msg: message });
-}
-
 async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scrypt(password, salt, 32);
@@ -50,6 +53,12 @@ async function passwordMatches(password: string, stored: string | null): Promise
   const expected = Buffer.from(hash, 'base64');
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length);
   return timingSafeEqual(actual, expected);
+}
+
+/** A positive whole number from a query parameter, at most `max`; `fallback` when absent or not one. */
+function wholeNumber(text: string | null, fallback: number, max: number): number {
+  const value = Math.floor(Number(text ?? fallback));
+  return Number.isFinite(value) && value >= 1 ? Math.min(value, max) : fallback;
 }
 
 const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
@@ -86,47 +95,6 @@ function userJson(row: UserRow) {
   };
 }
 
-/** Checks that optional fields of a body have the types GoTrue accepts. */
-function field<T>(body: Record<string, unknown>, name: string, type: 'string' | 'object' | 'boolean'): T | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  const ok = type === 'object' ? typeof value === 'object' && !Array.isArray(value) : typeof value === type;
-  if (!ok) throw authError(400, 'validation_failed', `${name} must be a${type === 'object' ? 'n object' : ` ${type}`}`);
-  return value as T;
-}
-
-async function bodyObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await readJson(req, MAX_BODY);
-  } catch (error) {
-    if (error instanceof HttpError) throw authError(error.status, error.status === 413 ? 'request_too_large' : 'bad_json', error.message);
-    throw error;
-  }
-  if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw authError(400, 'bad_json', 'the request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
-function checkEmail(email: string): string {
-  const normalized = email.trim().toLowerCase();
-  if (!EMAIL.test(normalized)) throw authError(400, 'validation_failed', 'Unable to validate email address: invalid format');
-  return normalized;
-}
-
-function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD) {
-    throw new HttpError(422, 'Password should be at least 6 characters.', {
-      code: 422,
-      error_code: 'weak_password',
-      msg: `Password should be at least ${MIN_PASSWORD} characters.`,
-      weak_password: { reasons: ['length'] },
-    });
-  }
-}
-
 export function createAuthService(context: StackContext): Service {
   const { db, keys } = context;
   const issuer = `${context.url}/auth/v1`;
@@ -148,6 +116,10 @@ export function createAuthService(context: StackContext): Service {
     const claims = claimsOf(req, url);
     if (claims.role !== 'authenticated' || typeof claims.sub !== 'string') {
       throw authError(403, 'bad_jwt', 'invalid claim: missing sub claim');
+    }
+    if (!isUuid(claims.sub)) throw authError(403, 'bad_jwt', 'invalid claim: sub claim must be a UUID');
+    if (claims.session_id !== undefined && !isUuid(claims.session_id)) {
+      throw authError(403, 'bad_jwt', 'invalid claim: session_id claim must be a UUID');
     }
     const user = await userById(db, claims.sub);
     if (!user) throw authError(403, 'user_not_found', 'User from sub claim in JWT does not exist');
@@ -197,6 +169,7 @@ export function createAuthService(context: StackContext): Service {
     const email = field<string>(body, 'email', 'string');
     const password = field<string>(body, 'password', 'string');
     const metadata = field<Record<string, unknown>>(body, 'data', 'object') ?? {};
+    checkMetadata(metadata, 'user_metadata');
     if (email === undefined && password === undefined) {
       const session = await db.transaction(async (tx) => {
         const user = (
@@ -240,6 +213,7 @@ export function createAuthService(context: StackContext): Service {
       const email = field<string>(body, 'email', 'string');
       const password = field<string>(body, 'password', 'string');
       if (!email || !password) throw authError(400, 'validation_failed', 'email and password are required');
+      if (!possibleEmail(email) || !possiblePassword(password)) throw authError(400, 'invalid_credentials', 'Invalid login credentials');
       const user = (await db.query<UserRow>('select * from auth.users where lower(email) = $1 and deleted_at is null', [email.trim().toLowerCase()]))
         .rows[0];
       if (!user || !(await passwordMatches(password, user.encrypted_password))) {
@@ -289,6 +263,7 @@ export function createAuthService(context: StackContext): Service {
     const password = field<string>(body, 'password', 'string');
     const metadata = field<Record<string, unknown>>(body, 'data', 'object');
     if (password !== undefined) checkPassword(password);
+    if (metadata !== undefined) checkMetadata({ ...user.raw_user_meta_data, ...metadata }, 'user_metadata');
     const hash = password === undefined ? undefined : await hashPassword(password);
     const updated = await db.transaction(async (tx) => {
       if (email !== undefined) {
@@ -329,8 +304,8 @@ export function createAuthService(context: StackContext): Service {
     const [, collection, id] = rest.split('/');
     if (collection !== 'users') throw authError(404, 'not_found', 'not found');
     if (!id && req.method === 'GET') {
-      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
-      const perPage = Math.min(1000, Math.max(1, Number(url.searchParams.get('per_page') ?? 50) || 50));
+      const page = wholeNumber(url.searchParams.get('page'), 1, 1_000_000);
+      const perPage = wholeNumber(url.searchParams.get('per_page'), 50, 1000);
       const total = Number((await db.query<{ n: string }>('select count(*)::text as n from auth.users where deleted_at is null')).rows[0].n);
       const users = await db.query<UserRow>(
         'select * from auth.users where deleted_at is null order by created_at, id limit $1 offset $2',
@@ -348,6 +323,8 @@ export function createAuthService(context: StackContext): Service {
       const confirm = field<boolean>(body, 'email_confirm', 'boolean') ?? false;
       const normalized = email === undefined ? null : checkEmail(email);
       if (password !== undefined) checkPassword(password);
+      checkMetadata(metadata, 'user_metadata');
+      checkMetadata(appMetadata, 'app_metadata');
       const hash = password === undefined ? null : await hashPassword(password);
       const created = await db.transaction(async (tx) => {
         if (normalized) {
@@ -365,7 +342,7 @@ export function createAuthService(context: StackContext): Service {
       sendJson(res, 200, userJson(created));
       return;
     }
-    if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw authError(404, 'user_not_found', 'User not found');
+    if (!isUuid(id)) throw authError(404, 'user_not_found', 'User not found');
     const existing = await userById(db, id);
     if (!existing) throw authError(404, 'user_not_found', 'User not found');
     if (req.method === 'GET') {
@@ -378,6 +355,7 @@ export function createAuthService(context: StackContext): Service {
       const metadata = field<Record<string, unknown>>(body, 'user_metadata', 'object');
       const password = field<string>(body, 'password', 'string');
       if (password !== undefined) checkPassword(password);
+      if (metadata !== undefined) checkMetadata({ ...existing.raw_user_meta_data, ...metadata }, 'user_metadata');
       const hash = password === undefined ? null : await hashPassword(password);
       const updated = (
         await db.query<UserRow>(
