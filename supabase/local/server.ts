@@ -114,8 +114,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? config.port, host, () => resolve());
+    server.listen(options.port ?? config.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // Once listening, a failed accept (out of file descriptors, say) is logged, not fatal.
+  server.on('error', (error) => log('server', `server error: ${error.message}`));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
   const url = `http://${host}:${port}`;
@@ -217,10 +222,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scheduler,
     async close() {
       scheduler?.stop();
-      for (const service of Object.values(services)) await service.close();
+      // One service failing to close must not leave the others (and their Deno processes) running.
+      const failures: unknown[] = [];
+      for (const service of Object.values(services)) await service.close().catch((error: unknown) => failures.push(error));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
