@@ -130,6 +130,16 @@ export function createAuthService(context: StackContext): Service {
     return { user, claims };
   }
 
+  /**
+   * Merges metadata into a user's as GoTrue does (top-level keys replaced), bounded by what it
+   * becomes: the row is locked first, so two updates at once cannot grow it past the limit.
+   */
+  async function mergeMetadata(tx: Queryable, id: string, metadata: Record<string, unknown>): Promise<void> {
+    const current = (await tx.query<UserRow>('select raw_user_meta_data from auth.users where id = $1 for update', [id])).rows[0];
+    checkMetadata({ ...current?.raw_user_meta_data, ...metadata }, 'user_metadata');
+    await tx.query('update auth.users set raw_user_meta_data = raw_user_meta_data || $2::jsonb where id = $1', [id, JSON.stringify(metadata)]);
+  }
+
   /** A new session: access token + a one-time refresh token. */
   async function issueSession(q: Queryable, user: UserRow, method: string, sessionId?: string) {
     const session =
@@ -263,7 +273,6 @@ export function createAuthService(context: StackContext): Service {
     const password = field<string>(body, 'password', 'string');
     const metadata = field<Record<string, unknown>>(body, 'data', 'object');
     if (password !== undefined) checkPassword(password);
-    if (metadata !== undefined) checkMetadata({ ...user.raw_user_meta_data, ...metadata }, 'user_metadata');
     const hash = password === undefined ? undefined : await hashPassword(password);
     const updated = await db.transaction(async (tx) => {
       if (email !== undefined) {
@@ -273,12 +282,7 @@ export function createAuthService(context: StackContext): Service {
         await tx.query('update auth.users set email = $2, email_confirmed_at = now(), is_anonymous = false where id = $1', [user.id, normalized]);
       }
       if (hash !== undefined) await tx.query('update auth.users set encrypted_password = $2 where id = $1', [user.id, hash]);
-      if (metadata !== undefined) {
-        await tx.query('update auth.users set raw_user_meta_data = raw_user_meta_data || $2::jsonb where id = $1', [
-          user.id,
-          JSON.stringify(metadata),
-        ]);
-      }
+      if (metadata !== undefined) await mergeMetadata(tx, user.id, metadata);
       return (await tx.query<UserRow>('update auth.users set updated_at = now() where id = $1 returning *', [user.id])).rows[0];
     });
     sendJson(res, 200, userJson(updated));
@@ -355,15 +359,16 @@ export function createAuthService(context: StackContext): Service {
       const metadata = field<Record<string, unknown>>(body, 'user_metadata', 'object');
       const password = field<string>(body, 'password', 'string');
       if (password !== undefined) checkPassword(password);
-      if (metadata !== undefined) checkMetadata({ ...existing.raw_user_meta_data, ...metadata }, 'user_metadata');
       const hash = password === undefined ? null : await hashPassword(password);
-      const updated = (
-        await db.query<UserRow>(
-          `update auth.users set raw_user_meta_data = raw_user_meta_data || coalesce($2::jsonb, '{}'),
-             encrypted_password = coalesce($3, encrypted_password), updated_at = now() where id = $1 returning *`,
-          [id, metadata === undefined ? null : JSON.stringify(metadata), hash],
-        )
-      ).rows[0];
+      const updated = await db.transaction(async (tx) => {
+        if (metadata !== undefined) await mergeMetadata(tx, id, metadata);
+        return (
+          await tx.query<UserRow>(
+            'update auth.users set encrypted_password = coalesce($2, encrypted_password), updated_at = now() where id = $1 returning *',
+            [id, hash],
+          )
+        ).rows[0];
+      });
       sendJson(res, 200, userJson(updated));
     } else throw authError(405, 'method_not_allowed', `${req.method} is not allowed here`);
   }
