@@ -67,6 +67,23 @@ describe('the npm package', () => {
     assert.equal(pkg.scripts.prepack, 'npm run build');
   });
 
+  it('ships source maps that name their sources without carrying them: ours in src/, shipped too', () => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+    const files = new Set<string>(packed.files.map((file: { path: string }) => file.path));
+    const maps = [...files].filter((file) => file.endsWith('.map'));
+    for (const bundle of ['dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js']) assert.ok(files.has(`${bundle}.map`), `${bundle} has its map`);
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(join(root, file), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+      assert.equal(map.sourcesContent, undefined, `${file} does not carry its sources`);
+      for (const source of map.sources) {
+        const resolved = join(file, '..', source);
+        // Dependencies are found beside the package in node_modules; our own sources ship with it.
+        if (!source.startsWith('../../') || !file.startsWith('dist/call-widgets.')) assert.ok(files.has(resolved), `${file} names ${source}, which is in the package`);
+      }
+    }
+    assert.ok(packed.unpackedSize < 2_500_000, `the package unpacks to ${packed.unpackedSize} bytes`);
+  });
+
   it('resolves every entry point in `exports` to a file that exists, with its declarations', async () => {
     for (const [entry, target] of Object.entries(pkg.exports as Record<string, string | { types: string; default: string }>)) {
       if (entry.includes('*')) continue;
