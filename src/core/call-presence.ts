@@ -84,13 +84,14 @@ function topicOf(supabase: SupabaseClient, sessionId: string): CallTopic {
 }
 
 /**
- * Calls `listener` with the users present in a call now and on every change (`null`: unknown).
- * Returns the function that stops watching.
+ * Calls `listener` with the users present in a call once that is known, and on every change;
+ * `null` says it is not known (refused, reconnecting, or a session of this client holds the
+ * topic). Returns the function that stops watching.
  */
 export function watchCallPresence(supabase: SupabaseClient, sessionId: string, listener: (present: PresentUsers) => void): () => void {
   const topic = topicOf(supabase, sessionId);
   topic.watchers.add(listener);
-  listener(topic.present);
+  if (topic.present || topic.claims) listener(topic.present);
   void topic.settle();
   return () => {
     if (topic.watchers.delete(listener)) void topic.settle();

@@ -81,6 +81,9 @@ export function compareParticipants(a: Participant, b: Participant): number {
   );
 }
 
+/** How long the first list waits for the call's presence before showing the rows alone. */
+const PRESENCE_WAIT_MS = 3000;
+
 export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents> {
   readonly sessionId: string;
   status: RosterStatus = 'loading';
@@ -91,6 +94,8 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
   #present: PresentUsers = null;
   /** People seen in the call's presence since watching began: gone from it means they left. */
   readonly #seen = new Set<string>();
+  /** Resolves at the first word from the presence watch, so the first count is not the rows' alone. */
+  #presenceHeard: Promise<void> = Promise.resolve();
   #session: CallSession | undefined;
   #offSession: (() => void)[] = [];
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -116,9 +121,16 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
   async start(): Promise<void> {
     if (this.#channel) return;
     this.#stopped = false;
+    let heard!: () => void;
+    this.#presenceHeard = new Promise<void>((resolve) => {
+      heard = resolve;
+      // A Realtime that never answers must not keep the list from showing.
+      setTimeout(resolve, PRESENCE_WAIT_MS);
+    });
     this.#unwatch = watchCallPresence(this.supabase, this.sessionId, (present) => {
       for (const id of present ?? []) this.#seen.add(id);
       this.#present = present;
+      heard();
       if (this.status === 'ready') this.emit('participants', this.participants);
     });
     const channel = this.supabase
@@ -151,11 +163,10 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
 
   async reload(): Promise<void> {
     const load = ++this.#loads;
-    const { data, error } = await this.supabase
-      .from('video_call_participants')
-      .select(PARTICIPANT_COLUMNS)
-      .eq('session_id', this.sessionId)
-      .order('created_at');
+    const [{ data, error }] = await Promise.all([
+      this.supabase.from('video_call_participants').select(PARTICIPANT_COLUMNS).eq('session_id', this.sessionId).order('created_at'),
+      this.#presenceHeard,
+    ]);
     if (this.#stopped || load !== this.#loads) return; // a newer read is on its way
     if (error) {
       this.#setStatus('error', error.message);
