@@ -10,10 +10,19 @@ export const ALL_ALLOWED: Permissions = { readBroadcast: true, readPresence: tru
 
 class ProbeDone extends Error {}
 
-/** The claims of a token signed with the stack's secret and not expired; throws JwtError. */
+/**
+ * The claims of a token signed with the stack's secret and not expired. Throws JwtError only: a
+ * token the verifier trips over (a header that decodes to `null`, …) is refused as malformed, so
+ * every caller answers with a refusal, never a crash or a 500.
+ */
 export function verifyToken(keys: JwtKeys, token: unknown): JwtClaims {
   if (typeof token !== 'string' || !token) throw new JwtError('no access token', 'malformed');
-  return keys.verify(token);
+  try {
+    return keys.verify(token);
+  } catch (error) {
+    if (error instanceof JwtError) throw error;
+    throw new JwtError('invalid JWT: token is malformed', 'malformed');
+  }
 }
 
 /** What real Realtime does: probe realtime.messages under the user's RLS, then roll back. */

@@ -52,6 +52,10 @@ export class ChangeFeed {
   async bind(requestedList: RequestedChange[]): Promise<{ bindings: ChangeBinding[] } | { error: string }> {
     const bindings: ChangeBinding[] = [];
     for (const requested of requestedList) {
+      const fields = [requested.event, requested.schema, requested.table, requested.filter];
+      if (!fields.every((field) => field === undefined || typeof field === 'string')) {
+        return { error: 'Unable to subscribe to changes: event, schema, table and filter must be strings' };
+      }
       const event = String(requested.event ?? '*').toUpperCase();
       if (!['*', 'INSERT', 'UPDATE', 'DELETE'].includes(event)) {
         return { error: `Unable to subscribe to changes: unknown event "${requested.event}"` };

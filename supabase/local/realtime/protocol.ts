@@ -23,6 +23,9 @@ export interface Broadcast {
   meta?: unknown;
 }
 
+/** Longest topic (with its `realtime:` prefix) or event name: binary frames give them one byte. */
+export const NAME_LIMIT = 255;
+
 const KIND_PUSH = 3;
 const KIND_BROADCAST = 4;
 const ENCODING_BINARY = 0;
@@ -30,7 +33,10 @@ const ENCODING_JSON = 1;
 
 export class ProtocolError extends Error {}
 
-/** Decodes one incoming frame; user broadcasts come back with their payload in `broadcast`. */
+/**
+ * Decodes one incoming frame; user broadcasts come back with their payload in `broadcast` (absent
+ * when the broadcast is unusable). Throws ProtocolError for what cannot be a frame at all.
+ */
 export function decodeFrame(data: Buffer | string, isBinary: boolean, vsn: string): Frame & { broadcast?: Broadcast } {
   if (isBinary) {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -93,9 +99,16 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean, vsn: strin
     throw new ProtocolError('frame needs a string topic and event');
   }
   if (frame.event === 'broadcast') {
+    // A broadcast without a usable event or payload keeps its frame (without `broadcast`), so the
+    // push can still be answered with an error.
     const payload = frame.payload as { event?: unknown; payload?: unknown } | null;
-    if (!payload || typeof payload.event !== 'string') throw new ProtocolError('broadcast needs an event name');
-    const text = JSON.stringify(payload.payload ?? null);
+    if (!payload || typeof payload !== 'object' || typeof payload.event !== 'string') return frame;
+    let text: string;
+    try {
+      text = JSON.stringify(payload.payload ?? null);
+    } catch {
+      return frame;
+    }
     return {
       ...frame,
       broadcast: { event: payload.event, payload: payload.payload ?? null, binary: false, size: Buffer.byteLength(text) },
@@ -119,8 +132,8 @@ export function encodeBroadcast(topic: string, broadcast: Broadcast, vsn: string
   const eventBytes = Buffer.from(broadcast.event);
   const metaBytes = Buffer.from(broadcast.meta === undefined ? '' : JSON.stringify(broadcast.meta));
   const body = broadcast.binary ? (broadcast.payload as Buffer) : Buffer.from(JSON.stringify(broadcast.payload));
-  if (topicBytes.length > 255 || eventBytes.length > 255 || metaBytes.length > 255) {
-    throw new ProtocolError('topic, event or metadata longer than 255 bytes');
+  if (topicBytes.length > NAME_LIMIT || eventBytes.length > NAME_LIMIT || metaBytes.length > NAME_LIMIT) {
+    throw new ProtocolError(`topic, event or metadata longer than ${NAME_LIMIT} bytes`);
   }
   const header = Buffer.from([
     KIND_BROADCAST,

@@ -17,35 +17,71 @@ import { BROADCAST_LIMIT, onBroadcast } from './broadcast.ts';
 import { ChannelRegistry, reply, send, systemMessage, type Channel, type Connection, type Permissions } from './channels.ts';
 import { ChangeFeed, type RequestedChange } from './postgres-changes.ts';
 import { Presence } from './presence.ts';
-import { decodeFrame, ProtocolError, type Frame } from './protocol.ts';
+import { decodeFrame, NAME_LIMIT, type Frame } from './protocol.ts';
 import { createRestBroadcast } from './rest-broadcast.ts';
 
 /** Largest WebSocket frame accepted at all; bigger ones close the socket (1009). */
 const FRAME_LIMIT = 1024 * 1024;
 
-interface JoinPayload {
-  config?: {
-    broadcast?: { self?: boolean; ack?: boolean };
-    presence?: { key?: string; enabled?: boolean };
-    postgres_changes?: RequestedChange[];
-    private?: boolean;
-  };
-  access_token?: string;
+/** Limits every socket lives under. */
+export interface RealtimeOptions {
+  /** A socket that sends nothing, not even a heartbeat, for this long is closed (hosted: 60 s). */
+  heartbeatTimeoutMs: number;
+  /** Channels one socket may have joined at once (hosted: the project's max_channels_per_client). */
+  maxChannelsPerClient: number;
 }
 
-export async function createRealtimeService(context: StackContext): Promise<Service> {
+export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = { heartbeatTimeoutMs: 60_000, maxChannelsPerClient: 100 };
+
+/** `REALTIME_HEARTBEAT_TIMEOUT_MS` and `REALTIME_MAX_CHANNELS_PER_CLIENT`, else the defaults. */
+export function realtimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RealtimeOptions {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
+    return value;
+  };
+  return {
+    heartbeatTimeoutMs: read('REALTIME_HEARTBEAT_TIMEOUT_MS', DEFAULT_REALTIME_OPTIONS.heartbeatTimeoutMs),
+    maxChannelsPerClient: read('REALTIME_MAX_CHANNELS_PER_CLIENT', DEFAULT_REALTIME_OPTIONS.maxChannelsPerClient),
+  };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export async function createRealtimeService(context: StackContext, options: RealtimeOptions = realtimeOptionsFromEnv()): Promise<Service> {
   const { db, keys } = context;
   const log = (message: string) => context.log('realtime', message);
   const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMIT });
   const channels = new ChannelRegistry();
   const presence = new Presence(channels, BROADCAST_LIMIT);
   const changes = await ChangeFeed.start(db, channels, log);
-  const handleRest = createRestBroadcast(db, keys, channels);
+  const handleRest = createRestBroadcast(db, keys, channels, log);
   const verify = (token: unknown) => verifyToken(keys, token);
 
   async function join(connection: Connection, frame: Frame, fallbackClaims: JwtClaims): Promise<void> {
-    const payload = (frame.payload ?? {}) as JoinPayload;
-    const config = payload.config ?? {};
+    const topicBytes = Buffer.byteLength(frame.topic);
+    if (topicBytes > NAME_LIMIT) {
+      reply(connection, frame, 'error', { reason: `Topic too long: ${topicBytes} bytes, the limit is ${NAME_LIMIT}` });
+      return;
+    }
+    if (!connection.channels.has(frame.topic) && connection.channels.size >= options.maxChannelsPerClient) {
+      reply(connection, frame, 'error', {
+        reason: `ChannelRateLimitReached: Too many channels (at most ${options.maxChannelsPerClient} on one socket)`,
+      });
+      return;
+    }
+    const payload = isRecord(frame.payload) ? frame.payload : {};
+    const config = isRecord(payload.config) ? payload.config : {};
+    const requested = config.postgres_changes ?? [];
+    if (!Array.isArray(requested) || !requested.every(isRecord)) {
+      reply(connection, frame, 'error', { reason: 'postgres_changes must be a list of { event, schema, table, filter }' });
+      return;
+    }
+    const broadcast = isRecord(config.broadcast) ? config.broadcast : {};
+    const presenceConfig = isRecord(config.presence) ? config.presence : {};
     let claims: JwtClaims;
     try {
       claims = payload.access_token ? verify(payload.access_token) : fallbackClaims;
@@ -60,7 +96,7 @@ export async function createRealtimeService(context: StackContext): Promise<Serv
       reply(connection, frame, 'error', { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: ' + subTopic });
       return;
     }
-    const bound = await changes.bind(config.postgres_changes ?? []);
+    const bound = await changes.bind(requested as RequestedChange[]);
     if ('error' in bound) {
       reply(connection, frame, 'error', { reason: bound.error });
       return;
@@ -77,6 +113,7 @@ export async function createRealtimeService(context: StackContext): Promise<Serv
       reply(connection, frame, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}` });
       return;
     }
+    if (!channels.connections.has(connection)) return; // closed while authorizing
     const previous = connection.channels.get(frame.topic);
     if (previous) leave(previous, 'rejoined');
     const channel: Channel = {
@@ -87,10 +124,10 @@ export async function createRealtimeService(context: StackContext): Promise<Serv
       claims,
       role: apiRole(claims),
       isPrivate,
-      broadcastSelf: config.broadcast?.self === true,
-      broadcastAck: config.broadcast?.ack === true,
-      presenceEnabled: config.presence?.enabled !== false,
-      presenceKey: config.presence?.key || randomUUID(),
+      broadcastSelf: broadcast.self === true,
+      broadcastAck: broadcast.ack === true,
+      presenceEnabled: presenceConfig.enabled !== false,
+      presenceKey: typeof presenceConfig.key === 'string' && presenceConfig.key ? presenceConfig.key : randomUUID(),
       bindings: bound.bindings,
       can,
     };
@@ -153,31 +190,52 @@ export async function createRealtimeService(context: StackContext): Promise<Serv
   function onConnection(ws: WebSocket, vsn: string, claims: JwtClaims): void {
     const connection: Connection = { ws, vsn, channels: new Map() };
     channels.connections.add(connection);
+    const disconnect = () => {
+      clearTimeout(idle);
+      if (!channels.connections.delete(connection)) return;
+      for (const channel of [...connection.channels.values()]) leave(channel, 'socket closed', false);
+    };
+    // Like Phoenix, a socket heard nothing from for the timeout is dead: its channels and presence
+    // go at once, and the socket is closed (destroyed if the peer does not answer the close).
+    const idle = setTimeout(() => {
+      log(`closed a socket silent for ${options.heartbeatTimeoutMs} ms`);
+      disconnect();
+      ws.close(1000, 'heartbeat timeout');
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }, options.heartbeatTimeoutMs);
+    idle.unref();
     let pending = Promise.resolve();
     ws.on('message', (data, isBinary) => {
+      idle.refresh();
       // Frames are handled one after another so a join completes before the pushes that follow it.
       pending = pending
         .then(() => onFrame(connection, data as Buffer, isBinary, claims))
         .catch((error: unknown) => log(`frame failed: ${(error as Error).message}`));
     });
-    ws.on('close', () => {
-      channels.connections.delete(connection);
-      for (const channel of [...connection.channels.values()]) leave(channel, 'socket closed', false);
-    });
+    ws.on('ping', () => idle.refresh());
+    ws.on('close', disconnect);
     ws.on('error', (error) => log(`socket error: ${error.message}`));
   }
 
+  /** A frame of any shape is answered (when it has a ref) or dropped. */
   async function onFrame(connection: Connection, data: Buffer, isBinary: boolean, socketClaims: JwtClaims): Promise<void> {
+    if (!channels.connections.has(connection)) return;
     let frame: ReturnType<typeof decodeFrame>;
     try {
       frame = decodeFrame(data, isBinary, connection.vsn);
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        log(`dropped a malformed frame: ${error.message}`);
-        return;
-      }
-      throw error;
+      log(`dropped a malformed frame: ${(error as Error).message}`);
+      return;
     }
+    try {
+      await route(connection, frame, socketClaims);
+    } catch (error) {
+      log(`${frame.event} on ${frame.topic} failed: ${(error as Error).message}`);
+      if (frame.ref !== null) reply(connection, frame, 'error', { reason: `Unable to handle ${frame.event}` });
+    }
+  }
+
+  async function route(connection: Connection, frame: ReturnType<typeof decodeFrame>, socketClaims: JwtClaims): Promise<void> {
     if (frame.topic === 'phoenix' && frame.event === 'heartbeat') {
       reply(connection, frame, 'ok');
       return;
@@ -200,7 +258,8 @@ export async function createRealtimeService(context: StackContext): Promise<Serv
         await refreshToken(channel, frame);
         return;
       case 'broadcast':
-        onBroadcast(channels, channel, frame, frame.broadcast!, log);
+        if (frame.broadcast) onBroadcast(channels, channel, frame, frame.broadcast, log);
+        else if (frame.ref !== null) reply(connection, frame, 'error', { reason: 'a broadcast needs { type, event, payload } with a string event' });
         return;
       case 'presence':
         presence.onPush(channel, frame);
