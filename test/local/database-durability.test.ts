@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -190,6 +190,22 @@ if (!process.env.TEST_DATABASE_URL) describe('embedded PostgreSQL server', () =>
 
     await endBackend(await startBackend(dataDir), dataDir, 'SIGKILL');
     assert.equal(existsSync(lockFile), false, 'kill -9: the server shut down cleanly by itself');
+  });
+
+  it('starts over a stale postmaster.pid, whether its process is gone or the pid is now another program', async () => {
+    await endBackend(await startBackend(dataDir), dataDir); // a cluster, shut down
+    const lockFile = join(dataDir, 'data', 'postmaster.pid');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    // The process a pid names after a reboot: alive, and no PostgreSQL server (this test's own).
+    for (const pid of [gone, process.pid]) {
+      writeFileSync(lockFile, `${pid}\n${join(dataDir, 'data')}\n0\n54322\n\n127.0.0.1\n`);
+      const stack = await startBackend(dataDir);
+      const response = await fetch(`${stack.url}/rest/v1/video_call_sessions?select=id&limit=1`, {
+        headers: { apikey: stack.serviceRoleKey, authorization: `Bearer ${stack.serviceRoleKey}` },
+      });
+      assert.equal(response.status, 200, `the database answers after a postmaster.pid naming ${pid === gone ? 'a process that is gone' : 'another program'}`);
+      await endBackend(stack, dataDir);
+    }
   });
 
   it('refuses a second stack on a folder that a running stack uses, naming it', async () => {

@@ -6,9 +6,9 @@
  * The folder holds `data/` (PGDATA, created whole or not at all), `password` (the superuser's,
  * random per folder), `stack.pid` (the Node process that owns the server) and `postgres.log`.
  *
- * The server ends with the stack: stop() on close, and otherwise a watchdog shell between Node and
- * the server, which stops the server when its stdin (a pipe from Node) ends, that is when the Node
- * process is gone however it ended, kill -9 included.
+ * The server ends with the stack: stop() on close, and otherwise a watchdog reading a pipe from Node
+ * asks it to shut down when the pipe ends, that is when the Node process is gone however it ended,
+ * kill -9 included.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,19 +36,16 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-// `exec 3<&0`: the pipe from Node stays readable on fd 3 only; the server gets /dev/null. The
-// reader in the background sees end-of-file when every writer is gone: Node closing it in stop(),
-// or the kernel closing it when Node dies. The shell exits with the server's status.
+// The watchdog hands the pipe from Node to a background reader, then becomes the server (exec: the
+// server keeps the shell's pid and takes signals as a foreground program does, where an
+// asynchronous command would start with SIGINT ignored). The reader sees end-of-file when every
+// writer is gone, Node closing it in stop() or the kernel when Node dies, and asks the server for
+// a fast shutdown ($$ in a subshell is the server's pid). Started from a subshell that exits at
+// once, the reader is no child of the server, whose postmaster would take its exit for a crash.
 const WATCHDOG = `
 exec 3<&0 </dev/null
-"$@" 3<&- &
-server=$!
-{ read -r _ <&3; kill -INT "$server" 2>/dev/null; } &
-watcher=$!
-wait "$server"
-status=$?
-kill "$watcher" 2>/dev/null
-exit "$status"
+( { read -r _ <&3; kill -INT $$ 2>/dev/null; } & )
+exec "$@" 3<&-
 `;
 
 const START_TIMEOUT_MS = 120_000;
@@ -202,8 +199,8 @@ async function launch(postgres: string, dir: string, data: string, port: number,
     args.push('-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on');
     // As on hosted Supabase, whose Realtime reads the write-ahead log.
     args.push('-c', 'wal_level=logical');
-    // detached: the server is not in the terminal's process group, so Ctrl-C reaches the stack,
-    // which closes its connections before it stops the server.
+    // detached: the server is not in the terminal's process group, so Ctrl-C reaches the stack
+    // alone, which closes its connections before it stops the server.
     child = spawn('/bin/sh', ['-c', WATCHDOG, 'postgres-watchdog', postgres, ...args], {
       stdio: ['pipe', logFd, logFd],
       detached: true,
@@ -213,40 +210,39 @@ async function launch(postgres: string, dir: string, data: string, port: number,
     closeSync(logFd);
   }
   child.stdin!.on('error', () => undefined);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError = '';
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      spawnError = `could not run the server: ${error.message}`;
+      resolve();
+    });
+  });
   let hasExited = false;
   void exited.then(() => (hasExited = true));
+  const shutDown = async () => {
+    if (hasExited) return;
+    child.stdin!.end();
+    // Fast shutdown waits for nothing but a checkpoint; if even that hangs, immediate shutdown.
+    const timer = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  };
 
+  // Ready when the lock file names this server (not one killed earlier) as ready.
   const lockFile = join(data, 'postmaster.pid');
   const deadline = Date.now() + START_TIMEOUT_MS;
-  let postmaster: number | undefined;
   while (!hasExited) {
     const lines = readLines(lockFile);
-    if (lines && Number(lines[3]) === port && lines[7]?.trim() === 'ready') {
-      postmaster = Number(lines[0]);
-      break;
-    }
+    if (lines && Number(lines[0]) === child.pid && lines[7]?.trim() === 'ready') return { stop: shutDown };
     if (Date.now() > deadline) {
-      child.stdin!.end();
-      await exited;
+      await shutDown();
       return { output: `${readFileSync(logFile, 'utf8')}\nnot ready after ${START_TIMEOUT_MS / 1000} s` };
     }
     await Promise.race([delay(20), exited]);
   }
-  if (postmaster === undefined) return { output: readFileSync(logFile, 'utf8') };
-
-  return {
-    async stop() {
-      if (hasExited) return;
-      child.stdin!.end();
-      // Fast shutdown waits for nothing but a checkpoint; if even that hangs, immediate shutdown.
-      const timer = setTimeout(() => {
-        if (isAlive(postmaster)) process.kill(postmaster, 'SIGQUIT');
-      }, STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  child.stdin!.end(); // the reader's turn to go
+  return { output: spawnError || readFileSync(logFile, 'utf8') };
 }
 
 async function choosePort(preferred: number): Promise<number> {
