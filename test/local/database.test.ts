@@ -34,6 +34,11 @@ describe('database on PostgreSQL', () => {
     assert.equal(stack.db.kind, 'postgres');
   });
 
+  it('knows the case of non-ASCII letters, as hosted Postgres does', async () => {
+    const { rows } = await stack.db.query<{ lower: string; matches: boolean }>(`select lower('АННА Ёж') as lower, 'анна' ilike 'АННА' as matches`);
+    assert.deepEqual(rows[0], { lower: 'анна ёж', matches: true });
+  });
+
   it("gives each API role hosted Supabase's statement timeout inside its request", async () => {
     const user = await stack.createUser();
     const timeouts: Record<string, unknown> = {};

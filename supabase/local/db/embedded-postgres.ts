@@ -177,13 +177,20 @@ async function initialise(initdb: string, dir: string, data: string, owner: Owne
   writeFileSync(passwordFile, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
   if (owner) chownSync(passwordFile, owner.uid, owner.gid);
   log(`creating a PostgreSQL cluster in ${data}`);
-  const output = await run(
-    initdb,
-    ['-D', scratch, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
-    owner,
-  );
+  const args = ['-D', scratch, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${passwordFile}`];
+  args.push('--encoding=UTF8', '--locale=C', `--lc-ctype=${characterLocale()}`);
+  const output = await run(initdb, args, owner);
   if (output.code !== 0) throw new Error(`initdb failed:\n${output.text}`);
   renameSync(scratch, data);
+}
+
+/**
+ * Byte-order sorting (collation C, as PGlite) with UTF-8 character classes, so that lower() and
+ * ilike know Cyrillic as hosted Postgres does: C.UTF-8 where the system has it, else en_US.UTF-8.
+ */
+function characterLocale(): string {
+  const available = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout?.split('\n') ?? [];
+  return ['C.UTF-8', 'C.utf8', 'en_US.UTF-8', 'en_US.utf8'].find((name) => available.includes(name)) ?? 'C';
 }
 
 type Launched = { stop(): Promise<void> } | { output: string };
