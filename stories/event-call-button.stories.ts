@@ -66,5 +66,20 @@ export const HostWithInvitations: Story = {
     button.shadowRoot!.querySelector<HTMLButtonElement>('[part~="manage"]')?.click();
   },
 };
+export const Minimised: Story = {
+  name: 'In the call, dialog minimised (call bar)',
+  args: { fixture: { session: { status: 'active' }, participants: people(2) } },
+  play: async ({ canvasElement }) => {
+    const button = canvasElement.querySelector('event-call-button')!;
+    const inside = (selector: string) => button.shadowRoot!.querySelector<HTMLElement>(selector);
+    const until = async (check: () => unknown) => {
+      for (let i = 0; i < 80 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    };
+    await until(() => button.state === 'live');
+    inside('[part~="button"]')!.click();
+    await until(() => inside('dialog[open] video-call-room'));
+    inside('[part~="minimise"]')!.click();
+  },
+};
 export const Russian: Story = { args: { lang: 'ru', fixture: { session: { ...guest, status: 'active' }, participants: people(2, { 0: { isLocal: false } }) } } };
 export const RussianSetUp: Story = { args: { lang: 'ru', startsAt: inHours(30), fixture: { session: null } } };

@@ -58,6 +58,16 @@ export function canvasStream(label: string, index: number, kind: 'camera' | 'scr
   return canvas.captureStream(15);
 }
 
+let silence: AudioContext | undefined;
+
+/** The local camera stream as LocalMedia has it: the picture (if any) and a microphone track (silent here). */
+function withMicrophone(camera: MediaStream | undefined): MediaStream {
+  silence ??= new AudioContext();
+  const stream = new MediaStream(camera?.getVideoTracks() ?? []);
+  stream.addTrack(silence.createMediaStreamDestination().stream.getAudioTracks()[0]);
+  return stream;
+}
+
 const NAMES = ['Anna Petrova', 'Boris Ivanov', 'Maria Chen', 'Dmitry Sokolov', 'Elena Novak', 'Farid Aliyev'];
 
 export interface PersonOptions {
@@ -130,9 +140,10 @@ export class FixtureSession extends TypedEventTarget<CallSessionEvents> implemen
     this.participants = fixture.participants ?? [];
     const local = this.participants.find((p) => p.isLocal);
     const state: LocalMediaState = { status: 'ready', mic: local?.mic ?? true, cam: local?.cam ?? true, screen: local?.screen ?? false, speaking: false, ...fixture.media };
+    const blocked = state.status === 'denied' || state.status === 'unavailable';
     this.media = {
       state,
-      camera: local?.camera ?? null,
+      camera: blocked ? null : withMicrophone(local?.camera),
       canShareScreen: true,
       devices: async () => [],
       switchDevice: async () => undefined,

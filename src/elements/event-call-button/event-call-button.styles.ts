@@ -226,9 +226,11 @@ export const styles = css`
   .call-bar {
     position: fixed;
     z-index: 2147483000;
-    left: 50%;
+    left: 0;
+    right: 0;
     bottom: 16px;
-    transform: translateX(-50%);
+    width: fit-content;
+    margin: 0 auto;
     display: flex;
     align-items: center;
     gap: 8px;
@@ -273,7 +275,7 @@ export const styles = css`
       left: 8px;
       right: 8px;
       bottom: 8px;
-      transform: none;
+      width: auto;
       border-radius: 16px;
     }
     .call-bar-leave span {
