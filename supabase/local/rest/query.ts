@@ -3,18 +3,8 @@
  * casts, JSON paths and embedded resources; `column=op.value` filters with `not.`, `(any)`/`(all)`
  * modifiers and `in.(…)` lists; `or=(…)`/`and=(…)` logic trees; `order=`. Parsing only: no SQL here.
  */
-import { HttpError } from '../http.ts';
-
-/** PostgREST's error body: `{ code, details, hint, message }`. */
-export class RestError extends HttpError {
-  constructor(status: number, code: string, message: string, details: string | null = null, hint: string | null = null) {
-    super(status, message, { code, details, hint, message });
-    this.name = 'RestError';
-  }
-}
-
-export const parseError = (message: string, details: string | null = null) =>
-  new RestError(400, 'PGRST100', message, details);
+import { parseError, RestError } from './errors.ts';
+import { LIMITS, limitError } from './limits.ts';
 
 /** A column reference with an optional JSON path: `settings->theme->>color`. */
 export interface Field {
@@ -37,8 +27,11 @@ export type Condition =
       /** Text search configuration for fts/plfts/phfts/wfts. */
       language?: string;
       value: string;
-      /** Parsed `(a,b)` list for `in`. */
-      list?: string[];
+      /**
+       * The values of `in.(a,b)`, or of the `{a,b}` array of an `(any)`/`(all)` filter, parsed here
+       * so that what the limits check is exactly what Postgres receives. `null` is SQL NULL.
+       */
+      list?: (string | null)[];
     }
   | { kind: 'logic'; operator: 'and' | 'or'; negate: boolean; children: Condition[] };
 
@@ -109,12 +102,21 @@ export function parseField(text: string): Field {
   return { name, path };
 }
 
-export function parseSelect(text: string | null): SelectItem[] {
+export function parseSelect(text: string | null, depth = 0): SelectItem[] {
   if (text === null || text.trim() === '') return [{ kind: 'star' }];
-  return splitTopLevel(text).map((raw) => parseSelectItem(raw.trim(), text));
+  if (depth > LIMITS.embedDepth) throw limitError(`embedded resources are nested more than ${LIMITS.embedDepth} deep in select`, 'embedDepth');
+  return splitTopLevel(text).map((raw) => parseSelectItem(raw.trim(), text, depth));
 }
 
-function parseSelectItem(raw: string, whole: string): SelectItem {
+/**
+ * A cast as PostgREST's grammar has it: one type name, its words made of letters, digits, `_` and
+ * `$` (`text`, `double precision`, `timestamp with time zone`), here optionally schema-qualified
+ * and `[]`. The SQL puts it inside `cast(… as …)`, where nothing but a type name parses.
+ */
+const WORD = '[A-Za-z_][A-Za-z0-9_$]*';
+const CAST = new RegExp(`^(?:${WORD}\\.)?${WORD}(?: ${WORD}){0,3}(?:\\[\\])?$`);
+
+function parseSelectItem(raw: string, whole: string, depth: number): SelectItem {
   if (!raw) throw parseError(`empty item in select "${whole}"`);
   if (raw === '*') return { kind: 'star' };
   let alias: string | undefined;
@@ -140,15 +142,16 @@ function parseSelectItem(raw: string, whole: string): SelectItem {
     }
     const inner = rest.slice(open + 1, -1);
     if (relation === 'count' && inner.trim() === '') throw parseError('aggregates are not supported by the local stack');
-    return { kind: 'embed', relation, alias, hint, join, select: parseSelect(inner) };
+    return { kind: 'embed', relation, alias, hint, join, select: parseSelect(inner, depth + 1) };
   }
-  const [fieldText, cast, extra] = rest.split('::');
+  const [fieldText, rawCast, extra] = rest.split('::');
   if (extra !== undefined) throw parseError(`"${raw}" in select: more than one cast`);
-  if (cast !== undefined && !/^[a-z_][a-z0-9_ ]*(\[\])?$/i.test(cast.trim())) {
-    throw parseError(`"${raw}" in select: invalid cast "${cast}"`);
+  const cast = rawCast?.trim();
+  if (cast !== undefined && !CAST.test(cast)) {
+    throw parseError(`"${raw}" in select: "${cast}" is not a type name`, 'A cast is "::" and one type name: letters, digits and "_", as in "::text" or "::double precision".');
   }
   const field = parseField(fieldText);
-  return { kind: 'column', field, alias: alias ?? (field.path.length ? field.path.at(-1)!.key : undefined), cast: cast?.trim() };
+  return { kind: 'column', field, alias: alias ?? (field.path.length ? field.path.at(-1)!.key : undefined), cast };
 }
 
 /** `eq.5`, `not.in.(1,2)`, `like(any).{a*,b*}`, `fts(english).cat`, `is.null` */
@@ -175,17 +178,64 @@ export function parseFilter(field: Field, text: string): Condition {
     if (!value.startsWith('(') || !value.endsWith(')')) throw parseError(`"in" needs a list "(a,b)", got "${value}"`);
     const inner = value.slice(1, -1);
     condition.list = inner === '' ? [] : splitTopLevel(inner).map((item) => unquote(item.trim()));
+  } else if (condition.modifier) {
+    condition.list = parseArrayLiteral(value, `${operator}(${condition.modifier})`);
   }
   return condition;
 }
 
+const SPACE = /^[ \t\n\r\v\f]$/;
+
+/** A one-dimensional Postgres array literal, `{a,"b,c",NULL}`, read as Postgres reads it. */
+export function parseArrayLiteral(text: string, context: string): (string | null)[] {
+  const source = text.trim();
+  if (!source.startsWith('{') || !source.endsWith('}')) throw parseError(`"${context}" needs an array "{a,b}", got "${text}"`);
+  const inner = source.slice(1, -1);
+  const items: (string | null)[] = [];
+  if (inner.trim() === '') return items;
+  let i = 0;
+  for (;;) {
+    while (SPACE.test(inner[i] ?? '')) i++;
+    let item = '';
+    let plain = true;
+    if (inner[i] === '"') {
+      plain = false;
+      for (i++; i < inner.length && inner[i] !== '"'; i++) item += inner[i] === '\\' ? inner[++i] ?? '' : inner[i];
+      if (inner[i] !== '"') throw parseError(`unclosed quote in the array "${text}"`);
+      i++;
+      while (SPACE.test(inner[i] ?? '')) i++;
+    } else {
+      let trailing = '';
+      for (; i < inner.length && inner[i] !== ','; i++) {
+        const char = inner[i];
+        if (char === '{' || char === '}' || char === '"') throw parseError(`"${context}" takes a flat array, got "${text}"`);
+        if (char === '\\') {
+          plain = false;
+          item += trailing + (inner[++i] ?? '');
+          trailing = '';
+        } else if (SPACE.test(char)) trailing += char;
+        else {
+          item += trailing + char;
+          trailing = '';
+        }
+      }
+      if (item === '' && plain) throw parseError(`empty value in the array "${text}"`);
+    }
+    items.push(plain && item.toLowerCase() === 'null' ? null : item);
+    if (i >= inner.length) return items;
+    if (inner[i] !== ',') throw parseError(`unexpected "${inner[i]}" in the array "${text}"`);
+    i++;
+  }
+}
+
 /** The inside of `or=(…)`: `a.eq.1,and(b.gt.2,c.is.null),not.or(…)` */
-export function parseLogic(operator: 'and' | 'or', negate: boolean, text: string): Condition {
+export function parseLogic(operator: 'and' | 'or', negate: boolean, text: string, depth = 1): Condition {
   if (!text.startsWith('(') || !text.endsWith(')')) throw parseError(`"${operator}" needs "(…)", got "${text}"`);
+  if (depth > LIMITS.logicDepth) throw limitError(`"or"/"and" filters are nested more than ${LIMITS.logicDepth} deep`, 'logicDepth');
   const children = splitTopLevel(text.slice(1, -1)).map((part): Condition => {
     const item = part.trim();
     const nested = /^(not\.)?(and|or)(\(.*\))$/s.exec(item);
-    if (nested) return parseLogic(nested[2] as 'and' | 'or', Boolean(nested[1]), nested[3]);
+    if (nested) return parseLogic(nested[2] as 'and' | 'or', Boolean(nested[1]), nested[3], depth + 1);
     const dot = item.indexOf('.');
     if (dot <= 0) throw parseError(`"${item}" in ${operator}=… is not "column.operator.value"`);
     const condition = parseFilter(parseField(item.slice(0, dot)), item.slice(dot + 1));
@@ -211,20 +261,47 @@ export function parseOrder(text: string): OrderTerm[] {
   });
 }
 
+/** `limit`, `offset` and Range bounds: digits, at most LIMITS.rowNumber. */
 export function parseCount(text: string, name: string): number {
   if (!/^\d+$/.test(text)) throw parseError(`${name} must be a non-negative integer, got "${text}"`);
-  return Number(text);
+  const count = Number(text);
+  if (count > LIMITS.rowNumber) throw limitError(`${name} ${text} is larger than ${LIMITS.rowNumber}`, 'rowNumber');
+  return count;
 }
 
-/** `Prefer: return=representation, count=exact` (several headers allowed). */
+/** The preferences PostgREST knows, with the values each takes (`null`: a non-negative integer). */
+const PREFERENCES: Record<string, readonly string[] | null> = {
+  return: ['minimal', 'headers-only', 'representation'],
+  count: ['exact', 'planned', 'estimated'],
+  resolution: ['merge-duplicates', 'ignore-duplicates'],
+  missing: ['default', 'null'],
+  handling: ['lenient', 'strict'],
+  tx: ['commit', 'rollback'],
+  'max-affected': null,
+};
+
+/**
+ * `Prefer: return=representation, count=exact` (several headers allowed). As PostgREST does,
+ * unknown or malformed preferences are ignored, or refused with `handling=strict`.
+ */
 export function parsePrefer(header: string | string[] | undefined): Map<string, string> {
   const values = Array.isArray(header) ? header : header ? [header] : [];
   const prefer = new Map<string, string>();
+  const invalid: string[] = [];
   for (const value of values) {
     for (const part of value.split(',')) {
-      const [name, setting = ''] = part.trim().split('=');
-      if (name) prefer.set(name.trim(), setting.trim());
+      const text = part.trim();
+      if (!text) continue;
+      const [name, setting = '', extra] = text.split('=').map((piece) => piece.trim());
+      const allowed = PREFERENCES[name];
+      const valid =
+        Object.hasOwn(PREFERENCES, name) && extra === undefined && (allowed ? allowed.includes(setting) : /^\d{1,15}$/.test(setting));
+      if (valid) prefer.set(name, setting);
+      else invalid.push(text);
     }
+  }
+  if (prefer.get('handling') === 'strict' && invalid.length) {
+    throw new RestError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${invalid.join(', ')}`);
   }
   return prefer;
 }

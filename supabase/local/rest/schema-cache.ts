@@ -195,7 +195,8 @@ export function findFunctions(cache: SchemaCache, schema: string, name: string):
   return cache.functions.get(key(schema, name)) ?? [];
 }
 
-/** A Postgres array literal for a list of plain names, passed as one parameter. */
-export function toPgArray(values: string[]): string {
-  return `{${values.map((value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+/** A Postgres array literal for a list of values (`null` is NULL), passed as one parameter. */
+export function toPgArray(values: (string | null)[]): string {
+  const element = (value: string | null) => (value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+  return `{${values.map(element).join(',')}}`;
 }

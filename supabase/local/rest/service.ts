@@ -8,10 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_ROLES, quoteIdent as q, withClaims, type Queryable } from '../db/database.ts';
 import { authenticate, HttpError, readJson, sendJson } from '../http.ts';
 import type { Service, StackContext } from '../server.ts';
+import { parseError, RestError, toRestError } from './errors.ts';
+import { checkRequestCost, LIMITS, limitError } from './limits.ts';
 import {
-  RestError,
   parseCount,
-  parseError,
   parseField,
   parseFilter,
   parseLogic,
@@ -79,6 +79,10 @@ export function createRestService(context: StackContext): Service {
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
     const method = req.method ?? 'GET';
+    if ((req.url ?? '').length > LIMITS.urlLength) {
+      throw new RestError(414, 'PGRST100', `The request URL is longer than ${LIMITS.urlLength} characters`, null,
+        'Send fewer or shorter filters; a long list of ids can go through an RPC function with a JSON body instead.');
+    }
     const claims = authenticate(req, url, keys, (status, message, reason) =>
       reason === 'missing'
         ? new RestError(status, 'PGRST301', 'No API key found in request', null, 'No `apikey` request header or url param was found.')
@@ -127,7 +131,8 @@ export function createRestService(context: StackContext): Service {
       }
     }
 
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = decodePath(path);
+    checkQueryText(url);
     // The schema cache is read before the transaction: PGlite has one connection.
     let run: (tx: Queryable) => Promise<Reply>;
     if (segments[0] === 'rpc' && segments.length === 2) {
@@ -173,6 +178,7 @@ export function createRestService(context: StackContext): Service {
     const sql = new SqlBuilder(cache, request.schema);
     const select = parseSelect(request.url.searchParams.get('select'));
     const scope = parseScope(request.url.searchParams, new Set());
+    checkRequestCost(select, scope);
     const hasSelect = request.url.searchParams.has('select');
     const wantsBody = request.prefer.get('return') === 'representation';
 
@@ -188,7 +194,7 @@ export function createRestService(context: StackContext): Service {
         `select (select coalesce(json_agg(_r), '[]'::json)::text from (select ${list.columns} ${from}` +
         `${sql.order(alias, table, scope.order)}${sql.paging(scope)}) _r) as body` +
         (counted ? `, (select count(*) ${from})::int as total` : '');
-      const row = (await tx.query<{ body: string; total?: number }>(text, sql.params)).rows[0];
+      const row = onlyRow(await tx.query<{ body: string; total?: number }>(text, sql.params));
       return rowsReply(request, 200, row.body, { total: row.total, offset: scope.offset ?? 0 });
     }
 
@@ -211,7 +217,7 @@ export function createRestService(context: StackContext): Service {
         `with _m as (${mutation.text} returning ${mutation.alias}.*) ` +
         `select coalesce(json_agg(_r), '[]'::json)::text as body, (select count(*) from _m)::int as affected ` +
         `from (select ${list.columns} from _m ${mutation.alias}${whereSql(list.where)}${sql.order(mutation.alias, table, scope.order)}) _r`;
-      const row = (await tx.query<{ body: string; affected: number }>(text, sql.params)).rows[0];
+      const row = onlyRow(await tx.query<{ body: string; affected: number }>(text, sql.params));
       rows = row.body;
       affected = row.affected;
     } else {
@@ -264,6 +270,8 @@ export function createRestService(context: StackContext): Service {
       .join(', ')})`;
     const argNames = new Set(routine.args.map((arg) => arg.name));
     const scope = parseScope(request.url.searchParams, method === 'POST' ? new Set() : argNames);
+    const select = parseSelect(request.url.searchParams.get('select'));
+    checkRequestCost(select, scope);
 
     if (routine.returns === 'void') {
       await tx.query(`select ${call}`, sql.params);
@@ -273,15 +281,15 @@ export function createRestService(context: StackContext): Service {
       const text = routine.returnsSet
         ? `select coalesce(json_agg(_r.value), '[]'::json)::text as body from ${call} as _r(value)`
         : `select to_json(${call})::text as body`;
-      const row = (await tx.query<{ body: string | null }>(text, sql.params)).rows[0];
+      const row = onlyRow(await tx.query<{ body: string | null }>(text, sql.params));
       return { status: 200, body: row.body ?? 'null' };
     }
     const alias = sql.alias();
-    const list = sql.selectList(alias, undefined, parseSelect(request.url.searchParams.get('select')), scope);
+    const list = sql.selectList(alias, undefined, select, scope);
     checkScopesUsed(scope);
     const where = whereSql(scope.conditions.map((c) => sql.condition(alias, undefined, c)));
     const text = `select coalesce(json_agg(_r), '[]'::json)::text as body from (select ${list.columns} from ${call} ${alias}${where}${sql.order(alias, undefined, scope.order)}${sql.paging(scope)}) _r`;
-    const row = (await tx.query<{ body: string }>(text, sql.params)).rows[0];
+    const row = onlyRow(await tx.query<{ body: string }>(text, sql.params));
     if (!routine.returnsSet) {
       const [first] = JSON.parse(row.body) as unknown[];
       return { status: 200, body: JSON.stringify(first ?? null) };
@@ -302,6 +310,41 @@ class Rollback extends Error {
   constructor(readonly reply: Reply) {
     super('rollback');
   }
+}
+
+/** The path's segments, percent-decoded; malformed encoding is the client's error. */
+function decodePath(path: string): string[] {
+  return path.split('/').filter(Boolean).map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      throw parseError(`"${segment}" in the path is not valid percent-encoded UTF-8`);
+    }
+  });
+}
+
+/**
+ * URLSearchParams would read malformed percent-encoding as U+FFFD and filter on that: refuse it.
+ * Postgres text cannot hold NUL, and a NUL inside a quoted identifier would cut the statement
+ * short on the wire: refuse it too, before parsing.
+ */
+function checkQueryText(url: URL): void {
+  for (const piece of url.search.slice(1).split('&')) {
+    let text: string;
+    try {
+      text = decodeURIComponent(piece.replaceAll('+', ' '));
+    } catch {
+      throw parseError(`"${piece}" in the query is not valid percent-encoded UTF-8`);
+    }
+    if (text.includes('\0')) throw parseError(`"${piece}" in the query contains a NUL character`);
+  }
+}
+
+/** The one row a statement of this service always returns (PGlite has been seen to lose an error and return none). */
+function onlyRow<R>(result: { rows: R[] }): R {
+  const [row] = result.rows;
+  if (!row) throw new RestError(500, 'PGRSTX00', 'The database returned no result for the statement');
+  return row;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -353,13 +396,20 @@ function applyRangeHeader(req: IncomingMessage, scope: Scope): void {
   if (!range || scope.limit !== undefined || scope.offset !== undefined) return;
   const match = /^(?:items=)?(\d+)-(\d*)$/.exec(range.trim());
   if (!match) throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `invalid Range header "${range}"`);
-  const from = Number(match[1]);
+  const from = rangeBound(match[1], range);
   scope.offset = from;
   if (match[2]) {
-    const to = Number(match[2]);
+    const to = rangeBound(match[2], range);
     if (to < from) throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `${range}: the end is before the start`);
     scope.limit = to - from + 1;
   }
+}
+
+function rangeBound(text: string, range: string): number {
+  if (Number(text) > LIMITS.rowNumber) {
+    throw new RestError(416, 'PGRST103', 'Requested range not satisfiable', `${range}: ${text} is larger than ${LIMITS.rowNumber}`);
+  }
+  return Number(text);
 }
 
 /** Insert or upsert from a JSON object or array of objects, columns checked against the cache. */
@@ -368,6 +418,7 @@ function insertSql(sql: SqlBuilder, request: Request, table: Table, body: unknow
   if (body === undefined || rows.some((row) => typeof row !== 'object' || row === null || Array.isArray(row))) {
     throw new RestError(400, 'PGRST102', 'Empty or invalid json', 'send a JSON object or an array of JSON objects');
   }
+  if (rows.length > LIMITS.bodyRows) throw limitError(`the body holds ${rows.length} rows, more than ${LIMITS.bodyRows}`, 'bodyRows', 'PGRST102');
   const listed = request.url.searchParams.get('columns');
   const columns = listed
     ? listed.split(',').map((name) => name.trim().replace(/^"|"$/g, ''))
@@ -435,7 +486,8 @@ function pickRoutine(candidates: RoutineInfo[], args: Record<string, unknown>): 
   const given = Object.keys(args);
   return candidates.find((routine) => {
     const names = new Set(routine.args.map((arg) => arg.name));
-    return given.every((name) => names.has(name)) && routine.args.every((arg) => arg.hasDefault || arg.name in args);
+    // An unnamed parameter cannot be given by name.
+    return given.every((name) => name !== '' && names.has(name)) && routine.args.every((arg) => arg.hasDefault || (arg.name !== '' && arg.name in args));
   });
 }
 
@@ -489,24 +541,3 @@ function stripNulls(value: unknown): unknown {
   }
   return value;
 }
-
-/** Postgres errors become PostgREST's JSON with PostgREST's status for the SQLSTATE. */
-function toRestError(error: unknown, role: string): Error {
-  if (error instanceof HttpError) return error;
-  const pgError = error as { code?: unknown; message?: string; detail?: string; hint?: string; severity?: string };
-  if (typeof pgError.code !== 'string' || pgError.code.length !== 5) return error as Error;
-  const code = pgError.code;
-  let status = 400;
-  if (/^PT\d{3}$/.test(code)) status = Number(code.slice(2));
-  else if (code === '42501') status = role === 'anon' ? 401 : 403;
-  else if (code === '23503' || code === '23505') status = 409;
-  else if (code === '25006') status = 405;
-  else if (code === '42883' || code === '42P01') status = 404;
-  else if (code === 'P0001') status = 400;
-  else if (/^(08|53)/.test(code)) status = 503;
-  else if (/^(0L|0P|28)/.test(code)) status = 403;
-  else if (code.startsWith('54')) status = 413;
-  else if (code === '42P17' || /^(09|25|2D|38|39|3B|40|55|57|58|F0|HV|P0|XX)/.test(code)) status = 500;
-  return new RestError(status, code, pgError.message ?? 'database error', pgError.detail ?? null, pgError.hint ?? null);
-}
-

@@ -3,9 +3,8 @@
  * cache and are always quoted; every value from the request travels as a bind parameter.
  */
 import { quoteIdent as q } from '../db/database.ts';
+import { parseError, RestError } from './errors.ts';
 import {
-  RestError,
-  parseError,
   type Condition,
   type Field,
   type OrderTerm,
@@ -80,17 +79,17 @@ export class SqlBuilder {
     }
     const { sql: expr, type } = this.field(alias, table, condition.field);
     const typed = (value: string) => (type ? `${this.param(value)}::${type}` : this.param(value));
-    const arrayOf = (value: string) => `${this.param(value)}::${type && !type.endsWith('[]') ? type : 'text'}[]`;
+    const arrayOf = (values: (string | null)[]) => `${this.param(toPgArray(values))}::${type && !type.endsWith('[]') ? type : 'text'}[]`;
     const { operator, value } = condition;
     let sql: string;
     if (operator in COMPARISON) {
       sql = condition.modifier
-        ? `${expr} ${COMPARISON[operator]} ${condition.modifier}(${arrayOf(value)})`
+        ? `${expr} ${COMPARISON[operator]} ${condition.modifier}(${arrayOf(condition.list ?? [])})`
         : `${expr} ${COMPARISON[operator]} ${typed(value)}`;
     } else if (operator in PATTERN) {
-      const pattern = (text: string) => (operator.endsWith('like') ? text.replaceAll('*', '%') : text);
+      const pattern = (text: string | null) => (text !== null && operator.endsWith('like') ? text.replaceAll('*', '%') : text);
       sql = condition.modifier
-        ? `${expr}::text ${PATTERN[operator]} ${condition.modifier}(${this.param(pattern(value))}::text[])`
+        ? `${expr}::text ${PATTERN[operator]} ${condition.modifier}(${this.param(toPgArray((condition.list ?? []).map(pattern)))}::text[])`
         : `${expr}::text ${PATTERN[operator]} ${this.param(pattern(value))}`;
     } else if (operator === 'is') {
       const literal = { null: 'null', not_null: 'not null', true: 'true', false: 'false', unknown: 'unknown' }[value.toLowerCase()];
@@ -99,7 +98,7 @@ export class SqlBuilder {
     } else if (operator === 'isdistinct') {
       sql = `${expr} is distinct from ${typed(value)}`;
     } else if (operator === 'in') {
-      sql = `${expr} = any(${arrayOf(toPgArray(condition.list ?? []))})`;
+      sql = `${expr} = any(${arrayOf(condition.list ?? [])})`;
     } else if (operator in RANGE) {
       // PostgREST accepts `(a,b)` for array overlap; Postgres wants `{a,b}`.
       const literal = operator === 'ov' && type?.endsWith('[]') && value.startsWith('(') ? `{${value.slice(1, -1)}}` : value;
@@ -137,7 +136,8 @@ export class SqlBuilder {
       if (item.kind === 'star') columns.push(`${alias}.*`);
       else if (item.kind === 'column') {
         const { sql } = this.field(alias, table, item.field);
-        columns.push(`${sql}${item.cast ? `::${item.cast}` : ''} as ${q(item.alias ?? item.field.name)}`);
+        // The cast passed CAST in query.ts; inside cast(… as …) only a type name parses.
+        columns.push(`${item.cast ? `cast(${sql} as ${item.cast})` : sql} as ${q(item.alias ?? item.field.name)}`);
       } else {
         if (!table) throw parseError(`cannot embed "${item.relation}" in the result of a function`);
         const embedded = this.embed(alias, table, item, scope);
