@@ -4,6 +4,8 @@
  *   - REST select p50/p95 through supabase-js
  *   - broadcast round trip p50/p95 between two supabase-js clients, beside a bare `ws` relay and a
  *     bare `ws` echo on the same machine, as ratios
+ *   - Realtime under load (bench/realtime-load.ts): 200 sockets in 20 private calls, delivery
+ *     latency p50/p95 and lost messages (BENCH_LOAD=0 skips it)
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
  *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
  *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
@@ -19,6 +21,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { startTestStack } from '../test/support/stack.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCalls } from './calls.ts';
+import { benchRealtimeLoad } from './realtime-load.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 
@@ -183,6 +186,10 @@ try {
     `${'broadcast vs bare relay'.padEnd(46)} p50 ${ratio(50, bare.relay)}×   p95 ${ratio(95, bare.relay)}×`,
   );
   console.log(`${'broadcast vs bare echo'.padEnd(46)} p50 ${ratio(50, bare.echo)}×   p95 ${ratio(95, bare.echo)}×`);
+  if (process.env.BENCH_LOAD !== '0') {
+    console.log('\nrealtime under load (its own in-memory stack)');
+    await benchRealtimeLoad((label, value) => console.log(`${label.padEnd(46)} ${value}`));
+  }
   if (process.env.BENCH_CALLS !== '0') {
     console.log('\ncalls in headless Chromium (fake camera and microphone)');
     await benchCalls(stack, (label, value) => console.log(`${label}\n    ${value}`));
