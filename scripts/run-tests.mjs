@@ -26,8 +26,11 @@ const SUITES = {
     command: [
       join('node_modules', '.bin', 'deno'),
       'check',
-      'supabase/functions/video-call-signal/index.ts',
-      'supabase/functions/video-call-cleanup/index.ts',
+      // The functions' npm: packages as supabase/functions/deno.lock pins them; an import the lock
+      // lacks fails here (update it with `deno cache --lock=supabase/functions/deno.lock …`).
+      '--lock=supabase/functions/deno.lock',
+      '--frozen',
+      ...functionEntries(),
     ],
     env: { DENO_NO_PACKAGE_JSON: '1', DENO_DIR: join('node_modules', '.cache', 'deno') },
     counts: 'exit-code',
@@ -82,6 +85,8 @@ for (const [name, suite] of Object.entries(SUITES)) {
           // stack's close stops Deno and the database connections). A forced exit cuts a report
           // written to a file short, so the counts come from the spec summary on stdout.
           '--test-force-exit',
+          // node:test's mock timers are stable in use but still flagged experimental in Node 22.
+          '--disable-warning=ExperimentalWarning',
           '--test-reporter=spec',
           ...suite.command.slice(suite.command.indexOf('--test') + 1),
         ]
@@ -121,6 +126,14 @@ for (const [name, suite] of Object.entries(SUITES)) {
 if (notRun.length) console.log(`\nnot run on this machine: ${notRun.join('; ')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
+
+/** Every edge function's entry, `supabase/functions/<name>/index.ts` (`_shared` is not one). */
+function functionEntries() {
+  return readdirSync('supabase/functions', { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join('supabase/functions', entry.name, 'index.ts')))
+    .map((entry) => join('supabase/functions', entry.name, 'index.ts'))
+    .sort();
+}
 
 function testFiles(dir) {
   return readdirSync(dir)

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JwtError } from '../auth/jwt.ts';
 import { bearerToken, HttpError, readBody } from '../http.ts';
@@ -66,6 +66,15 @@ function checkGatewayJwt(req: IncomingMessage, keys: StackContext['keys']): void
 }
 
 /** One function's Deno process: started once, restarted after it dies. */
+/**
+ * The functions' `npm:` packages pinned by `deno.lock` beside them, when there is one: versions and
+ * integrity as checked in, and an import missing from it is an error instead of a quiet download.
+ */
+export function lockFlags(functionsDir: string): string[] {
+  const lock = join(functionsDir, 'deno.lock');
+  return existsSync(lock) ? [`--lock=${lock}`, '--frozen'] : [];
+}
+
 class FunctionWorker {
   private child?: ChildProcess;
   private booting?: Promise<number>;
@@ -119,7 +128,7 @@ class FunctionWorker {
     const marker = `__local_stack_listening_${randomUUID()}__`;
     const child = spawn(
       DENO,
-      ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', BOOTSTRAP, pathToFileURL(this.entry).href],
+      ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', '--no-prompt', ...lockFlags(dirname(dirname(this.entry))), BOOTSTRAP, pathToFileURL(this.entry).href],
       {
         env: { ...this.env, LOCAL_STACK_LISTEN_MARKER: marker, DENO_NO_PACKAGE_JSON: '1', DENO_DIR, NO_COLOR: '1' },
         // stdin stays open and unused: its end tells the function the stack is gone.
