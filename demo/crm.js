@@ -123,14 +123,15 @@ const deals = {
   },
 };
 
+const video = { en: 'Video call', ru: 'Видеозвонок' };
 const events = [
-  { slug: 'umbrella-discovery', title: 'Umbrella — discovery call', start: day(-1, 11), minutes: 30, attendees: emails('anna', 'maria'), deal: null, where: 'Video call' },
-  { slug: 'acme-demo', title: 'Acme — product demo', start: demoStart, minutes: 45, attendees: emails('anna', 'boris', 'maria'), deal: 'D-1042', where: 'Video call' },
-  { slug: 'pipeline-review', title: 'Pipeline review', start: day(0, Math.min(22, now.getHours() + 3)), minutes: 60, attendees: emails('anna', 'boris'), deal: null, where: 'Room 4 + video' },
-  { slug: 'globex-terms', title: 'Globex — contract terms', start: day(1, 10), minutes: 60, attendees: emails('anna', 'maria'), deal: 'D-1043', where: 'Video call' },
-  { slug: 'acme-security', title: 'Acme — security review', start: day(2, 14, 30), minutes: 45, attendees: emails('boris', 'maria'), deal: 'D-1042', where: 'Video call' },
-  { slug: 'team-standup', title: 'Sales stand-up', start: day(3, 9, 30), minutes: 15, attendees: emails('anna', 'boris'), deal: null, where: 'Video call' },
-  { slug: 'globex-signoff', title: 'Globex — sign-off', start: day(4, 16), minutes: 30, attendees: emails('anna', 'maria'), deal: 'D-1043', where: 'Video call' },
+  { slug: 'umbrella-discovery', title: 'Umbrella — discovery call', start: day(-1, 11), minutes: 30, attendees: emails('anna', 'maria'), deal: null, where: video },
+  { slug: 'acme-demo', title: 'Acme — product demo', start: demoStart, minutes: 45, attendees: emails('anna', 'boris', 'maria'), deal: 'D-1042', where: video },
+  { slug: 'pipeline-review', title: 'Pipeline review', start: day(0, Math.min(22, now.getHours() + 3)), minutes: 60, attendees: emails('anna', 'boris'), deal: null, where: { en: 'Room 4 + video', ru: 'Переговорная 4 + видео' } },
+  { slug: 'globex-terms', title: 'Globex — contract terms', start: day(1, 10), minutes: 60, attendees: emails('anna', 'maria'), deal: 'D-1043', where: video },
+  { slug: 'acme-security', title: 'Acme — security review', start: day(2, 14, 30), minutes: 45, attendees: emails('boris', 'maria'), deal: 'D-1042', where: video },
+  { slug: 'team-standup', title: 'Sales stand-up', start: day(3, 9, 30), minutes: 15, attendees: emails('anna', 'boris'), deal: null, where: video },
+  { slug: 'globex-signoff', title: 'Globex — sign-off', start: day(4, 16), minutes: 30, attendees: emails('anna', 'maria'), deal: 'D-1043', where: video },
 ].map((event) => ({ ...event, id: `${event.slug}-${isoDay(event.start)}`, end: new Date(event.start.getTime() + event.minutes * 60_000) }));
 
 let selected = events.find((event) => event.slug === 'acme-demo');
@@ -213,7 +214,7 @@ function renderCard() {
     el('dt', {}, [t('facts.deal')]),
     el('dd', {}, [deal ? `${deal.id} · ${deal.title}` : t('internal')]),
     el('dt', {}, [t('facts.where')]),
-    el('dd', {}, [event.where]),
+    el('dd', {}, [event.where[lang]]),
   );
   // The widgets, placed as a CRM template would: a tag and a few attributes.
   const button = el('event-call-button', {

@@ -276,7 +276,16 @@ export const styles = css`
       right: 8px;
       bottom: 8px;
       width: auto;
+      flex-wrap: wrap;
+      padding: 8px 12px 12px;
       border-radius: 16px;
+    }
+    .call-bar-title {
+      flex: 1 1 100%;
+    }
+    .call-bar-return {
+      flex: 1 1 auto;
+      justify-content: center;
     }
     .call-bar-leave span {
       position: absolute;

@@ -63,6 +63,9 @@ export const styles = css`
   .grid {
     display: grid;
     gap: 8px;
+    margin: 0;
+    padding: 0;
+    list-style: none;
     grid-template-columns: repeat(auto-fit, minmax(min(100%, 220px), 1fr));
     grid-auto-rows: minmax(120px, 1fr);
     min-height: 0;
