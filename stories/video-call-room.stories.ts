@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
+import { CallError } from '../src/core/errors.ts';
 import type { SessionFixture } from './fixtures.ts';
 import { FixtureSession, people } from './fixtures.ts';
 
@@ -33,7 +34,7 @@ export const Muted: Story = {
 export const ScreenShare: Story = { args: { fixture: () => ({ participants: people(3, { 1: { screen: true } }) }) } };
 export const Reconnecting: Story = { args: { fixture: () => ({ state: 'reconnecting', participants: people(2) }) } };
 export const Failed: Story = {
-  args: { fixture: () => ({ state: 'failed', error: { code: 'not_participant', message: 'you are not invited to this call' } }) },
+  args: { fixture: () => ({ state: 'failed', error: new CallError('not_participant', 'you are not invited to this call') }) },
 };
 export const PermissionDenied: Story = {
   args: { fixture: () => ({ participants: people(2, { 0: { mic: false, cam: false, stream: false } }), media: { status: 'denied', mic: false, cam: false } }) },

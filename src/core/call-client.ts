@@ -4,6 +4,7 @@
  */
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
+import { CallError, toCallError, type CallErrorCode } from './errors.ts';
 import { ParticipantRoster, type ParticipantRecord } from './participant-roster.ts';
 import { RosterRegistry, type RosterLease } from './roster-leases.ts';
 import { TypedEventTarget } from './typed-events.ts';
@@ -52,18 +53,12 @@ export interface CalendarEventCall {
   attendees?: string[];
 }
 
-/** Errors of the core carry a machine-readable `code` beside the message. */
-export type CallClientErrorCode = 'not_signed_in' | 'not_participant' | 'not_host' | 'already_invited' | 'session_ended' | 'invalid_input' | 'failed';
-
-export class CallClientError extends Error {
-  constructor(
-    readonly code: CallClientErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CallClientError';
-  }
-}
+/** The client's errors are `CallError`s (errors.ts); this name stays for hosts that used it. */
+export const CallClientError = CallError;
+/** The client's errors are `CallError`s (errors.ts); this name stays for hosts that used it. */
+export type CallClientError = CallError;
+/** `CallErrorCode` under the client's old name. */
+export type CallClientErrorCode = CallErrorCode;
 
 /** A roster as the elements use it. */
 export type RosterView = Pick<ParticipantRoster, 'sessionId' | 'participants' | 'status' | 'error' | 'on' | 'start' | 'stop' | 'reload'>;
@@ -126,7 +121,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
 
   async requireUser(): Promise<CallUser> {
     const user = await this.currentUser();
-    if (!user) throw new CallClientError('not_signed_in', 'sign in to use video calls');
+    if (!user) throw new CallError('not_signed_in', 'sign in to use video calls');
     return user;
   }
 
@@ -145,13 +140,13 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
       })
       .select()
       .single();
-    if (error) throw Object.assign(new Error(`could not create the call: ${error.message}`), { code: error.code });
+    if (error) throw toCallError(error, { action: 'could not create the call', refused: 'failed' });
     return data as CallSessionRecord;
   }
 
   async getSession(id: string): Promise<CallSessionRecord | null> {
     const { data, error } = await this.supabase.from('video_call_sessions').select().eq('id', id).maybeSingle();
-    if (error) throw Object.assign(new Error(`could not read the call: ${error.message}`), { code: error.code });
+    if (error) throw toCallError(error, { action: 'could not read the call' });
     return data as CallSessionRecord | null;
   }
 
@@ -169,7 +164,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
       p_attendees: options.attendees ?? [],
       p_include_ended: options.includeEnded ?? false,
     });
-    if (error) throw Object.assign(new Error(`could not look up the event's call: ${error.message}`), { code: error.code });
+    if (error) throw toCallError(error, { action: "could not look up the event's call" });
     return ((data as CallSessionRecord[] | null) ?? [])[0] ?? null;
   }
 
@@ -189,7 +184,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
       p_crm_entity_id: event.crmEntityId ?? null,
       p_attendees: event.attendees ?? [],
     });
-    if (error) throw rpcError(error, 'not_participant');
+    if (error) throw toCallError(error, { refused: 'not_participant' });
     return data as CallSessionRecord;
   }
 
@@ -197,7 +192,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   async invite(sessionId: string, invitee: string): Promise<ParticipantRecord> {
     await this.requireUser();
     const { data, error } = await this.supabase.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: invitee });
-    if (error) throw rpcError(error, 'not_host');
+    if (error) throw toCallError(error, { refused: 'not_host' });
     return data as ParticipantRecord;
   }
 
@@ -205,8 +200,8 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   async uninvite(participantId: string): Promise<void> {
     await this.requireUser();
     const { data, error } = await this.supabase.from('video_call_participants').delete().eq('id', participantId).select('id');
-    if (error) throw rpcError(error, 'not_host');
-    if (!data?.length) throw new CallClientError('not_host', 'only the host can withdraw an invitation, and not their own');
+    if (error) throw toCallError(error, { refused: 'not_host' });
+    if (!data?.length) throw new CallError('not_host', 'only the host can withdraw an invitation, and not their own');
   }
 
   /**
@@ -246,21 +241,6 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
     await session.join();
     return session;
   }
-}
-
-/** Maps a PostgREST error to a CallClientError; 42501 (refused) becomes `refused`. */
-function rpcError(error: { code?: string; message: string }, refused: CallClientErrorCode): CallClientError {
-  const code: CallClientErrorCode =
-    error.code === '42501'
-      ? refused
-      : error.code === 'PT409' || error.code === '23505'
-        ? /ended/.test(error.message)
-          ? 'session_ended'
-          : 'already_invited'
-        : error.code === '22023' || error.code === '22P02' || error.code === '22007' || error.code === '22008'
-          ? 'invalid_input'
-          : 'failed';
-  return new CallClientError(code, error.message);
 }
 
 function toCallUser(user: { id: string; email?: string | null; user_metadata?: Record<string, unknown> }): CallUser {

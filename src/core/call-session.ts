@@ -9,6 +9,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { claimCallTopic } from './call-presence.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
+import { CallError, toCallError } from './errors.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
 import { PARTICIPANT_COLUMNS, participantKey, type ParticipantRecord } from './participant-roster.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
@@ -18,6 +19,8 @@ import { BroadcastTransport, MemberKeys, TableTransport, type SignalingTransport
 import { TypedEventTarget } from './typed-events.ts';
 
 export type { CallState } from './call-state.ts';
+// Where they were declared before errors.ts: elements and hosts import them from here.
+export { CallError, type CallErrorCode } from './errors.ts';
 
 export type PresenceStatus = 'offline' | 'joining' | 'connected' | 'left';
 export type InviteStatus = 'invited' | 'accepted' | 'declined' | 'tentative';
@@ -55,22 +58,6 @@ export interface PresenceMeta {
   screen: boolean;
   speaking: boolean;
   hand: boolean;
-}
-
-export type CallErrorCode =
-  | 'not_signed_in'
-  | 'not_participant'
-  | 'session_not_found'
-  | 'session_ended'
-  | 'channel_refused'
-  | 'join_failed'
-  | 'signaling_failed'
-  | 'media_denied'
-  | 'media_unavailable';
-
-export interface CallError {
-  code: CallErrorCode;
-  message: string;
 }
 
 export interface CallSessionEvents {
@@ -197,7 +184,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#loadRows(),
       ]);
       if (joined.status === 'rejected') throw joined.reason;
-      if (joined.value.error) throw this.#joinError(joined.value.error);
+      if (joined.value.error) throw toCallError(joined.value.error, { refused: 'not_participant', fallback: 'join_failed' });
       if (media.status === 'rejected') throw media.reason;
       if (channel.status === 'rejected') throw channel.reason;
       const me = joined.value.data as ParticipantRow;
@@ -235,9 +222,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.#heartbeat = setInterval(() => void this.#touch(), this.#options.heartbeatMs ?? 20_000);
       if (typeof window !== 'undefined') window.addEventListener('pagehide', this.#onPageHide);
     } catch (error) {
-      const callError = isCallError(error) ? error : { code: 'join_failed' as const, message: (error as Error).message };
+      const callError = error instanceof CallError ? error : new CallError('join_failed', (error as Error).message, { cause: error });
       this.#fail(callError);
-      throw Object.assign(new Error(callError.message), { code: callError.code });
+      throw callError;
     }
   }
 
@@ -321,7 +308,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         const message = error?.message ?? status;
         if (!settled && first) {
           settled = true;
-          reject(callError('channel_refused', `the call channel refused us: ${message}`));
+          reject(new CallError('channel_refused', `the call channel refused us: ${message}`));
           return;
         }
         this.#log(`channel ${status}: ${message}`);
@@ -556,28 +543,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.mesh?.close(true);
   };
 
-  #joinError(error: { code?: string; message: string }): CallError {
-    switch (error.code) {
-      case '42501':
-        return callError('not_participant', error.message);
-      case 'PT404':
-        return callError('session_not_found', error.message);
-      case 'PT409':
-        return callError('session_ended', error.message);
-      default:
-        return callError('join_failed', error.message);
-    }
-  }
-
   #log = (message: string): void => {
     this.#options.log?.(`[call ${this.id.slice(0, 8)}] ${message}`);
   };
-}
-
-function callError(code: CallErrorCode, message: string): CallError {
-  return { code, message };
-}
-
-function isCallError(value: unknown): value is CallError {
-  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !(value instanceof Error);
 }

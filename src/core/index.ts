@@ -13,8 +13,6 @@ export {
 } from './call-client.ts';
 export {
   CallSession,
-  type CallError,
-  type CallErrorCode,
   type CallSessionEvents,
   type CallSessionOptions,
   type CallSessionView,
@@ -24,6 +22,7 @@ export {
   type PresenceMeta,
   type PresenceStatus,
 } from './call-session.ts';
+export { CallError, toCallError, type CallErrorCode, type CallErrorContext, type CallErrorOptions } from './errors.ts';
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';

@@ -1,7 +1,8 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { resolveClient } from '../../config.ts';
 import type { CallClientView } from '../../core/call-client.ts';
-import type { CallError, CallSessionView, Participant } from '../../core/call-session.ts';
+import type { CallSessionView, Participant } from '../../core/call-session.ts';
+import { CallError } from '../../core/errors.ts';
 import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
@@ -183,13 +184,13 @@ export class VideoCallRoom extends LitElement {
     if (!session || session.state === 'left') {
       const client = this.#client();
       if (!client) {
-        this.#failLocally({ code: 'join_failed', message: this.#i18n.t('error.no_backend') });
+        this.#failLocally(new CallError('join_failed', this.#i18n.t('error.no_backend')));
         return;
       }
       try {
         session = await client.session(this.sessionId, { transport: this.transport, iceServers: this.iceServers });
       } catch (error) {
-        this.#failLocally({ code: ((error as { code?: string }).code as CallError['code']) ?? 'join_failed', message: (error as Error).message });
+        this.#failLocally(new CallError(((error as { code?: string }).code as CallError['code']) ?? 'join_failed', (error as Error).message));
         return;
       }
       this.session = session;
