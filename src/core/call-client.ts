@@ -5,7 +5,8 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
 import { CallError, toCallError, type CallErrorCode } from './errors.ts';
-import { ParticipantRoster, type ParticipantRecord } from './participant-roster.ts';
+import type { ParticipantRecord } from './participant.ts';
+import { ParticipantRoster } from './participant-roster.ts';
 import { RosterRegistry, type RosterLease } from './roster-leases.ts';
 import { TypedEventTarget } from './typed-events.ts';
 

@@ -11,7 +11,8 @@ import { claimCallTopic } from './call-presence.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
-import { PARTICIPANT_COLUMNS, participantKey, type ParticipantRecord } from './participant-roster.ts';
+import { PARTICIPANT_COLUMNS, type Participant, type ParticipantRecord, type PresenceMeta } from './participant.ts';
+import { ParticipantStore } from './participant-store.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
 import type { Signal } from './signal.ts';
 import { SignalSigner } from './signal-keys.ts';
@@ -22,43 +23,8 @@ export type { CallState } from './call-state.ts';
 // Where they were declared before errors.ts: elements and hosts import them from here.
 export { CallError, type CallErrorCode } from './errors.ts';
 
-export type PresenceStatus = 'offline' | 'joining' | 'connected' | 'left';
-export type InviteStatus = 'invited' | 'accepted' | 'declined' | 'tentative';
-
-export interface Participant {
-  /** User id (or `email:<address>` for an invitation nobody has claimed yet). */
-  id: string;
-  /** The `video_call_participants.id` of their invitation (absent for someone seen only in presence). */
-  rowId?: string;
-  userId: string | null;
-  name: string;
-  email: string | null;
-  avatarUrl: string | null;
-  role: 'host' | 'guest';
-  inviteStatus: InviteStatus;
-  presence: PresenceStatus;
-  isLocal: boolean;
-  mic: boolean;
-  cam: boolean;
-  screen: boolean;
-  speaking: boolean;
-  hand: boolean;
-  /** The peer connection's state, for remote people in the call. */
-  connection?: RTCPeerConnectionState;
-  camera?: MediaStream;
-  screenStream?: MediaStream;
-}
-
-/** What each member publishes in presence (contract: keyed by user id). */
-export interface PresenceMeta {
-  name: string;
-  avatar_url: string | null;
-  mic: boolean;
-  cam: boolean;
-  screen: boolean;
-  speaking: boolean;
-  hand: boolean;
-}
+// Where they were declared before participant.ts: elements and hosts import them from here.
+export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './participant.ts';
 
 export interface CallSessionEvents {
   state: { state: CallState; previous: CallState; error?: CallError };
@@ -109,11 +75,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   readonly #options: CallSessionOptions;
   readonly #machine: CallStateMachine;
-  readonly #rows = new Map<string, ParticipantRow>();
-  readonly #presence = new Map<string, PresenceMeta>();
-  readonly #connections = new Map<string, RTCPeerConnectionState>();
-  readonly #graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #announced = new Set<string>();
+  readonly #people: ParticipantStore;
   #channel: RealtimeChannel | undefined;
   /** Gives the topic `call:<id>` back to presence watchers of this client (see call-presence.ts). */
   #releaseTopic: (() => Promise<void>) | undefined;
@@ -124,7 +86,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #rejoinAttempts = 0;
   #pendingSends = new Set<Promise<unknown>>();
   #trackTimer: ReturnType<typeof setTimeout> | undefined;
-  #participantsQueued = false;
   #hand = false;
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
 
@@ -138,10 +99,38 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine = new CallStateMachine((state, previous) =>
       this.emit('state', { state, previous, ...(state === 'failed' && this.error ? { error: this.error } : {}) }),
     );
+    this.#people = new ParticipantStore({
+      localId: userId,
+      local: () => {
+        const { mic, cam, screen, speaking } = this.media.state;
+        return {
+          name: this.#profile.name,
+          avatar_url: this.#profile.avatarUrl,
+          mic,
+          cam,
+          screen,
+          speaking,
+          hand: this.#hand,
+          inCall: this.state === 'connected' || this.state === 'reconnecting',
+          camera: this.media.camera,
+          screenStream: this.media.screen,
+        };
+      },
+      streams: (id) => this.streamsOf(id),
+      graceMs: options.presenceGraceMs,
+      stillPresent: (id) => Boolean(this.#channel?.presenceState()[id]),
+      // Media that still flows keeps its connection: presence may come back when their socket does.
+      onGone: (id) => {
+        if (this.mesh?.connectionState(id) !== 'connected') this.mesh?.remove(id, false);
+      },
+    });
+    this.#people.on('participants', (list) => this.emit('participants', list));
+    this.#people.on('participant-joined', (participant) => this.emit('participant-joined', participant));
+    this.#people.on('participant-left', (participant) => this.emit('participant-left', participant));
     this.media.on('change', (state) => {
       this.emit('local-media', state);
       this.#publishPresenceSoon();
-      this.#queueParticipants();
+      this.#people.changed();
     });
     this.media.on('streams', ({ camera, screen }) => this.mesh?.setLocalStreams({ camera, screen }));
   }
@@ -152,9 +141,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   /** Everyone invited or present, the local person first, then by name. */
   get participants(): Participant[] {
-    const ids = new Set<string>([...this.#rows.keys(), ...this.#presence.keys()]);
-    const list = [...ids].map((id) => this.#participant(id));
-    return list.sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name));
+    return this.#people.participants;
   }
 
   /** Joins: claims a place through `join_video_call`, starts media, opens the channel. */
@@ -197,16 +184,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         send: (signal) => this.#send(signal),
         log,
       });
-      this.mesh.on('remote-stream', () => this.#queueParticipants());
+      this.mesh.on('remote-stream', () => this.#people.changed());
       this.mesh.on('peer-state', ({ peerId, state }) => {
-        this.#connections.set(peerId, state);
-        if ((state === 'failed' || state === 'closed') && !this.#presence.has(peerId)) this.mesh?.remove(peerId, false);
-        this.#queueParticipants();
+        this.#people.setConnection(peerId, state);
+        if ((state === 'failed' || state === 'closed') && !this.#people.isPresent(peerId)) this.mesh?.remove(peerId, false);
       });
-      this.mesh.on('peer-removed', ({ peerId }) => {
-        this.#connections.delete(peerId);
-        this.#queueParticipants();
-      });
+      this.mesh.on('peer-removed', ({ peerId }) => this.#people.setConnection(peerId, undefined));
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
       this.#machine.tryTo('connected');
       const { mic, cam } = this.media.state;
@@ -260,7 +243,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   setHandRaised(raised: boolean): void {
     this.#hand = raised;
     this.#publishPresenceSoon();
-    this.#queueParticipants();
+    this.#people.changed();
   }
 
   /** Remote streams for one participant. */
@@ -285,7 +268,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     channel
       .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
       .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, () =>
-        void this.#loadRows().then(() => this.#queueParticipants()),
+        void this.#loadRows(),
       );
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -340,43 +323,19 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #onPresence(channel: RealtimeChannel): void {
     const state = channel.presenceState<PresenceMeta>();
-    const seen = new Set<string>();
+    this.#people.setPresence(state);
     let unknown = false;
     for (const [userId, metas] of Object.entries(state)) {
-      const meta = metas[0];
-      if (!meta || userId === this.userId) continue;
-      seen.add(userId);
-      this.#presence.set(userId, meta);
-      clearTimeout(this.#graceTimers.get(userId));
-      this.#graceTimers.delete(userId);
-      if (!this.#rows.has(userId)) {
-        unknown = true;
-        continue;
-      }
-      this.mesh?.connect(userId);
-    }
-    for (const userId of [...this.#presence.keys()]) {
-      if (seen.has(userId) || this.#graceTimers.has(userId)) continue;
-      // Gone from presence: their socket may only be reconnecting while media still flows.
-      this.#graceTimers.set(
-        userId,
-        setTimeout(() => {
-          this.#graceTimers.delete(userId);
-          if (this.#channel?.presenceState()[userId]) return;
-          this.#presence.delete(userId);
-          if (this.mesh?.connectionState(userId) !== 'connected') this.mesh?.remove(userId, false);
-          this.#queueParticipants();
-        }, this.#options.presenceGraceMs ?? 6000),
-      );
+      if (!metas[0] || userId === this.userId) continue;
+      if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
+      else unknown = true;
     }
     if (unknown) {
       // Someone present we do not know yet: an invitation made after we joined.
       void this.#loadRows().then(() => {
-        for (const userId of this.#presence.keys()) if (this.#rows.has(userId)) this.mesh?.connect(userId);
-        this.#queueParticipants();
+        for (const userId of this.#people.presentIds()) if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
       });
     }
-    this.#queueParticipants();
   }
 
   #publishPresenceSoon(): void {
@@ -430,63 +389,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.#log(`could not read participants: ${error.message}`);
       return;
     }
-    this.#rows.clear();
-    for (const row of (data ?? []) as ParticipantRow[]) this.#rows.set(participantKey(row), row);
+    this.#people.setRows((data ?? []) as ParticipantRow[]);
     // Every change to a row reloads them, so keys of people who join later arrive before their signals.
     await this.#keys?.learn(data ?? []);
-  }
-
-  #participant(id: string): Participant {
-    const row = this.#rows.get(id);
-    const meta = this.#presence.get(id);
-    const isLocal = id === this.userId;
-    const media = this.media.state;
-    const streams = isLocal ? {} : this.streamsOf(id);
-    const inCall = isLocal ? this.state === 'connected' || this.state === 'reconnecting' : Boolean(meta) || this.#connections.get(id) === 'connected';
-    return {
-      id,
-      rowId: row?.id,
-      userId: row?.user_id ?? (id.startsWith('email:') ? null : id),
-      name: (isLocal ? this.#profile.name : meta?.name) || row?.display_name || row?.email || id.slice(0, 8),
-      email: row?.email ?? null,
-      avatarUrl: (isLocal ? this.#profile.avatarUrl : meta?.avatar_url) ?? row?.avatar_url ?? null,
-      role: row?.role ?? 'guest',
-      inviteStatus: row?.invite_status ?? 'accepted',
-      presence: inCall ? 'connected' : row?.presence_status === 'connected' ? 'joining' : (row?.presence_status ?? 'offline'),
-      isLocal,
-      mic: isLocal ? media.mic : (meta?.mic ?? row?.mic_on ?? false),
-      cam: isLocal ? media.cam : (meta?.cam ?? row?.cam_on ?? false),
-      screen: isLocal ? media.screen : (meta?.screen ?? false),
-      speaking: isLocal ? media.speaking : (meta?.speaking ?? false),
-      hand: isLocal ? this.#hand : (meta?.hand ?? false),
-      connection: isLocal ? undefined : this.#connections.get(id),
-      camera: isLocal ? this.media.camera : streams.camera,
-      screenStream: isLocal ? this.media.screen : streams.screen,
-    };
-  }
-
-  /** Coalesces bursts of changes into one `participants` event, and announces joins and leaves. */
-  #queueParticipants(): void {
-    if (this.#participantsQueued) return;
-    this.#participantsQueued = true;
-    queueMicrotask(() => {
-      this.#participantsQueued = false;
-      const list = this.participants;
-      const present = new Set(list.filter((p) => !p.isLocal && p.presence === 'connected').map((p) => p.id));
-      for (const participant of list) {
-        if (present.has(participant.id) && !this.#announced.has(participant.id)) {
-          this.#announced.add(participant.id);
-          this.emit('participant-joined', participant);
-        }
-      }
-      for (const id of [...this.#announced]) {
-        if (!present.has(id)) {
-          this.#announced.delete(id);
-          this.emit('participant-left', this.#participant(id));
-        }
-      }
-      this.emit('participants', list);
-    });
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -515,8 +420,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#trackTimer);
-    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
-    this.#graceTimers.clear();
     if (typeof window !== 'undefined') window.removeEventListener('pagehide', this.#onPageHide);
     const channel = this.#channel;
     this.#channel = undefined;
@@ -527,9 +430,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     void this.#giveTopicBack();
     this.media.stop();
     this.mesh = undefined;
-    this.#presence.clear();
-    this.#connections.clear();
-    this.#queueParticipants();
+    this.#people.clearLive();
   }
 
   #giveTopicBack(): Promise<void> | undefined {

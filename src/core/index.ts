@@ -11,29 +11,21 @@ export {
   type CallUser,
   type NewCallSession,
 } from './call-client.ts';
-export {
-  CallSession,
-  type CallSessionEvents,
-  type CallSessionOptions,
-  type CallSessionView,
-  type CallState,
-  type InviteStatus,
-  type Participant,
-  type PresenceMeta,
-  type PresenceStatus,
-} from './call-session.ts';
+export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
 export { CallError, toCallError, type CallErrorCode, type CallErrorContext, type CallErrorOptions } from './errors.ts';
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
 export {
   compareParticipants,
-  ParticipantRoster,
   participantFromRecord,
+  type InviteStatus,
+  type Participant,
   type ParticipantRecord,
-  type ParticipantRosterEvents,
-  type RosterStatus,
-} from './participant-roster.ts';
+  type PresenceMeta,
+  type PresenceStatus,
+} from './participant.ts';
+export { ParticipantRoster, type ParticipantRosterEvents, type RosterStatus } from './participant-roster.ts';
 export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
 export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
 export { SignalSigner, verifySignal } from './signal-keys.ts';

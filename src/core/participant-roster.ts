@@ -11,8 +11,9 @@
  * roster of the same session.
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
-import type { CallSession, InviteStatus, Participant, PresenceStatus } from './call-session.ts';
+import type { CallSession } from './call-session.ts';
 import { watchCallPresence, type PresentUsers } from './call-presence.ts';
+import { compareParticipants, PARTICIPANT_COLUMNS, participantFromRecord, type Participant, type ParticipantRecord } from './participant.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
 export type RosterStatus = 'loading' | 'ready' | 'error';
@@ -24,62 +25,8 @@ export interface ParticipantRosterEvents {
   stopped: null;
 }
 
-/** A `video_call_participants` row as the roster reads it. */
-export interface ParticipantRecord {
-  id: string;
-  user_id: string | null;
-  email: string | null;
-  display_name: string | null;
-  avatar_url: string | null;
-  role: 'host' | 'guest';
-  invite_status: InviteStatus;
-  presence_status: PresenceStatus;
-  mic_on: boolean;
-  cam_on: boolean;
-}
-
-export const PARTICIPANT_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on';
-
-/** The key a participant is known by: the user id, or `email:<address>` for an unclaimed invitation. */
-export const participantKey = (row: Pick<ParticipantRecord, 'user_id' | 'email'>): string => row.user_id ?? `email:${row.email}`;
-
-/** A participant as far as the stored row tells. */
-export function participantFromRecord(row: ParticipantRecord, localUserId: string | null): Participant {
-  const id = participantKey(row);
-  return {
-    id,
-    rowId: row.id,
-    userId: row.user_id,
-    name: row.display_name || row.email || id.slice(0, 8),
-    email: row.email,
-    avatarUrl: row.avatar_url,
-    role: row.role,
-    inviteStatus: row.invite_status,
-    presence: row.presence_status,
-    isLocal: row.user_id !== null && row.user_id === localUserId,
-    mic: row.presence_status === 'connected' && row.mic_on,
-    cam: row.presence_status === 'connected' && row.cam_on,
-    screen: false,
-    speaking: false,
-    hand: false,
-  };
-}
-
-const PRESENCE_ORDER: Record<PresenceStatus, number> = { connected: 0, joining: 1, offline: 2, left: 3 };
-const INVITE_ORDER: Record<InviteStatus, number> = { accepted: 0, tentative: 1, invited: 2, declined: 3 };
-
-/**
- * The order people are listed in: who is in the call first, then by their answer (accepted,
- * tentative, no answer yet, declined); within each, the host, then by name.
- */
-export function compareParticipants(a: Participant, b: Participant): number {
-  return (
-    PRESENCE_ORDER[a.presence] - PRESENCE_ORDER[b.presence] ||
-    INVITE_ORDER[a.inviteStatus] - INVITE_ORDER[b.inviteStatus] ||
-    Number(b.role === 'host') - Number(a.role === 'host') ||
-    a.name.localeCompare(b.name)
-  );
-}
+// Where they were declared before participant.ts: hosts import them from here.
+export { compareParticipants, PARTICIPANT_COLUMNS, participantFromRecord, participantKey, type ParticipantRecord } from './participant.ts';
 
 /** How long the first list waits for the call's presence before showing the rows alone. */
 const PRESENCE_WAIT_MS = 3000;

@@ -5,7 +5,8 @@
  * the channel, the rows and the presence watch are one. When the last lease stops, the roster
  * stops after a short grace, so a host page re-rendering its card does not reload everything.
  */
-import type { CallSession, Participant } from './call-session.ts';
+import type { CallSession } from './call-session.ts';
+import type { Participant } from './participant.ts';
 import { ParticipantRoster, type ParticipantRosterEvents, type RosterStatus } from './participant-roster.ts';
 import { RELEASE_GRACE_MS } from './session-holds.ts';
 import { TypedEventTarget } from './typed-events.ts';
