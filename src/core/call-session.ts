@@ -1,7 +1,7 @@
 /**
  * One joined call: the private Realtime channel `call:<session_id>` (presence + signaling), a
- * PeerMesh to every other member, local media, and the participant list that merges presence
- * (live) with `video_call_participants` rows (durable).
+ * PeerMesh to every other member, local media, and the participant list (a ParticipantStore fed
+ * with presence, the `video_call_participants` rows and the peer connections' states).
  *
  * States: `idle → joining → connected ⇄ reconnecting → left`, `failed` when joining is refused or
  * the channel cannot come back. While Realtime is down, peer connections keep their media.
