@@ -1,3 +1,4 @@
+import { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
 import { defineCallParticipants } from './elements/call-participants/define.ts';
 import { defineEventCallButton } from './elements/event-call-button/define.ts';
 import { defineVideoCallRoom } from './elements/video-call-room/define.ts';
@@ -6,5 +7,6 @@ import { defineVideoCallRoom } from './elements/video-call-room/define.ts';
 export function defineAll(): void {
   defineVideoCallRoom();
   defineCallParticipants();
+  defineCallInvitePanel();
   defineEventCallButton();
 }

@@ -6,7 +6,7 @@
  *   await CallWidgets.client.supabase.auth.signInWithPassword({ email, password });
  */
 import * as widgets from './index.ts';
-import { configure, getDefaultClient } from './config.ts';
+import { configure, getDefaultClient } from './client-registry.ts';
 
 widgets.defineAll();
 

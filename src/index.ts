@@ -3,15 +3,16 @@
  * call `defineAll()`) to register the custom elements.
  */
 export * from './core/index.ts';
-export { configure, getDefaultClient } from './config.ts';
+export { configure, getDefaultClient } from './client-registry.ts';
 export { registerStrings, type StringKey, type Strings } from './i18n/index.ts';
 export { VideoCallRoom, type VideoCallRoomEventMap, type CallErrorDetail, type CallJoinedDetail, type CallLeftDetail, type CallParticipantDetail } from './elements/video-call-room/video-call-room.ts';
 export { defineVideoCallRoom } from './elements/video-call-room/define.ts';
 export { CallParticipants, type CallParticipantsEventMap, type ParticipantRemoveDetail } from './elements/call-participants/call-participants.ts';
 export { defineCallParticipants } from './elements/call-participants/define.ts';
+export { CallInvitePanel, type CallInviteDetail, type CallInvitePanelEventMap, type CallInvitePanelState } from './elements/call-invite-panel/call-invite-panel.ts';
+export { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
 export {
   EventCallButton,
-  type CallInviteDetail,
   type CallOpenDetail,
   type CallSessionCreatedDetail,
   type CallStateDetail,

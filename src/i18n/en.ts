@@ -87,6 +87,12 @@ export const en = {
   'inviteForm.already': '{who} is already invited',
   'inviteForm.failed': 'Could not invite: {message}',
   'inviteForm.empty': 'Enter a user id or an e-mail address',
+  'inviteForm.sending': 'Inviting {who}…',
+  'invitePanel.label': 'Invitations',
+  'invitePanel.loading': 'Loading the invitations…',
+  'invitePanel.empty': 'Nobody is invited yet. Invite people by e-mail or user id.',
+  'invitePanel.notHost': 'Only the host of the call can invite people.',
+  'invitePanel.error': 'Could not load the invitations: {message}',
 };
 
 export type StringKey = keyof typeof en;

@@ -89,4 +89,10 @@ export const ru: Record<StringKey, string> = {
   'inviteForm.already': '{who}: уже в списке приглашённых',
   'inviteForm.failed': 'Не удалось пригласить: {message}',
   'inviteForm.empty': 'Введите ID пользователя или e-mail',
+  'inviteForm.sending': 'Приглашаем: {who}…',
+  'invitePanel.label': 'Приглашения',
+  'invitePanel.loading': 'Загружаем приглашения…',
+  'invitePanel.empty': 'Пока никто не приглашён. Пригласите по e-mail или ID пользователя.',
+  'invitePanel.notHost': 'Приглашать может только организатор звонка.',
+  'invitePanel.error': 'Не удалось загрузить приглашения: {message}',
 };

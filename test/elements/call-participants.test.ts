@@ -46,7 +46,9 @@ describe('<call-participants>', () => {
       await until(() => button.state === 'live', 'the button’s count');
       button.shadowRoot!.querySelector<HTMLButtonElement>('[part~="manage"]')!.click();
       await button.updateComplete;
-      const panelList = button.shadowRoot!.querySelector<CallParticipants>('call-participants')!;
+      const panel = button.shadowRoot!.querySelector('call-invite-panel')!;
+      await until(() => Boolean(panel.shadowRoot!.querySelector('call-participants')), 'the panel’s list');
+      const panelList = panel.shadowRoot!.querySelector<CallParticipants>('call-participants')!;
       for (const shown of [list, panelList]) {
         await until(() => rows(shown)[0] === 'Boris | Accepted · In the call', 'Boris in the call in each list');
         expect(shown.shadowRoot!.querySelector('[role="alert"]'), 'no error').to.equal(null);

@@ -4,6 +4,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import { CallClient } from '../../src/core/call-client.ts';
 import { RELEASE_GRACE_MS } from '../../src/core/session-holds.ts';
+import type { CallInvitePanel } from '../../src/elements/call-invite-panel/call-invite-panel.ts';
 import type { EventCallButton } from '../../src/elements/event-call-button/event-call-button.ts';
 import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
 import { localStack, nextEvent, signUp, until, type BrowserUser } from './support.ts';
@@ -11,6 +12,8 @@ import { localStack, nextEvent, signUp, until, type BrowserUser } from './suppor
 const main = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="button"]')!;
 const bar = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLElement>('[part~="call-bar"]');
 const hint = (el: EventCallButton) => el.shadowRoot!.querySelector<HTMLElement>('[part~="hint"]')!;
+/** The host's invitations panel, a `<call-invite-panel>` inside the button. */
+const panel = (el: EventCallButton) => el.shadowRoot!.querySelector<CallInvitePanel>('call-invite-panel');
 /**
  * `user` in the call the way a browser window is, but with a window that can be closed without
  * leaving: the row says "connected" and the user is in the call's presence until the socket goes.
@@ -207,10 +210,11 @@ describe('<event-call-button>', () => {
     await sendKeys({ press: 'Enter' });
     await el.updateComplete;
     expect(manage.getAttribute('aria-expanded')).to.equal('true');
-    const input = el.shadowRoot!.querySelector<HTMLInputElement>('#invitee')!;
-    await until(() => el.shadowRoot!.activeElement === input, 'focus in the invite field');
+    await until(() => Boolean(panel(el)?.shadowRoot?.querySelector('#invitee')), 'the invite field');
+    const input = panel(el)!.shadowRoot!.querySelector<HTMLInputElement>('#invitee')!;
+    await until(() => el.shadowRoot!.activeElement === panel(el) && panel(el)!.shadowRoot!.activeElement === input, 'focus in the invite field');
 
-    const message = () => el.shadowRoot!.querySelector('.invite-message')!.textContent!.trim();
+    const message = () => panel(el)!.shadowRoot!.querySelector('.invite-message')!.textContent!.trim();
     await sendKeys({ press: 'Enter' });
     await until(() => message() === 'Enter a user id or an e-mail address', 'the empty-field message');
     const invited = nextEvent<{ invitee: string }>(el, 'call-invite');
@@ -218,7 +222,7 @@ describe('<event-call-button>', () => {
     await sendKeys({ press: 'Enter' });
     expect((await invited).detail.invitee).to.equal('new.client@acme.test');
     await until(() => message() === 'new.client@acme.test is invited', 'the confirmation');
-    const list = el.shadowRoot!.querySelector('call-participants')!;
+    const list = panel(el)!.shadowRoot!.querySelector('call-participants')!;
     await until(() => list.shadowRoot!.textContent!.includes('new.client'), 'the invitee in the list');
 
     const invalid = nextEvent<{ code: string }>(el, 'call-error');

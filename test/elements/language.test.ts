@@ -57,7 +57,10 @@ describe('the page’s language', () => {
     expect(text()).to.contain('Начало:');
     el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="manage"]')!.click();
     await el.updateComplete;
-    const list = el.shadowRoot!.querySelector<CallParticipants>('call-participants')!;
+    const panel = el.shadowRoot!.querySelector('call-invite-panel')!;
+    await until(() => Boolean(panel.shadowRoot!.querySelector('call-participants')), 'the panel’s list');
+    const list = panel.shadowRoot!.querySelector<CallParticipants>('call-participants')!;
     await until(() => list.shadowRoot!.textContent!.includes('Организатор'), 'the panel’s list in Russian');
+    expect(panel.shadowRoot!.textContent).to.contain('ID пользователя или e-mail');
   });
 });

@@ -25,7 +25,7 @@ describe('custom-elements.json', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
     const elements = manifest.modules.flatMap((module: { declarations?: { customElement?: boolean }[] }) => (module.declarations ?? []).filter((d) => d.customElement));
     const byTag = new Map(elements.map((element: { tagName: string }) => [element.tagName, element]));
-    assert.deepEqual([...byTag.keys()].sort(), ['call-participants', 'event-call-button', 'video-call-room']);
+    assert.deepEqual([...byTag.keys()].sort(), ['call-invite-panel', 'call-participants', 'event-call-button', 'video-call-room']);
     for (const [tag, element] of byTag as Map<string, Record<string, { name: string }[] | string>>) {
       assert.ok(element.summary, `${tag} has a summary`);
       for (const field of ['attributes', 'events', 'cssParts', 'cssProperties'] as const) {

@@ -35,7 +35,7 @@ async function bundle(source: string): Promise<string> {
 }
 
 // Strings only each element's own module contains (from its styles).
-const MARKERS = { room: 'with-screen', participants: 'presence-offline', button: 'invite-row', lit: 'reactiveElementVersions' };
+const MARKERS = { room: 'with-screen', participants: 'presence-offline', invitePanel: 'invite-row', button: 'call-bar-return', lit: 'reactiveElementVersions' };
 
 describe('the npm package', () => {
   before(() => {
@@ -131,6 +131,11 @@ export const names = (people: Participant[]) => people.map((p) => p.name);
     assert.ok(participants.includes(MARKERS.participants));
     assert.ok(!participants.includes(MARKERS.room), 'no <video-call-room>');
     assert.ok(!participants.includes(MARKERS.button), 'no <event-call-button>');
+    assert.ok(!participants.includes(MARKERS.invitePanel), 'no <call-invite-panel>');
+
+    const panel = await bundle(`import { defineCallInvitePanel } from 'supabase-call-widgets'; defineCallInvitePanel();`);
+    assert.ok(panel.includes(MARKERS.invitePanel) && panel.includes(MARKERS.participants), 'the panel and the list it shows');
+    assert.ok(!panel.includes(MARKERS.room) && !panel.includes(MARKERS.button), 'no room, no button');
 
     const room = await bundle(`import { defineVideoCallRoom } from 'supabase-call-widgets'; defineVideoCallRoom();`);
     assert.ok(room.includes(MARKERS.room));
@@ -141,6 +146,6 @@ export const names = (people: Participant[]) => people.map((p) => p.name);
     assert.ok(!core.includes(MARKERS.room) && !core.includes(MARKERS.participants) && !core.includes(MARKERS.button));
 
     const everything = await bundle(`import 'supabase-call-widgets/define.js';`);
-    for (const marker of [MARKERS.room, MARKERS.participants, MARKERS.button]) assert.ok(everything.includes(marker), `define.js registers all (${marker})`);
+    for (const marker of [MARKERS.room, MARKERS.participants, MARKERS.invitePanel, MARKERS.button]) assert.ok(everything.includes(marker), `define.js registers all (${marker})`);
   });
 });

@@ -2,10 +2,6 @@ import { css } from 'lit';
 
 export const styles = css`
   :host {
-    --_accent: var(--call-accent-color, #2563eb);
-    --_speaking: var(--call-speaking-color, #16a34a);
-    --_danger: var(--call-danger-color, #dc2626);
-    --_muted: var(--call-muted-foreground, #64748b);
     display: block;
     background: var(--call-list-background, transparent);
     color: var(--call-list-foreground, inherit);
@@ -24,7 +20,7 @@ export const styles = css`
     color: var(--_muted);
   }
   .in-call {
-    color: var(--_speaking);
+    color: var(--_success-text);
     text-transform: none;
     letter-spacing: normal;
   }
@@ -51,8 +47,8 @@ export const styles = css`
     border-radius: 50%;
     display: grid;
     place-items: center;
-    background: color-mix(in srgb, var(--_accent) 15%, white);
-    color: var(--_accent);
+    background: color-mix(in srgb, var(--_accent) 8%, var(--_surface));
+    color: var(--_accent-text);
     font-weight: 600;
     font-size: 0.75rem;
     box-shadow: 0 0 0 2px transparent;
@@ -75,7 +71,7 @@ export const styles = css`
     height: 10px;
     border-radius: 50%;
     background: var(--_speaking);
-    border: 2px solid var(--call-list-background, white);
+    border: 2px solid var(--call-list-background, var(--_surface));
   }
   .presence-offline .avatar,
   .presence-left .avatar,
@@ -102,7 +98,7 @@ export const styles = css`
     white-space: nowrap;
   }
   .invite-declined .status {
-    color: var(--_danger);
+    color: var(--_danger-text);
   }
   .indicators {
     display: flex;
@@ -114,7 +110,7 @@ export const styles = css`
     height: 16px;
   }
   .indicators .off {
-    color: var(--_danger);
+    color: var(--_danger-text);
   }
   .remove {
     flex: none;
@@ -130,15 +126,15 @@ export const styles = css`
     cursor: pointer;
   }
   .remove:hover {
-    background: color-mix(in srgb, var(--_danger) 12%, transparent);
-    color: var(--_danger);
+    background: var(--_subtle);
+    color: var(--_danger-text);
   }
   .remove svg {
     width: 16px;
     height: 16px;
   }
   .remove:focus-visible {
-    outline: 2px solid var(--call-focus-color, #2563eb);
+    outline: 2px solid var(--_focus);
     outline-offset: 2px;
   }
   .remove[disabled] {
@@ -150,6 +146,6 @@ export const styles = css`
     color: var(--_muted);
   }
   .notice.error {
-    color: var(--_danger);
+    color: var(--_danger-text);
   }
 `;

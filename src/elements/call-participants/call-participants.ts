@@ -1,12 +1,15 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { resolveClient } from '../../config.ts';
-import type { CallClientView, RosterView } from '../../core/call-client.ts';
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
+import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
 import { compareParticipants } from '../../core/participant-roster.ts';
+import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { RosterController } from '../../controllers/roster-controller.ts';
+import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
+import { theme } from '../shared/theme.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, closeIcon, micIcon, micOffIcon } from '../shared/icons.ts';
 import { styles } from './call-participants.styles.ts';
@@ -20,8 +23,6 @@ export interface CallParticipantsEventMap {
   'call-participant-remove': CustomEvent<ParticipantRemoveDetail>;
   'call-error': CustomEvent<CallErrorDetail>;
 }
-
-type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 
 /**
  * The people of a call: who is invited and how they answered, who is in the call now, with mic,
@@ -52,18 +53,22 @@ type LoadState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart indicators - Mic and camera icons (only for people in the call).
  * @csspart remove - The host's "withdraw invitation" button.
  *
- * @cssprop --call-accent-color - Initials background and accents. Default `#2563eb`.
- * @cssprop --call-speaking-color - Ring around whoever speaks. Default `#16a34a`.
- * @cssprop --call-danger-color - "Off" icons and declined answers. Default `#dc2626`.
  * @cssprop --call-list-background - Background. Default `transparent`.
  * @cssprop --call-list-foreground - Text color. Default `inherit`.
- * @cssprop --call-muted-foreground - Secondary text. Default `#64748b`.
- * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb`.
+ * @cssprop --call-muted-foreground - Secondary text. Default `#64748b` (dark: `#94a3b8`).
+ * @cssprop --call-accent-color - Initials background (tinted). Default `#2563eb`.
+ * @cssprop --call-accent-text-color - Initials. Default `--call-accent-color`, `#2563eb` (dark: `#93c5fd`).
+ * @cssprop --call-surface-background - What the initials' tint is mixed with, and the presence dot's ring. Default `#ffffff` (dark: `#1e293b`).
+ * @cssprop --call-speaking-color - Ring around whoever speaks, and the presence dot. Default `#16a34a` (dark: `#22c55e`).
+ * @cssprop --call-success-text-color - "N in the call". Default `--call-live-color`, `#15803d` (dark: `#86efac`).
+ * @cssprop --call-danger-text-color - "Off" icons, declined answers, errors. Default `--call-danger-color`, `#dc2626` (dark: `#fca5a5`).
+ * @cssprop --call-subtle-background - The withdraw button under the pointer. Default `#e2e8f0` (dark: `#334155`).
+ * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb` (dark: `#93c5fd`).
  * @cssprop --call-font-family - Font. Default inherited.
  */
 export class CallParticipants extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles];
+    return [theme, visuallyHidden, styles];
   }
 
   static override get properties() {
@@ -77,8 +82,6 @@ export class CallParticipants extends LitElement {
       client: { attribute: false },
       session: { attribute: false },
       participants: { attribute: false },
-      _load: { state: true },
-      _error: { state: true },
     };
   }
 
@@ -96,17 +99,18 @@ export class CallParticipants extends LitElement {
   declare manage: boolean;
   /** A CallClient to use instead of attributes or the page default. */
   declare client: CallClientView | undefined;
-  /** A joined CallSession (or look-alike) to follow live (set by the host page or `<video-call-room>`). */
-  declare session: CallSessionView | undefined;
   /** A fixed list to show instead of loading one (previews, Storybook, tests). */
   declare participants: Participant[] | undefined;
-  declare _load: LoadState;
-  declare _error: string;
 
   readonly #i18n = new LocalizeController(this);
-  #roster: RosterView | undefined;
-  #rosterFor = '';
-  #offSession: (() => void) | undefined;
+  readonly #clients = new ClientController(this);
+  readonly #session = new SessionController(this);
+  readonly #roster = new RosterController(this, this.#clients, {
+    failed: (code, message) => {
+      const text = code === 'no_backend' ? this.#i18n.t('error.no_backend') : message;
+      fire<CallErrorDetail>(this, 'call-error', { code, message: text, sessionId: this.sessionId || null });
+    },
+  });
   #removing = new Set<string>();
 
   constructor() {
@@ -116,91 +120,31 @@ export class CallParticipants extends LitElement {
     this.supabaseAnonKey = '';
     this.lang = '';
     this.manage = false;
-    this._load = 'idle';
-    this._error = '';
+  }
+
+  /** A joined CallSession (or look-alike) to follow live (set by the host page or `<video-call-room>`). */
+  get session(): CallSessionView | undefined {
+    return this.#session.session;
+  }
+
+  set session(session: CallSessionView | undefined) {
+    this.#session.session = session;
   }
 
   /** The list as shown, in display order. */
   get people(): Participant[] {
-    const source = this.participants ?? (this.session ? this.session.participants : this.#roster?.participants) ?? [];
+    const source = this.participants ?? (this.session ? this.session.participants : this.#roster.participants);
     return [...source].sort(compareParticipants);
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#followSession();
-    // Moved in the page: the roster stopped on the way out, willUpdate starts it again.
-    if (this.hasUpdated) this.requestUpdate();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#offSession?.();
-    this.#offSession = undefined;
-    void this.#stopRoster();
   }
 
   /** Re-reads the stored invitations (e.g. after the host page changed them). */
   async reload(): Promise<void> {
-    await this.#roster?.reload();
+    await this.#roster.reload();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('session' as keyof CallParticipants)) this.#followSession();
+  protected override willUpdate(): void {
     const wantsRoster = !this.participants && !this.session && Boolean(this.sessionId);
-    if (wantsRoster && this.isConnected && this.#rosterFor !== this.sessionId) void this.#startRoster();
-    if (!wantsRoster && this.#roster) void this.#stopRoster();
-  }
-
-  #followSession(): void {
-    this.#offSession?.();
-    this.#offSession = undefined;
-    const session = this.session;
-    if (!session || !this.isConnected) return;
-    const offs = [session.on('participants', () => this.requestUpdate()), session.on('state', () => this.requestUpdate())];
-    this.#offSession = () => offs.forEach((off) => off());
-  }
-
-  async #startRoster(): Promise<void> {
-    await this.#stopRoster();
-    const sessionId = this.sessionId;
-    this.#rosterFor = sessionId;
-    const client = resolveClient(this);
-    if (!client) {
-      this.#fail('no_backend', this.#i18n.t('error.no_backend'));
-      return;
-    }
-    this._load = 'loading';
-    try {
-      const roster = await client.roster(sessionId);
-      if (this.#rosterFor !== sessionId) return; // the id changed meanwhile
-      this.#roster = roster;
-      roster.on('participants', () => this.requestUpdate());
-      const show = ({ status, error }: { status: RosterView['status']; error?: string }) => {
-        if (status === 'error') this.#fail('load_failed', error ?? '');
-        else this._load = status;
-      };
-      roster.on('status', show);
-      await roster.start();
-      // A roster another element already loaded has nothing left to announce: take its state.
-      if (this.#roster === roster && (this._load as LoadState) !== 'error') show({ status: roster.status, error: roster.error });
-    } catch (error) {
-      this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
-    }
-  }
-
-  async #stopRoster(): Promise<void> {
-    const roster = this.#roster;
-    this.#roster = undefined;
-    this.#rosterFor = '';
-    this._load = 'idle';
-    await roster?.stop();
-  }
-
-  #fail(code: CallErrorDetail['code'], message: string): void {
-    this._load = 'error';
-    this._error = message;
-    fire<CallErrorDetail>(this, 'call-error', { code, message, sessionId: this.sessionId || null });
+    void this.#roster.follow(wantsRoster ? this.sessionId : null);
   }
 
   protected override render(): TemplateResult {
@@ -208,7 +152,8 @@ export class CallParticipants extends LitElement {
     const people = this.people;
     const inCall = people.filter((p) => p.presence === 'connected').length;
     const heading = this.heading ?? t('people.heading', { count: people.length });
-    const loading = !this.participants && !this.session && this._load === 'loading';
+    const fromRoster = !this.participants && !this.session;
+    const loading = fromRoster && this.#roster.state === 'loading';
     const canManage = this.manage && people.some((p) => p.isLocal && p.role === 'host');
     return html`<section part="base" class="base" aria-labelledby=${heading ? 'heading' : nothing} aria-label=${heading ? nothing : t('people.label')} aria-busy=${loading ? 'true' : 'false'}>
       ${heading
@@ -216,8 +161,8 @@ export class CallParticipants extends LitElement {
             ${heading}${inCall ? html` <span class="in-call">&middot; ${t('people.inCall', { count: inCall })}</span>` : nothing}
           </h3>`
         : nothing}
-      ${this._load === 'error' && !this.participants && !this.session
-        ? html`<p class="notice error" role="alert">${t('people.error', { message: this._error })}</p>`
+      ${fromRoster && this.#roster.state === 'error'
+        ? html`<p class="notice error" role="alert">${t('people.error', { message: this.#roster.errorCode === 'no_backend' ? t('error.no_backend') : this.#roster.error })}</p>`
         : loading
           ? html`<p class="notice" role="status">${t('people.loading')}</p>`
           : people.length === 0
@@ -279,14 +224,14 @@ export class CallParticipants extends LitElement {
   async #remove(participant: Participant): Promise<void> {
     const sessionId = this.sessionId || this.session?.id || '';
     if (!fire<ParticipantRemoveDetail>(this, 'call-participant-remove', { sessionId, participant }, { cancelable: true })) return;
-    const client = resolveClient(this);
+    const client = this.#clients.current;
     const rowId = participant.rowId;
     if (!client || !rowId) return;
     this.#removing.add(participant.id);
     this.requestUpdate();
     try {
       await client.uninvite(rowId);
-      await this.#roster?.reload();
+      await this.#roster.reload();
     } catch (error) {
       fire<CallErrorDetail>(this, 'call-error', { code: (error as { code?: CallErrorDetail['code'] }).code ?? 'failed', message: (error as Error).message, sessionId });
     } finally {

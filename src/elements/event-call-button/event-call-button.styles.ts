@@ -2,11 +2,6 @@ import { css } from 'lit';
 
 export const styles = css`
   :host {
-    --_accent: var(--call-accent-color, #2563eb);
-    --_live: var(--call-live-color, #15803d);
-    --_muted: var(--call-muted-foreground, #64748b);
-    --_danger: var(--call-danger-color, #dc2626);
-    --_focus: var(--call-focus-color, #2563eb);
     --_radius: var(--call-radius, 8px);
     display: block;
     position: relative;
@@ -43,21 +38,21 @@ export const styles = css`
   .main {
     border: 0;
     background: var(--_accent);
-    color: white;
+    color: var(--_on-accent);
   }
   .main.state-live {
     background: var(--_live);
   }
   .main.state-ended,
   .main.state-error {
-    background: white;
-    color: var(--_accent);
+    background: var(--_surface);
+    color: var(--_accent-text);
     box-shadow: inset 0 0 0 1px currentColor;
   }
   .main[disabled] {
     cursor: default;
-    background: #e2e8f0;
-    color: #475569;
+    background: var(--_subtle);
+    color: var(--_subtle-text);
     box-shadow: none;
   }
   .main.state-loading[disabled] {
@@ -70,13 +65,13 @@ export const styles = css`
     flex: none;
   }
   .manage {
-    border: 1px solid #cbd5e1;
-    background: white;
-    color: #0f172a;
+    border: 1px solid var(--_border);
+    background: var(--_surface);
+    color: var(--_text);
     font-weight: 500;
   }
   .manage[aria-expanded='true'] {
-    background: #f1f5f9;
+    background: var(--_subtle);
   }
   .hint {
     margin: 6px 0 0;
@@ -84,7 +79,7 @@ export const styles = css`
     font-size: 0.8125rem;
   }
   .hint.error {
-    color: var(--_danger);
+    color: var(--_danger-text);
   }
   .spinner {
     width: 16px;
@@ -104,62 +99,9 @@ export const styles = css`
       animation-duration: 2.4s;
     }
   }
-  .panel {
-    position: relative;
+  call-invite-panel {
     margin-top: 8px;
-    padding: 12px;
-    border: 1px solid #e2e8f0;
-    border-radius: var(--_radius);
-    background: white;
-    color: #0f172a;
-    box-shadow: 0 8px 24px rgb(15 23 42 / 0.12);
-    display: grid;
-    gap: 12px;
     max-width: 420px;
-  }
-  .panel > .close {
-    position: absolute;
-    top: 6px;
-    right: 6px;
-  }
-  .invite {
-    display: grid;
-    gap: 4px;
-    padding-right: 28px;
-  }
-  .invite label {
-    font-weight: 600;
-  }
-  .invite-row {
-    display: flex;
-    gap: 6px;
-  }
-  .invite input {
-    flex: 1;
-    min-width: 0;
-    min-height: 36px;
-    padding: 6px 10px;
-    border: 1px solid #cbd5e1;
-    border-radius: 6px;
-    font: inherit;
-  }
-  .invite button {
-    min-height: 36px;
-    padding: 6px 12px;
-    border: 0;
-    border-radius: 6px;
-    background: var(--_accent);
-    color: white;
-    font-weight: 600;
-  }
-  .invite-message {
-    margin: 0;
-    min-height: 1.2em;
-    font-size: 0.8125rem;
-    color: var(--_live);
-  }
-  .invite-message.error {
-    color: var(--_danger);
   }
   .close,
   .minimise {
@@ -173,9 +115,11 @@ export const styles = css`
     background: transparent;
     color: inherit;
   }
-  .close:hover,
+  .close:hover {
+    background: var(--_subtle);
+  }
   .minimise:hover {
-    background: rgb(100 116 139 / 0.15);
+    background: var(--call-control-background, rgb(255 255 255 / 0.12));
   }
   .minimise {
     width: 44px;
@@ -198,12 +142,12 @@ export const styles = css`
     padding: 0;
     border: 0;
     border-radius: 12px;
-    background: #0f172a;
-    color: #f8fafc;
+    background: var(--call-background, #0f172a);
+    color: var(--call-foreground, #f8fafc);
     overflow: hidden;
   }
   dialog::backdrop {
-    background: rgb(15 23 42 / 0.6);
+    background: var(--call-backdrop-color, rgb(15 23 42 / 0.6));
   }
   dialog header {
     display: flex;
@@ -237,9 +181,9 @@ export const styles = css`
     max-width: calc(100vw - 16px);
     padding: 8px 8px 8px 16px;
     border-radius: 999px;
-    background: #0f172a;
-    color: #f8fafc;
-    box-shadow: 0 8px 24px rgb(15 23 42 / 0.35);
+    background: var(--call-background, #0f172a);
+    color: var(--call-foreground, #f8fafc);
+    box-shadow: 0 8px 24px var(--call-shadow-color, rgb(15 23 42 / 0.35));
   }
   .call-bar-title {
     min-width: 0;
@@ -261,14 +205,14 @@ export const styles = css`
   }
   .call-bar-return {
     background: var(--_live);
-    color: white;
+    color: var(--_on-accent);
   }
   .call-bar-leave {
     background: var(--_danger);
-    color: white;
+    color: var(--_on-accent);
   }
   .call-bar button:focus-visible {
-    outline-color: #facc15;
+    outline-color: var(--call-focus-color, #facc15);
   }
   @media (max-width: 480px) {
     .call-bar {

@@ -1,13 +1,18 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { resolveClient } from '../../config.ts';
-import type { CallClientView, CallSessionRecord, RosterView } from '../../core/call-client.ts';
+import type { CallClientView, CallSessionRecord } from '../../core/call-client.ts';
 import type { TransportName } from '../../core/signaling.ts';
+import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RoomWindowController } from '../../controllers/room-window-controller.ts';
+import { RosterController } from '../../controllers/roster-controller.ts';
+import type { CallInviteDetail } from '../call-invite-panel/call-invite-panel.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
+import { theme } from '../shared/theme.styles.ts';
 import { styles } from './event-call-button.styles.ts';
+
+export type { CallInviteDetail };
 
 /** What the button shows. */
 export type EventCallState = 'loading' | 'signed-out' | 'none' | 'scheduled' | 'live' | 'ended' | 'not-invited' | 'error';
@@ -24,12 +29,6 @@ export interface CallOpenDetail {
   sessionId: string;
   mode: EventCallOpenMode;
 }
-export interface CallInviteDetail {
-  eventId: string;
-  sessionId: string;
-  invitee: string;
-}
-
 export interface CallStateDetail {
   eventId: string;
   state: EventCallState;
@@ -61,14 +60,15 @@ const SOON_MS = 10 * 60_000;
  * @fires call-session-created - The button created the event's call. `detail: { eventId, sessionId, session }`
  * @fires call-open - The user asked to open the call. Cancelable: `preventDefault()` stops the
  * built-in dialog/inline room, so the host can open its own. `detail: { eventId, sessionId, mode }`
- * @fires call-invite - The host invited someone from the menu. `detail: { eventId, sessionId, invitee }`
+ * @fires call-invite - The host invited someone from the invitations panel. `detail: { eventId, sessionId, invitee }`
  * @fires call-error - Loading, creating or inviting failed. `detail: { code, message, sessionId }`
  *
  * @csspart button - The main button.
  * @csspart hint - The line under the button (start time, people in the call, errors).
  * @csspart manage - The host's "Invitations" button.
- * @csspart panel - The invitations panel.
- * @csspart invite-form - The form to invite someone.
+ * @csspart panel - The invitations panel (a `<call-invite-panel>`).
+ * @csspart invite-form - The form to invite someone (the panel's, forwarded; so are `invitee`,
+ * `submit`, `message` and `participants`).
  * @csspart dialog - The dialog the room opens in (`open="dialog"`).
  * @csspart minimise - The dialog's button that shrinks it to the call bar (the call goes on).
  * @csspart room - The `<video-call-room>` (dialog or inline).
@@ -77,16 +77,29 @@ const SOON_MS = 10 * 60_000;
  * @csspart call-bar-leave - The bar's "Leave call".
  *
  * @cssprop --call-accent-color - Button color. Default `#2563eb`.
- * @cssprop --call-live-color - The "in progress" button color. Default `#15803d`.
- * @cssprop --call-muted-foreground - Hints. Default `#64748b`.
- * @cssprop --call-danger-color - Errors. Default `#dc2626`.
- * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb`.
+ * @cssprop --call-accent-foreground - Text on colored buttons. Default `#ffffff`.
+ * @cssprop --call-accent-text-color - The outlined button ("Start a new call", "Try again"). Default `--call-accent-color`, `#2563eb` (dark: `#93c5fd`).
+ * @cssprop --call-live-color - The "in progress" button color, "Return to the call". Default `#15803d`.
+ * @cssprop --call-surface-background - Outlined buttons and the invitations panel. Default `#ffffff` (dark: `#1e293b`).
+ * @cssprop --call-surface-foreground - Their text. Default `#0f172a` (dark: `#f1f5f9`).
+ * @cssprop --call-border-color - Their border. Default `#cbd5e1` (dark: `#475569`).
+ * @cssprop --call-subtle-background - Disabled and pressed buttons. Default `#e2e8f0` (dark: `#334155`).
+ * @cssprop --call-subtle-foreground - Text of a disabled button. Default `#475569` (dark: `#cbd5e1`).
+ * @cssprop --call-muted-foreground - Hints. Default `#64748b` (dark: `#94a3b8`).
+ * @cssprop --call-danger-color - "Leave call" in the call bar. Default `#dc2626`.
+ * @cssprop --call-danger-text-color - Errors. Default `--call-danger-color`, `#dc2626` (dark: `#fca5a5`).
+ * @cssprop --call-focus-color - Keyboard focus ring. Default `#2563eb` (dark: `#93c5fd`; `#facc15` in the call bar).
+ * @cssprop --call-background - The dialog and the call bar. Default `#0f172a`.
+ * @cssprop --call-foreground - Their text. Default `#f8fafc`.
+ * @cssprop --call-backdrop-color - Behind the dialog. Default `rgb(15 23 42 / 0.6)`.
+ * @cssprop --call-control-background - The dialog's minimise button under the pointer. Default `rgb(255 255 255 / 0.12)`.
+ * @cssprop --call-shadow-color - The call bar's shadow. Default `rgb(15 23 42 / 0.35)`.
  * @cssprop --call-radius - Corner radius. Default `8px`.
  * @cssprop --call-font-family - Font. Default inherited.
  */
 export class EventCallButton extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles];
+    return [theme, visuallyHidden, styles];
   }
 
   static override get properties() {
@@ -111,7 +124,6 @@ export class EventCallButton extends LitElement {
       _error: { state: true },
       _busy: { state: true },
       _panelOpen: { state: true },
-      _inviteMessage: { state: true },
       _isHost: { state: true },
     };
   }
@@ -149,15 +161,25 @@ export class EventCallButton extends LitElement {
   declare _error: string;
   declare _busy: boolean;
   declare _panelOpen: boolean;
-  declare _inviteMessage: { text: string; error: boolean } | undefined;
   declare _isHost: boolean;
 
   readonly #i18n = new LocalizeController(this);
-  readonly #window = new RoomWindowController(this, this.#i18n, () => resolveClient(this));
-  #roster: RosterView | undefined;
+  // Signing in or out (or switching user) changes what the button may show.
+  readonly #clients = new ClientController(this, () => void this.refresh());
+  readonly #window = new RoomWindowController(this, this.#i18n, () => this.#clients.current);
+  readonly #roster = new RosterController(this, this.#clients, {
+    participants: (people) => {
+      const inCall = people.filter((p) => p.presence === 'connected').length;
+      if (inCall === this._inCall) return; // speaking, mic and camera changes: nothing to show here
+      this._inCall = inCall;
+      this.#updateState();
+      // The call's own status (active, ended) moves with who is in it: re-read it.
+      if (this.#roster.sessionId) void this.#reloadSession(this.#roster.sessionId);
+    },
+    stopped: () => (this._inCall = 0),
+  });
   #loads = 0;
   #clock: ReturnType<typeof setInterval> | undefined;
-  #offUser: (() => void) | undefined;
 
   constructor() {
     super();
@@ -197,9 +219,6 @@ export class EventCallButton extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearInterval(this.#clock);
-    this.#offUser?.();
-    this.#offUser = undefined;
-    void this.#stopRoster();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -222,25 +241,24 @@ export class EventCallButton extends LitElement {
       this.#fail('invalid_input', 'event-id is required');
       return;
     }
-    const client = resolveClient(this);
+    const client = this.#clients.current;
     if (!client) {
       this.#fail('no_backend', this.#i18n.t('error.no_backend'));
       return;
     }
-    this.#watchUser(client);
     this.state = 'loading';
     try {
       const user = await client.currentUser();
       if (load !== this.#loads) return;
       if (!user) {
-        await this.#stopRoster();
+        await this.#roster.follow(null);
         this._session = null;
         this.state = 'signed-out';
         return;
       }
       const session = await client.findSessionByEvent(this.eventId, { includeEnded: true, attendees: this.attendees });
       if (load !== this.#loads) return;
-      await this.#show(client, session, user.id);
+      await this.#show(session, user.id);
     } catch (error) {
       if (load === this.#loads) this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
     }
@@ -248,7 +266,7 @@ export class EventCallButton extends LitElement {
 
   /** Opens the call (creating it first when there is none), as a click on the button does. */
   async openCall(): Promise<void> {
-    const client = resolveClient(this);
+    const client = this.#clients.current;
     if (!client || this._busy) return;
     let session = this._session;
     if (!session || session.status === 'ended') {
@@ -285,7 +303,7 @@ export class EventCallButton extends LitElement {
       });
       const created = session.id !== this._session?.id;
       const user = await client.currentUser();
-      await this.#show(client, session, user?.id ?? '');
+      await this.#show(session, user?.id ?? '');
       if (created && session.host_id === user?.id) {
         fire<CallSessionCreatedDetail>(this, 'call-session-created', { eventId: this.eventId, sessionId: session.id, session });
       }
@@ -304,34 +322,17 @@ export class EventCallButton extends LitElement {
     }
   }
 
-  async #show(client: CallClientView, session: CallSessionRecord | null, userId: string): Promise<void> {
+  async #show(session: CallSessionRecord | null, userId: string): Promise<void> {
     this._session = session;
     this.#window.follow(session);
     this._isHost = Boolean(session && session.host_id === userId);
-    if (!session) {
-      await this.#stopRoster();
-      this.state = 'none';
-      return;
-    }
-    if (this.#roster?.sessionId !== session.id) {
-      await this.#stopRoster();
-      const roster = await client.roster(session.id);
-      this.#roster = roster;
-      roster.on('participants', (people) => {
-        const inCall = people.filter((p) => p.presence === 'connected').length;
-        if (inCall === this._inCall) return; // speaking, mic and camera changes: nothing to show here
-        this._inCall = inCall;
-        this.#updateState();
-        // The call's own status (active, ended) moves with who is in it: re-read it.
-        void this.#reloadSession(client, session.id);
-      });
-      await roster.start();
-    }
-    this.#updateState();
+    await this.#roster.follow(session?.id ?? null);
+    if (!session) this.state = 'none';
+    else this.#updateState();
   }
 
-  async #reloadSession(client: CallClientView, id: string): Promise<void> {
-    const fresh = await client.getSession(id).catch(() => null);
+  async #reloadSession(id: string): Promise<void> {
+    const fresh = await this.#clients.current?.getSession(id).catch(() => null);
     if (fresh && this._session?.id === id) {
       this._session = fresh;
       this.#updateState();
@@ -342,19 +343,6 @@ export class EventCallButton extends LitElement {
     const session = this._session;
     if (!session) return;
     this.state = session.status === 'ended' ? 'ended' : this._inCall > 0 ? 'live' : 'scheduled';
-  }
-
-  async #stopRoster(): Promise<void> {
-    const roster = this.#roster;
-    this.#roster = undefined;
-    this._inCall = 0;
-    await roster?.stop();
-  }
-
-  #watchUser(client: CallClientView): void {
-    this.#offUser?.();
-    // Signing in or out (or switching user) changes what the button may show.
-    this.#offUser = client.on('user', () => void this.refresh());
   }
 
   #fail(code: CallErrorDetail['code'], message: string): void {
@@ -451,10 +439,9 @@ export class EventCallButton extends LitElement {
 
   #togglePanel = async () => {
     this._panelOpen = !this._panelOpen;
-    this._inviteMessage = undefined;
     if (this._panelOpen) {
       await this.updateComplete;
-      this.renderRoot.querySelector<HTMLInputElement>('#invitee')?.focus();
+      this.renderRoot.querySelector<HTMLElement>('call-invite-panel')?.focus();
     }
   };
 
@@ -465,12 +452,14 @@ export class EventCallButton extends LitElement {
 
   #renderPanel(session: CallSessionRecord): TemplateResult {
     const t = this.#i18n.t;
-    return html`<div
+    return html`<call-invite-panel
       id="panel"
       part="panel"
-      class="panel"
-      role="group"
-      aria-label=${t('event.manage')}
+      exportparts="invite-form, invitee, submit, message, participants"
+      session-id=${session.id}
+      event-id=${this.eventId}
+      lang=${this.#i18n.lang}
+      .client=${this.#clients.current}
       @keydown=${(event: KeyboardEvent) => {
         if (event.key === 'Escape') {
           event.stopPropagation();
@@ -478,51 +467,9 @@ export class EventCallButton extends LitElement {
         }
       }}
     >
-      <form part="invite-form" class="invite" @submit=${this.#invite} novalidate>
-        <label for="invitee">${t('inviteForm.label')}</label>
-        <div class="invite-row">
-          <input id="invitee" name="invitee" type="text" autocomplete="email" inputmode="email" spellcheck="false" ?disabled=${this._busy} />
-          <button type="submit" ?disabled=${this._busy}>${t('inviteForm.submit')}</button>
-        </div>
-        <p class="invite-message ${this._inviteMessage?.error ? 'error' : ''}" role="status" aria-live="polite">${this._inviteMessage?.text ?? ''}</p>
-      </form>
-      <call-participants manage heading="" .client=${resolveClient(this)} session-id=${session.id} lang=${this.#i18n.lang}></call-participants>
-      <button class="close" aria-label=${t('event.close')} title=${t('event.close')} @click=${() => this.#closePanel()}>${closeIcon}</button>
-    </div>`;
+      <button slot="actions" class="close" aria-label=${t('event.close')} title=${t('event.close')} @click=${() => this.#closePanel()}>${closeIcon}</button>
+    </call-invite-panel>`;
   }
-
-  #invite = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const t = this.#i18n.t;
-    const input = this.renderRoot.querySelector<HTMLInputElement>('#invitee')!;
-    const invitee = input.value.trim();
-    const client = resolveClient(this);
-    const session = this._session;
-    if (!client || !session) return;
-    if (!invitee) {
-      this._inviteMessage = { text: t('inviteForm.empty'), error: true };
-      input.focus();
-      return;
-    }
-    this._busy = true;
-    try {
-      await client.invite(session.id, invitee);
-      this._inviteMessage = { text: t('inviteForm.sent', { who: invitee }), error: false };
-      input.value = '';
-      fire<CallInviteDetail>(this, 'call-invite', { eventId: this.eventId, sessionId: session.id, invitee });
-      await this.renderRoot.querySelector<HTMLElement & { reload(): Promise<void> }>('call-participants')?.reload();
-    } catch (error) {
-      const code = (error as { code?: CallErrorDetail['code'] }).code ?? 'failed';
-      const text = code === 'already_invited' ? t('inviteForm.already', { who: invitee }) : t('inviteForm.failed', { message: (error as Error).message });
-      this._inviteMessage = { text, error: true };
-      fire<CallErrorDetail>(this, 'call-error', { code, message: (error as Error).message, sessionId: session.id });
-    } finally {
-      this._busy = false;
-      await this.updateComplete;
-      input.focus();
-    }
-  };
-
 }
 
 declare global {

@@ -8,6 +8,8 @@ export const styles = css`
     --_fg: var(--call-foreground, #f8fafc);
     --_tile-bg: var(--call-tile-background, #1e293b);
     --_speaking: var(--call-speaking-color, #22c55e);
+    --_control: var(--call-control-background, rgb(255 255 255 / 0.12));
+    --_overlay: var(--call-overlay-background, rgb(0 0 0 / 0.55));
     --_radius: var(--call-radius, 12px);
     display: block;
     position: relative;
@@ -45,7 +47,7 @@ export const styles = css`
     font-size: 0.875rem;
   }
   .banner.warning {
-    background: color-mix(in srgb, #f59e0b 30%, transparent);
+    background: color-mix(in srgb, var(--call-warning-color, #f59e0b) 30%, transparent);
   }
   .banner.error {
     background: color-mix(in srgb, var(--_danger) 35%, transparent);
@@ -91,7 +93,7 @@ export const styles = css`
   }
   .tile.screen video {
     object-fit: contain;
-    background: #000;
+    background: var(--call-screen-background, #000000);
   }
   video {
     width: 100%;
@@ -133,7 +135,7 @@ export const styles = css`
     font-size: 0.8125rem;
   }
   .label .name {
-    background: rgb(0 0 0 / 0.55);
+    background: var(--_overlay);
     padding: 2px 8px;
     border-radius: 6px;
     overflow: hidden;
@@ -146,7 +148,7 @@ export const styles = css`
     width: 24px;
     height: 24px;
     border-radius: 50%;
-    background: rgb(0 0 0 / 0.55);
+    background: var(--_overlay);
   }
   .indicator.off {
     background: var(--_danger);
@@ -170,7 +172,7 @@ export const styles = css`
     padding: 0 14px;
     border: 0;
     border-radius: 22px;
-    background: rgb(255 255 255 / 0.12);
+    background: var(--_control);
     cursor: pointer;
     display: inline-flex;
     align-items: center;
@@ -212,7 +214,7 @@ export const styles = css`
     align-items: center;
     padding: 0 14px;
     border-radius: 22px;
-    background: rgb(255 255 255 / 0.12);
+    background: var(--_control);
     cursor: pointer;
   }
   .devices summary::-webkit-details-marker {
@@ -229,7 +231,7 @@ export const styles = css`
     width: min(280px, 90vw);
     background: var(--_tile-bg);
     border-radius: 10px;
-    box-shadow: 0 8px 24px rgb(0 0 0 / 0.4);
+    box-shadow: 0 8px 24px var(--call-shadow-color, rgb(0 0 0 / 0.4));
     z-index: 2;
   }
   .devices label {
@@ -240,7 +242,7 @@ export const styles = css`
   .devices select {
     min-height: 36px;
     background: var(--_bg);
-    border: 1px solid rgb(255 255 255 / 0.2);
+    border: 1px solid var(--call-control-border-color, rgb(255 255 255 / 0.25));
     border-radius: 6px;
   }
   .center {
@@ -255,7 +257,7 @@ export const styles = css`
     width: 32px;
     height: 32px;
     margin: 0 auto;
-    border: 3px solid rgb(255 255 255 / 0.25);
+    border: 3px solid var(--call-control-border-color, rgb(255 255 255 / 0.25));
     border-top-color: var(--_fg);
     border-radius: 50%;
     animation: spin 0.9s linear infinite;

@@ -1,10 +1,10 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { resolveClient } from '../../config.ts';
 import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
 import { CallError } from '../../core/errors.ts';
 import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
+import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
@@ -28,7 +28,8 @@ export interface CallParticipantDetail {
 export type { CallErrorDetail };
 
 /**
- * A video call room: a responsive grid of participant tiles with the call's controls.
+ * A video call room: a responsive grid of participant tiles with the call's controls. Dark in
+ * both colour schemes (video reads best on dark); its colours are its own `--call-*` properties.
  *
  * @summary Joins a call session and shows everyone in it, with mic, camera, screen share,
  * device choice and leave controls.
@@ -59,6 +60,12 @@ export type { CallErrorDetail };
  * @cssprop --call-tile-background - Tile background. Default `#1e293b`.
  * @cssprop --call-speaking-color - Outline of whoever is speaking. Default `#22c55e`.
  * @cssprop --call-focus-color - Keyboard focus ring. Default `#facc15`.
+ * @cssprop --call-control-background - Control buttons. Default `rgb(255 255 255 / 0.12)`.
+ * @cssprop --call-control-border-color - The device menu's fields and the spinner's track. Default `rgb(255 255 255 / 0.25)`.
+ * @cssprop --call-overlay-background - Name labels and indicators over video. Default `rgb(0 0 0 / 0.55)`.
+ * @cssprop --call-warning-color - Warning banners (tinted). Default `#f59e0b`.
+ * @cssprop --call-screen-background - Around a shared screen. Default `#000000`.
+ * @cssprop --call-shadow-color - The device menu's shadow. Default `rgb(0 0 0 / 0.4)`.
  * @cssprop --call-radius - Corner radius. Default `12px`.
  * @cssprop --call-font-family - Font. Default the system UI font.
  */
@@ -107,6 +114,7 @@ export class VideoCallRoom extends LitElement {
   declare _localError: CallError | undefined;
 
   readonly #i18n = new LocalizeController(this);
+  readonly #clients = new ClientController(this);
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
     'participant-joined': (participant) => {
@@ -146,7 +154,7 @@ export class VideoCallRoom extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // A host page that re-rendered puts a new room where the old one was: same call, no rejoin.
-    const live = this.session ? undefined : this.sessionId && this.#client()?.sessionObject?.(this.sessionId);
+    const live = this.session ? undefined : this.sessionId && this.#clients.current?.sessionObject?.(this.sessionId);
     if (live && isSessionLive(live)) this.session = live;
     this.#updateHold();
     if (this.autojoin && !this.session) void this.join();
@@ -182,7 +190,7 @@ export class VideoCallRoom extends LitElement {
     this._localError = undefined;
     let session = this.session;
     if (!session || session.state === 'left') {
-      const client = this.#client();
+      const client = this.#clients.current;
       if (!client) {
         this.#failLocally(new CallError('join_failed', this.#i18n.t('error.no_backend')));
         return;
@@ -446,10 +454,6 @@ export class VideoCallRoom extends LitElement {
   #failLocally(error: CallError): void {
     this._localError = error;
     this.#fire('call-error', { ...error, sessionId: this.sessionId || null });
-  }
-
-  #client(): CallClientView | undefined {
-    return resolveClient(this);
   }
 
   #errorText(error: CallError | undefined): string {

@@ -1,6 +1,8 @@
 /**
- * The page-wide default backend: `configure({ client })` or `configure({ url, anonKey })` once,
- * and every element without its own `client` or `supabase-url` uses it.
+ * Which CallClient an element talks to. The page-wide default: `configure({ client })` or
+ * `configure({ url, anonKey })` once, and every element without its own `client` or
+ * `supabase-url` uses it; elements configured by attributes share one client per URL + key.
+ * Elements ask through `ClientController` (src/controllers/client-controller.ts).
  */
 import { CallClient, type CallClientInit, type CallClientView } from './core/call-client.ts';
 
