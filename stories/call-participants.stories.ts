@@ -41,3 +41,5 @@ export const Empty: Story = { args: { list: () => [] } };
 export const Loading: Story = { args: { client: () => new FixtureClient({ pending: true }) } };
 export const Russian: Story = { args: { lang: 'ru', list: () => [...people(2), person(2, { presence: 'offline', inviteStatus: 'declined', name: 'Мария Чен' })] } };
 export const Narrow: Story = { name: 'Narrow (280 px)', args: { width: '280px', list: () => people(4) } };
+export const Dark: Story = { name: 'Dark, before the call', args: { list: invitations }, globals: { scheme: 'dark' } };
+export const DarkInTheCall: Story = { name: 'Dark, Russian, in the call', args: { lang: 'ru', list: () => [...people(3, { 2: { mic: false, cam: false } }), person(3, { presence: 'offline', inviteStatus: 'declined' })] }, globals: { scheme: 'dark' } };

@@ -83,3 +83,6 @@ export const Minimised: Story = {
 };
 export const Russian: Story = { args: { lang: 'ru', fixture: { session: { ...guest, status: 'active' }, participants: people(2, { 0: { isLocal: false } }) } } };
 export const RussianSetUp: Story = { args: { lang: 'ru', startsAt: inHours(30), fixture: { session: null } } };
+export const DarkHostWithInvitations: Story = { ...HostWithInvitations, name: 'Dark, host, invitations panel open', globals: { scheme: 'dark' } };
+export const DarkEnded: Story = { ...Ended, name: 'Dark, ended', globals: { scheme: 'dark' } };
+export const DarkRussianSetUp: Story = { ...RussianSetUp, name: 'Dark, Russian, set up', globals: { scheme: 'dark' } };

@@ -189,11 +189,18 @@ export class FixtureRoster extends TypedEventTarget<{ participants: Participant[
     readonly sessionId: string,
     readonly participants: Participant[],
     private readonly pending = false,
+    private readonly failure?: string,
   ) {
     super();
   }
   async start(): Promise<void> {
     if (this.pending) return;
+    if (this.failure) {
+      this.status = 'error';
+      this.error = this.failure;
+      this.emit('status', { status: 'error', error: this.failure });
+      return;
+    }
     this.status = 'ready';
     this.emit('status', { status: 'ready' });
     this.emit('participants', this.participants);
@@ -215,6 +222,10 @@ export interface ClientFixture {
   failure?: string;
   /** Opening the call is refused: the user is not invited. */
   notInvited?: boolean;
+  /** Loading the people fails with this message. */
+  rosterFailure?: string;
+  /** An invitation never gets an answer (the busy state); without it, invitations are refused. */
+  invitePending?: boolean;
 }
 
 /** A CallClientView answering from fixture data. */
@@ -243,13 +254,14 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
   }
 
   async invite(): Promise<never> {
+    if (this.fixture.invitePending) await new Promise(() => undefined);
     throw Object.assign(new Error('this is a Storybook fixture'), { code: 'failed' });
   }
 
   async uninvite(): Promise<void> {}
 
   async roster(sessionId: string): Promise<RosterView> {
-    return new FixtureRoster(sessionId, this.fixture.participants ?? [], this.fixture.pending);
+    return new FixtureRoster(sessionId, this.fixture.participants ?? [], this.fixture.pending, this.fixture.rosterFailure);
   }
 
   async session(): Promise<CallSessionView> {

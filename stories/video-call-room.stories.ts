@@ -45,3 +45,4 @@ export const AudioOnly: Story = {
 export const Russian: Story = { args: { lang: 'ru', fixture: () => ({ participants: people(4, { 2: { mic: false } }) }) } };
 export const RussianReconnecting: Story = { args: { lang: 'ru', fixture: () => ({ state: 'reconnecting', participants: people(2) }) } };
 export const Narrow: Story = { name: 'Narrow (360 px)', args: { width: '360px', fixture: () => ({ participants: people(4) }) } };
+export const Dark: Story = { name: 'Dark page, 2 tiles', args: { fixture: () => ({ participants: people(2) }) }, globals: { scheme: 'dark' } };

@@ -46,13 +46,15 @@ describe('Storybook', () => {
     await new Promise((done) => server?.close(done));
   });
 
-  /** What a story's element shows, read from its shadow root (and the list nested in a button). */
+  /** What a story's element shows, read from its shadow root (and the panel and list nested in it). */
   function snapshot(page: Page) {
     return page.evaluate(() => {
-      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button') as HTMLElement & { state?: string };
+      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel') as HTMLElement & { state?: string };
       const shadow = element.shadowRoot!;
-      const nested = shadow.querySelector('call-participants')?.shadowRoot;
-      const roots = [shadow, ...(nested ? [nested] : [])];
+      const roots = [shadow];
+      for (let i = 0; i < roots.length; i++) {
+        for (const inner of roots[i].querySelectorAll('call-invite-panel, call-participants')) if (inner.shadowRoot) roots.push(inner.shadowRoot);
+      }
       const all = (selector: string) => roots.flatMap((root) => [...root.querySelectorAll<HTMLElement>(selector)]);
       const text = (node: Node | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
       // Your own tile, when it shows your picture.
@@ -80,7 +82,39 @@ describe('Storybook', () => {
         panel: Boolean(shadow.querySelector('[part~="panel"]')),
         bar: text(shadow.querySelector('[part~="call-bar"]')),
         dialogOpen: Boolean(shadow.querySelector<HTMLDialogElement>('dialog')?.open),
+        field: all('#invitee').map((input) => ({ value: (input as HTMLInputElement).value, disabled: (input as HTMLInputElement).disabled }))[0] ?? null,
+        notice: text(all('[part~="notice"]')[0]),
+        message: text(all('[part~="message"]')[0]),
+        colours: colours(),
       };
+
+      /** Text and background of what a reader reads first: the panel, the hint or list status, else the element; its background from the nearest opaque box. */
+      function colours() {
+        const probe =
+          (shadow.querySelector('call-invite-panel') as HTMLElement | null) ??
+          shadow.querySelector<HTMLElement>('[part~="hint"]:not([hidden])') ??
+          roots.map((root) => root.querySelector<HTMLElement>('[part~="status"]')).find(Boolean) ??
+          element;
+        const rgb = (value: string) => (value.match(/[\d.]+/g) ?? []).map(Number);
+        const luminance = ([r, g, b]: number[]) => {
+          const channel = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+        };
+        let box: Element | null = probe;
+        let paper = 'rgb(255, 255, 255)';
+        while (box) {
+          const background = getComputedStyle(box).backgroundColor;
+          const [, , , alpha = 1] = rgb(background);
+          if (background !== 'transparent' && alpha === 1) {
+            paper = background;
+            break;
+          }
+          box = box.parentElement ?? ((box.getRootNode() as ShadowRoot).host ?? null);
+        }
+        const ink = getComputedStyle(probe).color;
+        const [light, dark] = [luminance(rgb(ink)), luminance(rgb(paper))].sort((a, b) => b - a);
+        return { ink, paper, paperLuminance: luminance(rgb(paper)), contrast: (light + 0.05) / (dark + 0.05) };
+      }
     });
   }
   type Shown = Awaited<ReturnType<typeof snapshot>>;
@@ -226,13 +260,89 @@ describe('Storybook', () => {
       assert.deepEqual([s.state, s.main?.label], ['none', 'Создать видеозвонок']);
       assert.match(s.hint, /^Начало: /);
     },
+    'elements-event-call-button--dark-host-with-invitations': (s) => {
+      assert.equal(s.panel, true, 'the panel is open');
+      assert.equal(s.items, 3);
+      assert.ok(s.colours.paperLuminance < 0.05, `a dark panel: ${s.colours.paper}`);
+    },
+    'elements-event-call-button--dark-ended': (s) => {
+      assert.deepEqual([s.state, s.main?.label, s.hint], ['ended', 'Start a new call', 'The call has ended']);
+      assert.ok(s.colours.paperLuminance < 0.05, s.colours.paper);
+    },
+    'elements-event-call-button--dark-russian-set-up': (s) => {
+      assert.deepEqual([s.state, s.main?.label], ['none', 'Создать видеозвонок']);
+      assert.ok(s.colours.paperLuminance < 0.05, s.colours.paper);
+    },
+    'elements-call-participants--dark': (s) => {
+      assert.equal(s.items, 5);
+      assert.ok(s.colours.paperLuminance < 0.05, s.colours.paper);
+    },
+    'elements-call-participants--dark-in-the-call': (s) => {
+      assert.equal(s.heading, 'Участники (4) · в звонке: 3');
+      assert.ok(s.colours.paperLuminance < 0.05, s.colours.paper);
+    },
+    'elements-video-call-room--dark': (s) => {
+      assert.equal(s.tiles, 2);
+      assert.ok(s.colours.paperLuminance < 0.05, s.colours.paper);
+    },
+    'elements-call-invite-panel--loading': (s) => {
+      assert.deepEqual([s.state, s.notice, s.busy], ['loading', 'Loading the invitations…', true]);
+      assert.equal(s.field, null, 'no form before the host is known');
+    },
+    'elements-call-invite-panel--ready': (s) => {
+      assert.deepEqual([s.state, s.notice, s.field], ['ready', '', { value: '', disabled: false }]);
+      assert.match(s.text, /User id or e-mail/);
+      assert.equal(s.items, 4);
+      assert.equal(s.removes, 3, 'a withdraw button on every guest');
+    },
+    'elements-call-invite-panel--empty': (s) => {
+      assert.deepEqual([s.state, s.notice], ['empty', 'Nobody is invited yet. Invite people by e-mail or user id.']);
+      assert.equal(s.items, 1);
+    },
+    'elements-call-invite-panel--busy': (s) => {
+      assert.deepEqual([s.state, s.busy, s.field, s.message], ['ready', true, { value: 'maria@acme.test', disabled: true }, 'Inviting maria@acme.test…']);
+    },
+    'elements-call-invite-panel--invite-failed': (s) => {
+      assert.deepEqual([s.busy, s.field], [false, { value: 'nobody', disabled: false }]);
+      assert.match(s.message, /^Could not invite: /);
+    },
+    'elements-call-invite-panel--not-host': (s) => {
+      assert.deepEqual([s.state, s.notice, s.field], ['not-host', 'Only the host of the call can invite people.', null]);
+      assert.equal(s.items, 2);
+      assert.equal(s.removes, 0);
+    },
+    'elements-call-invite-panel--failed': (s) => {
+      assert.equal(s.state, 'error');
+      assert.deepEqual(s.alerts, ['Could not load the invitations: the server did not answer']);
+    },
+    'elements-call-invite-panel--russian': (s) => {
+      assert.match(s.text, /ID пользователя или e-mail/);
+      assert.match(s.text, /Пригласить/);
+      assert.equal(s.items, 4);
+    },
+    'elements-call-invite-panel--russian-empty': (s) => assert.deepEqual([s.state, s.notice], ['empty', 'Пока никто не приглашён. Пригласите по e-mail или ID пользователя.']),
+    'elements-call-invite-panel--narrow': (s) => {
+      assert.ok(s.width <= 300, `${s.width} px`);
+      assert.equal(s.overflows, false);
+      assert.equal(s.items, 4);
+    },
+    'elements-call-invite-panel--dark': (s) => {
+      assert.equal(s.state, 'ready');
+      assert.equal(s.colours.paper, 'rgb(30, 41, 59)', 'the dark surface');
+    },
+    'elements-call-invite-panel--dark-russian-failed': (s) => {
+      assert.match(s.message, /^Не удалось пригласить: /);
+      assert.equal(s.colours.paper, 'rgb(30, 41, 59)');
+    },
   };
 
   /** Opens one story's canvas and checks it until it shows its state (play functions act after the first render). */
   async function check(page: Page, id: string, expectation: (shown: Shown) => void): Promise<Shown> {
+    // Dark stories run with the dark preference too: the elements' own defaults, under the toolbar's tokens.
+    await page.emulateMedia({ colorScheme: /--dark/.test(id) ? 'dark' : 'light' });
     await page.goto(`${origin}/iframe.html?id=${id}&viewMode=story`);
     await page.waitForFunction(() => {
-      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button');
+      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel');
       return Boolean(element?.shadowRoot?.textContent?.trim());
     });
     const deadline = Date.now() + 5000;
@@ -259,6 +369,8 @@ describe('Storybook', () => {
     for (const story of stories) {
       const shown = await check(page, story.id, expectations[story.id]);
       assert.deepEqual(errors, [], `${story.id} threw`);
+      // Text reads in both schemes (WCAG AA: 4.5:1).
+      assert.ok(shown.colours.contrast >= 4.5, `${story.id}: ${JSON.stringify(shown.colours)}`);
       // Your own picture is mirrored, as in a mirror; your name never is.
       if (shown.localName) assert.deepEqual(shown.localName, { name: 'none', video: 'matrix(-1, 0, 0, 1, 0, 0)' }, story.id);
     }

@@ -4,6 +4,7 @@ export const styles = css`
   :host {
     --_radius: var(--call-radius, 8px);
     display: block;
+    box-sizing: border-box;
     position: relative;
     padding: 12px;
     border: 1px solid var(--_border);
@@ -19,6 +20,7 @@ export const styles = css`
   }
   .base {
     display: grid;
+    grid-template-columns: minmax(0, 1fr);
     gap: 12px;
   }
   ::slotted([slot='actions']) {
