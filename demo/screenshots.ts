@@ -2,7 +2,9 @@
  * `npm run demo:screenshots`: the CRM demo in headless Chromium, saved to docs/screenshots/ (look
  * at them after UI changes). The meeting already has a call (Anna is in it), as most pages will
  * meet it: Boris's page in English and in Russian, 1280 px and 360 px wide, with the meeting's
- * people listed; then Boris in the call, on a wide screen in English and on a phone in Russian.
+ * people listed; then Boris in the call, on a wide screen in English and on a phone in Russian;
+ * then, with the dark colour-scheme preference, the page (1280 px in English, 360 px in Russian)
+ * and Anna's invitations panel.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +24,8 @@ const browser = await launchBrowser();
 type Button = HTMLElement & { state: string };
 
 /** `user`'s window once the meeting's button knows its call and the card lists its people. */
-async function open(browser: Browser, user: string, lang: 'en' | 'ru', width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+async function open(browser: Browser, user: string, lang: 'en' | 'ru', width: number, height: number, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme });
   const page = await context.newPage();
   await page.goto(`${demo.url}?user=${user}&lang=${lang}`);
   await page.waitForFunction(() => ['none', 'scheduled', 'live'].includes((document.querySelector('event-call-button') as Button | null)?.state ?? ''));
@@ -80,6 +82,24 @@ try {
   await phone.click('event-call-button >> [part~="minimise"]');
   await phone.waitForSelector('event-call-button >> [part~="call-bar"]');
   await phone.screenshot({ path: join(out, 'demo-minimised-ru-360.png') });
+  await phone.context().close();
+
+  for (const [lang, width, height] of [['en', 1280, 900], ['ru', 360, 780]] as const) {
+    const page = await open(browser, 'boris', lang, width, height, 'dark');
+    await listed(page);
+    await page.screenshot({ path: join(out, `demo-dark-${lang === 'en' ? '' : `${lang}-`}${width}.png`), fullPage: width < 600 });
+    await page.context().close();
+  }
+
+  // The host's invitations panel, in the dark, in a second window of Anna's.
+  const host = await open(browser, 'anna', 'en', 1280, 900, 'dark');
+  await host.click('event-call-button >> [part~="manage"]');
+  await host.waitForFunction(() => {
+    const panel = document.querySelector('event-call-button')?.shadowRoot?.querySelector('call-invite-panel');
+    return (panel?.shadowRoot?.querySelector('call-participants')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) > 1;
+  });
+  await host.screenshot({ path: join(out, 'demo-dark-invitations-1280.png') });
+  await host.context().close();
   console.log(`screenshots in ${out}`);
 } finally {
   await browser.close();

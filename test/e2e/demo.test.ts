@@ -78,7 +78,7 @@ describe('the CRM demo page', () => {
   /** What the card's people list shows: its text, and whether it says it could not load. */
   const peopleList = (page: Page, where: 'card' | 'panel') =>
     page.evaluate((where) => {
-      const list = where === 'card' ? document.querySelector('#people-slot call-participants') : document.querySelector('event-call-button')!.shadowRoot!.querySelector('call-participants');
+      const list = where === 'card' ? document.querySelector('#people-slot call-participants') : document.querySelector('event-call-button')!.shadowRoot!.querySelector('call-invite-panel')?.shadowRoot?.querySelector('call-participants');
       const shadow = list?.shadowRoot;
       return { text: (shadow?.textContent ?? '').replace(/\s+/g, ' '), items: shadow?.querySelectorAll('[part~="item"]').length ?? 0, alert: shadow?.querySelector('[role="alert"]')?.textContent ?? null };
     }, where);
@@ -137,7 +137,7 @@ describe('the CRM demo page', () => {
     await anna.click('event-call-button >> [part~="minimise"]');
     await anna.waitForSelector('event-call-button >> [part~="call-bar"]');
     await anna.click('event-call-button >> [part~="manage"]');
-    await anna.waitForFunction(() => (document.querySelector('event-call-button')!.shadowRoot!.querySelector('call-participants')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) === 3, undefined, { timeout: 20_000 });
+    await anna.waitForFunction(() => (document.querySelector('event-call-button')!.shadowRoot!.querySelector('call-invite-panel')?.shadowRoot?.querySelector('call-participants')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) === 3, undefined, { timeout: 20_000 });
     assert.equal((await peopleList(anna, 'panel')).alert, null);
     assert.equal((await peopleList(anna, 'card')).alert, null);
   });
