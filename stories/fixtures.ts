@@ -4,7 +4,8 @@
  * canvases. Nothing here talks to a backend.
  */
 import type { CallClientView, CallSessionRecord, RosterView } from '../src/core/call-client.ts';
-import type { CallError, CallSessionEvents, CallSessionView, Participant } from '../src/core/call-session.ts';
+import type { CallSessionEvents, CallSessionView, Participant } from '../src/core/call-session.ts';
+import { CallError } from '../src/core/errors.ts';
 import type { CallState } from '../src/core/call-state.ts';
 import type { LocalMediaState } from '../src/core/local-media.ts';
 import type { RosterStatus } from '../src/core/participant-roster.ts';
@@ -240,12 +241,12 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
   }
 
   async findSessionByEvent(): Promise<CallSessionRecord | null> {
-    if (this.fixture.failure) throw Object.assign(new Error(this.fixture.failure), { code: 'failed' });
+    if (this.fixture.failure) throw new CallError('failed', this.fixture.failure);
     return this.fixture.session ? this.#record(this.fixture.session) : null;
   }
 
   async openEventCall(): Promise<CallSessionRecord> {
-    if (this.fixture.notInvited) throw Object.assign(new Error('the call of this event exists and you are not invited to it'), { code: 'not_participant' });
+    if (this.fixture.notInvited) throw new CallError('not_participant', 'the call of this event exists and you are not invited to it');
     return this.#record(this.fixture.session ?? {});
   }
 
@@ -255,7 +256,7 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
 
   async invite(): Promise<never> {
     if (this.fixture.invitePending) await new Promise(() => undefined);
-    throw Object.assign(new Error('this is a Storybook fixture'), { code: 'failed' });
+    throw new CallError('failed', 'this is a Storybook fixture');
   }
 
   async uninvite(): Promise<void> {}

@@ -7,7 +7,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { RosterView } from '../core/call-client.ts';
 import type { Participant } from '../core/call-session.ts';
-import type { CallErrorDetail } from '../elements/shared/events.ts';
+import { errorCode, type CallErrorDetail } from '../elements/shared/events.ts';
 import type { ClientController } from './client-controller.ts';
 
 /** `idle`: no session asked for (or the element is off the page). */
@@ -109,7 +109,7 @@ export class RosterController implements ReactiveController {
         else this.#set(roster.status);
       }
     } catch (error) {
-      if (generation === this.#generation) this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
+      if (generation === this.#generation) this.#fail(errorCode(error, 'load_failed'), (error as Error).message);
     }
   }
 

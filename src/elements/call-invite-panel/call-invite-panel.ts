@@ -3,7 +3,7 @@ import type { CallClientView } from '../../core/call-client.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
-import { fire, type CallErrorDetail } from '../shared/events.ts';
+import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
 import { theme } from '../shared/theme.styles.ts';
 import { styles } from './call-invite-panel.styles.ts';
 
@@ -216,7 +216,7 @@ export class CallInvitePanel extends LitElement {
       fire<CallInviteDetail>(this, 'call-invite', { eventId: this.eventId, sessionId, invitee });
       await this.#roster.reload();
     } catch (error) {
-      const code = (error as { code?: CallErrorDetail['code'] }).code ?? 'failed';
+      const code = errorCode(error);
       const text = code === 'already_invited' ? t('inviteForm.already', { who: invitee }) : t('inviteForm.failed', { message: (error as Error).message });
       this._message = { text, error: true };
       fire<CallErrorDetail>(this, 'call-error', { code, message: (error as Error).message, sessionId });

@@ -10,7 +10,7 @@ import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { theme } from '../shared/theme.styles.ts';
-import { fire, type CallErrorDetail } from '../shared/events.ts';
+import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, closeIcon, micIcon, micOffIcon } from '../shared/icons.ts';
 import { styles } from './call-participants.styles.ts';
 
@@ -233,7 +233,7 @@ export class CallParticipants extends LitElement {
       await client.uninvite(rowId);
       await this.#roster.reload();
     } catch (error) {
-      fire<CallErrorDetail>(this, 'call-error', { code: (error as { code?: CallErrorDetail['code'] }).code ?? 'failed', message: (error as Error).message, sessionId });
+      fire<CallErrorDetail>(this, 'call-error', { code: errorCode(error), message: (error as Error).message, sessionId });
     } finally {
       this.#removing.delete(participant.id);
       this.requestUpdate();

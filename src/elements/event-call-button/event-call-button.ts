@@ -6,7 +6,7 @@ import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RoomWindowController } from '../../controllers/room-window-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
 import type { CallInviteDetail } from '../call-invite-panel/call-invite-panel.ts';
-import { fire, type CallErrorDetail } from '../shared/events.ts';
+import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
 import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { theme } from '../shared/theme.styles.ts';
@@ -260,7 +260,7 @@ export class EventCallButton extends LitElement {
       if (load !== this.#loads) return;
       await this.#show(session, user.id);
     } catch (error) {
-      if (load === this.#loads) this.#fail((error as { code?: CallErrorDetail['code'] }).code ?? 'load_failed', (error as Error).message);
+      if (load === this.#loads) this.#fail(errorCode(error, 'load_failed'), (error as Error).message);
     }
   }
 
@@ -309,7 +309,7 @@ export class EventCallButton extends LitElement {
       }
       return session;
     } catch (error) {
-      const code = (error as { code?: CallErrorDetail['code'] }).code ?? 'failed';
+      const code = errorCode(error);
       if (code === 'not_participant') {
         this.state = 'not-invited';
         fire<CallErrorDetail>(this, 'call-error', { code, message: (error as Error).message, sessionId: null });

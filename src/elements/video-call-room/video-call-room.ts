@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
-import { CallError } from '../../core/errors.ts';
+import { CallError, toCallError } from '../../core/errors.ts';
 import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
@@ -198,7 +198,7 @@ export class VideoCallRoom extends LitElement {
       try {
         session = await client.session(this.sessionId, { transport: this.transport, iceServers: this.iceServers });
       } catch (error) {
-        this.#failLocally(new CallError(((error as { code?: string }).code as CallError['code']) ?? 'join_failed', (error as Error).message));
+        this.#failLocally(toCallError(error, { fallback: 'join_failed' }));
         return;
       }
       this.session = session;
