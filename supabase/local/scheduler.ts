@@ -2,7 +2,7 @@
  * Calls edge functions on a timer, as a hosted project's pg_cron + pg_net schedule would, with the
  * service-role key.
  */
-import type { StackContext } from './server.ts';
+import type { StackContext } from './service.ts';
 
 export interface Scheduler {
   /** Runs every scheduled call once now (tests, and the first tick). */

@@ -8,36 +8,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthService } from './auth/service.ts';
 import { DEFAULT_JWT_SECRET, JwtKeys } from './auth/jwt.ts';
-import { loadConfig, type LocalConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { prepareDatabase, type MigrationReport } from './db/migrate.ts';
+import { SchemaCache } from './db/schema-cache.ts';
 import { createFunctionsService } from './functions/service.ts';
 import { CORS_HEADERS, HttpError, sendJson } from './http.ts';
 import { createRealtimeService } from './realtime/service.ts';
 import { createRestService } from './rest/service.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
+import type { Service, StackContext } from './service.ts';
 
 export const DEFAULT_SUPABASE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-/** What every service is given. */
-export interface StackContext {
-  db: Database;
-  keys: JwtKeys;
-  /** Public base URL, e.g. http://127.0.0.1:54321 */
-  url: string;
-  /** The `supabase/` folder: migrations, functions, config.toml. */
-  supabaseDir: string;
-  config: LocalConfig;
-  log: (service: string, message: string) => void;
-}
-
-/** A service answers the requests under its path prefix. */
-export interface Service {
-  /** `path` is what follows the prefix, starting with `/`. */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void>;
-  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, path: string): void;
-  close(): Promise<void>;
-}
+// The services' shared shapes live in service.ts (re-exported here for existing importers).
+export type { Service, StackContext } from './service.ts';
 
 export interface LocalStackOptions {
   port?: number;
@@ -124,7 +109,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
   const url = `http://${host}:${port}`;
-  const context: StackContext = { db, keys, url, supabaseDir, config, log };
+  const schema = await SchemaCache.start(db);
+  const context: StackContext = { db, schema, keys, url, supabaseDir, config, log };
 
   const services: Record<string, Service> = {
     '/auth/v1': createAuthService(context),
@@ -225,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // One service failing to close must not leave the others (and their Deno processes) running.
       const failures: unknown[] = [];
       for (const service of Object.values(services)) await service.close().catch((error: unknown) => failures.push(error));
+      await schema.close().catch((error: unknown) => failures.push(error));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import type { Queryable } from '../db/database.ts';
 import { authenticate, sendJson } from '../http.ts';
-import type { Service, StackContext } from '../server.ts';
+import type { Service, StackContext } from '../service.ts';
 import type { JwtClaims } from './jwt.ts';
 import {
   authError,

@@ -213,3 +213,65 @@ begin
   return null;
 end
 $$;
+
+-- Tables join and leave the publication while the stack runs (a migration applied by hand, a
+-- test): the capture trigger follows the publication at once, in the same transaction.
+create or replace function _local.attach_change_capture() returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  target record;
+begin
+  for target in
+    select format('%I.%I', schemaname, tablename) as name from pg_catalog.pg_publication_tables
+     where pubname = 'supabase_realtime'
+  loop
+    execute format('drop trigger if exists _local_capture_change on %s', target.name);
+    execute format('create trigger _local_capture_change after insert or update or delete on %s
+                      for each row execute function _local.capture_change()', target.name);
+  end loop;
+  for target in
+    select t.tgrelid::regclass::text as name from pg_catalog.pg_trigger t
+     where t.tgname = '_local_capture_change'
+       and not exists (select 1 from pg_catalog.pg_publication_rel r
+                         join pg_catalog.pg_publication p on p.oid = r.prpubid
+                        where p.pubname = 'supabase_realtime' and r.prrelid = t.tgrelid)
+       and not exists (select 1 from pg_catalog.pg_publication p where p.pubname = 'supabase_realtime' and p.puballtables)
+  loop
+    execute format('drop trigger if exists _local_capture_change on %s', target.name);
+  end loop;
+end
+$$;
+
+create or replace function _local.on_publication_change() returns event_trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform _local.attach_change_capture();
+end
+$$;
+
+-- As on hosted Supabase (its pgrst_ddl_watch event trigger), any DDL asks for a schema reload:
+-- the stack's schema cache (REST and Realtime) reads the catalog again after the commit.
+create or replace function _local.on_schema_change() returns event_trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_notify('pgrst', 'reload schema');
+end
+$$;
+
+-- Event triggers need a superuser; a restricted DATABASE_URL does without them (publication
+-- changes then take effect at the next start, and DDL reaches the schema cache on a miss).
+do $$
+begin
+  drop event trigger if exists _local_publication_change;
+  create event trigger _local_publication_change on ddl_command_end
+    when tag in ('CREATE PUBLICATION', 'ALTER PUBLICATION')
+    execute function _local.on_publication_change();
+  drop event trigger if exists _local_schema_change;
+  create event trigger _local_schema_change on ddl_command_end execute function _local.on_schema_change();
+exception when insufficient_privilege then
+  raise notice 'no event triggers (%): publication and schema changes are seen at the next start or on a miss', sqlerrm;
+end
+$$;

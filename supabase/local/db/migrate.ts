@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quoteIdent, type Database } from './database.ts';
+import type { Database } from './database.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.sql', import.meta.url));
 
@@ -73,17 +73,10 @@ async function applySeed(db: Database, path: string): Promise<boolean> {
   return true;
 }
 
-/** Every table in the supabase_realtime publication reports its row changes to Realtime. */
+/**
+ * Every table in the supabase_realtime publication reports its row changes to Realtime (and the
+ * event trigger of bootstrap.sql keeps it so while the stack runs, where it may be created).
+ */
 async function attachChangeCapture(db: Database): Promise<void> {
-  const tables = await db.query<{ schemaname: string; tablename: string }>(
-    `select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime'`,
-  );
-  for (const { schemaname, tablename } of tables.rows) {
-    const target = `${quoteIdent(schemaname)}.${quoteIdent(tablename)}`;
-    await db.exec(`
-      drop trigger if exists _local_capture_change on ${target};
-      create trigger _local_capture_change after insert or update or delete on ${target}
-        for each row execute function _local.capture_change();
-    `);
-  }
+  await db.query('select _local.attach_change_capture()');
 }

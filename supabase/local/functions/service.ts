@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JwtError } from '../auth/jwt.ts';
 import { bearerToken, HttpError, readBody } from '../http.ts';
-import type { Service, StackContext } from '../server.ts';
+import type { Service, StackContext } from '../service.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('./deno-bootstrap.ts', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

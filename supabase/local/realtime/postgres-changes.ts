@@ -4,6 +4,7 @@
  */
 import type { JwtClaims } from '../auth/jwt.ts';
 import { apiRole, quoteIdent as q, withClaims, type Database } from '../db/database.ts';
+import type { SchemaCache } from '../db/schema-cache.ts';
 import { send, type ChangeBinding, type Channel, type ChannelRegistry } from './channels.ts';
 
 const FILTER_OPERATORS = new Set(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in']);
@@ -18,28 +19,31 @@ interface Change {
   commit_timestamp: string;
 }
 
+/** What a delivery needs of the changed table, taken from the stack's schema cache. */
 interface TableInfo {
+  /** `type` is pg_type's name (payloads carry it), `sqlType` a cast's. */
   columns: { name: string; type: string; sqlType: string }[];
+  /** In column order. */
   primaryKey: string[];
 }
 
 export type RequestedChange = { event?: string; schema?: string; table?: string; filter?: string };
 
 export class ChangeFeed {
-  readonly #tables = new Map<string, TableInfo>();
   #bindingIds = 0;
   #queue = Promise.resolve();
   #unlisten?: () => Promise<void>;
 
   private constructor(
     private readonly db: Database,
+    private readonly schema: SchemaCache,
     private readonly channels: ChannelRegistry,
     private readonly log: (message: string) => void,
   ) {}
 
   /** Starts listening for captured changes. */
-  static async start(db: Database, channels: ChannelRegistry, log: (message: string) => void): Promise<ChangeFeed> {
-    const feed = new ChangeFeed(db, channels, log);
+  static async start(db: Database, schema: SchemaCache, channels: ChannelRegistry, log: (message: string) => void): Promise<ChangeFeed> {
+    const feed = new ChangeFeed(db, schema, channels, log);
     feed.#unlisten = await db.listen('_local_changes', (payload) => feed.#onNotify(payload));
     return feed;
   }
@@ -100,29 +104,22 @@ export class ChangeFeed {
       .catch((error: unknown) => this.log(`postgres_changes delivery failed: ${(error as Error).message}`));
   }
 
-  async #tableInfo(schema: string, table: string): Promise<TableInfo | undefined> {
-    const cacheKey = `${schema}.${table}`;
-    const cached = this.#tables.get(cacheKey);
-    if (cached) return cached;
-    const columns = await this.db.query<{ name: string; type: string; sql_type: string; pk: boolean }>(
-      `select a.attname as name, t.typname as type, format_type(a.atttypid, null) as sql_type,
-              coalesce(a.attnum = any(i.indkey::int2[]), false) as pk
-         from pg_class c
-         join pg_namespace n on n.oid = c.relnamespace
-         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-         join pg_type t on t.oid = a.atttypid
-         left join pg_index i on i.indrelid = c.oid and i.indisprimary
-        where n.nspname = $1 and c.relname = $2
-        order by a.attnum`,
-      [schema, table],
-    );
-    if (!columns.rows.length) return undefined;
-    const info: TableInfo = {
-      columns: columns.rows.map((row) => ({ name: row.name, type: row.type, sqlType: row.sql_type })),
-      primaryKey: columns.rows.filter((row) => row.pk).map((row) => row.name),
+  /**
+   * The table as the schema cache knows it: reloaded on a miss, and when the captured row has a
+   * column the cache lacks (DDL the cache was not told of), so a table created or altered after
+   * it was first read is delivered with its columns and primary key as they are now.
+   */
+  async #tableInfo(schema: string, table: string, row?: Record<string, unknown> | null): Promise<TableInfo | undefined> {
+    let { table: found } = await this.schema.table(schema, table);
+    if (found && row && Object.keys(row).some((column) => !found!.columns.has(column))) {
+      found = (await this.schema.table(schema, table, { reload: true })).table;
+    }
+    if (!found) return undefined;
+    const columns = [...found.columns.values()];
+    return {
+      columns: columns.map((column) => ({ name: column.name, type: column.typeName, sqlType: column.type })),
+      primaryKey: columns.filter((column) => found!.primaryKey.includes(column.name)).map((column) => column.name),
     };
-    this.#tables.set(cacheKey, info);
-    return info;
   }
 
   /** Whether the subscriber's own RLS lets them select the changed row (as it is now). */
@@ -159,7 +156,7 @@ export class ChangeFeed {
   }
 
   async #dispatch(captured: Change): Promise<void> {
-    const info = await this.#tableInfo(captured.schema_name, captured.table_name);
+    const info = await this.#tableInfo(captured.schema_name, captured.table_name, captured.record ?? captured.old_record);
     if (!info) return;
     const keyOnly = (row: Record<string, unknown> | null) =>
       row ? Object.fromEntries(info.primaryKey.map((column) => [column, row[column]])) : {};

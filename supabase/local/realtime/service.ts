@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { JwtClaims } from '../auth/jwt.ts';
 import { apiRole } from '../db/database.ts';
 import { requestToken } from '../http.ts';
-import type { Service, StackContext } from '../server.ts';
+import type { Service, StackContext } from '../service.ts';
 import { authorize, verifyToken } from './authorization.ts';
 import { BROADCAST_LIMIT, onBroadcast } from './broadcast.ts';
 import { ChannelRegistry, reply, send, systemMessage, type Channel, type Connection, type Permissions } from './channels.ts';
@@ -57,7 +57,7 @@ export async function createRealtimeService(context: StackContext, options: Real
   const wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMIT });
   const channels = new ChannelRegistry();
   const presence = new Presence(channels, BROADCAST_LIMIT);
-  const changes = await ChangeFeed.start(db, channels, log);
+  const changes = await ChangeFeed.start(db, context.schema, channels, log);
   const handleRest = createRestBroadcast(db, keys, channels, log);
   const verify = (token: unknown) => verifyToken(keys, token);
 

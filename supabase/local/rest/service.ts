@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_ROLES, quoteIdent as q, withClaims, type Queryable } from '../db/database.ts';
 import { authenticate, HttpError, readJson, sendJson } from '../http.ts';
-import type { Service, StackContext } from '../server.ts';
+import type { RoutineInfo, SchemaSnapshot, Table } from '../db/schema-cache.ts';
+import type { Service, StackContext } from '../service.ts';
 import { parseError, RestError, toRestError } from './errors.ts';
 import { checkRequestCost, LIMITS, limitError } from './limits.ts';
 import {
@@ -19,7 +20,6 @@ import {
   parsePrefer,
   parseSelect,
 } from './query.ts';
-import { findFunctions, findTable, loadSchemaCache, type RoutineInfo, type SchemaCache, type Table } from './schema-cache.ts';
 import { checkScopesUsed, emptyScope, SqlBuilder, tableSql, type Scope } from './sql.ts';
 
 export const REST_BODY_LIMIT = 1024 * 1024;
@@ -46,35 +46,14 @@ interface Reply {
 
 export function createRestService(context: StackContext): Service {
   const { db, keys } = context;
-  let cache: Promise<SchemaCache> | undefined;
-  let loadedAt = 0;
-  const schemaCache = (reload = false): Promise<SchemaCache> => {
-    // A miss reloads at most once a second: new tables appear without a restart.
-    if (!cache || (reload && Date.now() - loadedAt > 1000)) {
-      loadedAt = Date.now();
-      cache = loadSchemaCache(db, EXPOSED_SCHEMAS).catch((error) => {
-        cache = undefined;
-        throw error;
-      });
-    }
-    return cache;
-  };
-  // PostgREST's way to ask for a reload: NOTIFY pgrst, 'reload schema'.
-  const unlisten = db.listen('pgrst', (payload) => {
-    if (payload === '' || payload === 'reload schema') cache = undefined;
-  });
-
-  async function resolveTable(schema: string, name: string): Promise<{ cache: SchemaCache; table: Table }> {
-    let current = await schemaCache();
-    let table = findTable(current, schema, name);
-    if (!table) {
-      current = await schemaCache(true);
-      table = findTable(current, schema, name);
-    }
+  // The schema cache is the stack's (db/schema-cache.ts): it reloads on a miss, at most once a
+  // second, so tables created after start are found, and on NOTIFY pgrst, 'reload schema'.
+  async function resolveTable(schema: string, name: string): Promise<{ cache: SchemaSnapshot; table: Table }> {
+    const { snapshot, table } = await context.schema.table(schema, name);
     if (!table) {
       throw new RestError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`);
     }
-    return { cache: current, table };
+    return { cache: snapshot, table };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
@@ -158,20 +137,15 @@ export function createRestService(context: StackContext): Service {
     sendJson(res, reply.status, method === 'HEAD' ? undefined : reply.body, reply.headers);
   }
 
-  async function resolveFunctions(schema: string, name: string): Promise<{ cache: SchemaCache; candidates: RoutineInfo[] }> {
-    let current = await schemaCache();
-    let candidates = findFunctions(current, schema, name);
-    if (!candidates.length) {
-      current = await schemaCache(true);
-      candidates = findFunctions(current, schema, name);
-    }
-    return { cache: current, candidates };
+  async function resolveFunctions(schema: string, name: string): Promise<{ cache: SchemaSnapshot; candidates: RoutineInfo[] }> {
+    const { snapshot, candidates } = await context.schema.functions(schema, name);
+    return { cache: snapshot, candidates };
   }
 
   async function table(
     tx: Queryable,
     request: Request,
-    { cache, table }: { cache: SchemaCache; table: Table },
+    { cache, table }: { cache: SchemaSnapshot; table: Table },
     method: string,
     body: unknown,
   ): Promise<Reply> {
@@ -235,7 +209,7 @@ export function createRestService(context: StackContext): Service {
   async function rpc(
     tx: Queryable,
     request: Request,
-    { cache, candidates }: { cache: SchemaCache; candidates: RoutineInfo[] },
+    { cache, candidates }: { cache: SchemaSnapshot; candidates: RoutineInfo[] },
     name: string,
     method: string,
     body: unknown,
@@ -299,9 +273,7 @@ export function createRestService(context: StackContext): Service {
 
   return {
     handle,
-    async close() {
-      await (await unlisten)();
-    },
+    async close() {},
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type OrderTerm,
   type SelectItem,
 } from './query.ts';
-import { toPgArray, type ForeignKey, type SchemaCache, type Table } from './schema-cache.ts';
+import { toPgArray, type ForeignKey, type SchemaSnapshot, type Table } from '../db/schema-cache.ts';
 
 /** Filters, order and paging for one level of the request: the root table or an embedded one. */
 export interface Scope {
@@ -42,7 +42,7 @@ export class SqlBuilder {
   private aliases = 0;
 
   constructor(
-    private readonly cache: SchemaCache,
+    private readonly cache: SchemaSnapshot,
     private readonly schema: string,
   ) {}
 

@@ -1,14 +1,19 @@
 /**
  * What PostgREST calls its schema cache: the tables, columns, keys, foreign keys and functions of
- * the exposed schemas, read from pg_catalog. Requests are checked against it (unknown table, column
- * or function → PostgREST's PGRST2xx errors) and embedded resources are resolved through it.
+ * the database's own schemas, read from pg_catalog. One cache serves the stack: REST checks
+ * requests against it (unknown table, column or function → PostgREST's PGRST2xx errors) and
+ * resolves embedded resources through it; Realtime reads a changed table's columns and primary key
+ * from it. It is reloaded on `NOTIFY pgrst, 'reload schema'` (which bootstrap.sql's event trigger
+ * sends after every DDL statement, as on hosted Supabase) and when a table or function is missed.
  */
-import type { Queryable } from '../db/database.ts';
+import type { Database, Queryable } from './database.ts';
 
 export interface Column {
   name: string;
   /** Type as SQL text, usable in a cast: `uuid`, `timestamp with time zone`, `text[]`. */
   type: string;
+  /** pg_type's own name (`uuid`, `timestamptz`, `_text`), as Realtime's payloads name types. */
+  typeName: string;
   /** Element type for arrays, else undefined. */
   elementType?: string;
   isJson: boolean;
@@ -50,33 +55,109 @@ export interface RoutineInfo {
   returns: 'scalar' | 'row' | 'void';
 }
 
-export interface SchemaCache {
+/** The catalog as read at one moment. */
+export interface SchemaSnapshot {
   tables: Map<string, Table>;
   functions: Map<string, RoutineInfo[]>;
 }
 
 const key = (schema: string, name: string) => `${schema}.${name}`;
 
-export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise<SchemaCache> {
+/** A miss reloads at most this often, however many requests miss. */
+export const SCHEMA_RELOAD_INTERVAL_MS = 1000;
+
+/**
+ * The stack's one schema cache. Every schema but Postgres's own (pg_catalog, information_schema,
+ * pg_toast, temporary schemas) is read; which of them a service exposes is the service's decision.
+ */
+export class SchemaCache {
+  #snapshot: Promise<SchemaSnapshot> | undefined;
+  #loadedAt = 0;
+  #unlisten?: () => Promise<void>;
+
+  private constructor(private readonly db: Queryable) {}
+
+  /** A cache that reloads on PostgREST's `NOTIFY pgrst, 'reload schema'` (or an empty payload). */
+  static async start(db: Database): Promise<SchemaCache> {
+    const cache = new SchemaCache(db);
+    cache.#unlisten = await db.listen('pgrst', (payload) => {
+      if (payload === '' || payload === 'reload schema') cache.invalidate();
+    });
+    return cache;
+  }
+
+  /** The current snapshot; `reload` reads the catalog again unless that was done within the interval. */
+  snapshot(reload = false): Promise<SchemaSnapshot> {
+    if (!this.#snapshot || (reload && Date.now() - this.#loadedAt > SCHEMA_RELOAD_INTERVAL_MS)) {
+      this.#loadedAt = Date.now();
+      const loading = loadSchema(this.db).catch((error: unknown) => {
+        if (this.#snapshot === loading) this.#snapshot = undefined;
+        throw error;
+      });
+      this.#snapshot = loading;
+    }
+    return this.#snapshot;
+  }
+
+  /** The next snapshot is read from the catalog. */
+  invalidate(): void {
+    this.#snapshot = undefined;
+  }
+
+  /**
+   * A table (or view), reloading once on a miss (or first, with `reload`: the caller saw it is
+   * stale); the snapshot it was found in comes along.
+   */
+  async table(schema: string, name: string, { reload = false } = {}): Promise<{ snapshot: SchemaSnapshot; table: Table | undefined }> {
+    let snapshot = await this.snapshot(reload);
+    let table = findTable(snapshot, schema, name);
+    if (!table) {
+      snapshot = await this.snapshot(true);
+      table = findTable(snapshot, schema, name);
+    }
+    return { snapshot, table };
+  }
+
+  /** A function's overloads, reloading once on a miss. */
+  async functions(schema: string, name: string): Promise<{ snapshot: SchemaSnapshot; candidates: RoutineInfo[] }> {
+    let snapshot = await this.snapshot();
+    let candidates = findFunctions(snapshot, schema, name);
+    if (!candidates.length) {
+      snapshot = await this.snapshot(true);
+      candidates = findFunctions(snapshot, schema, name);
+    }
+    return { snapshot, candidates };
+  }
+
+  async close(): Promise<void> {
+    await this.#unlisten?.();
+  }
+}
+
+/** Schemas of Postgres itself, never in the cache. */
+const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
+
+/** Reads the catalog: every schema but Postgres's own. */
+export async function loadSchema(db: Queryable): Promise<SchemaSnapshot> {
   const columns = await db.query<{
     schema: string;
     table: string;
     column: string;
     type: string;
+    type_name: string;
     element_type: string | null;
     category: string;
   }>(
     `select n.nspname as schema, c.relname as table, a.attname as column,
-            format_type(a.atttypid, null) as type,
+            format_type(a.atttypid, null) as type, t.typname::text as type_name,
             case when t.typcategory = 'A' then format_type(t.typelem, null) end as element_type,
             t.typcategory as category
        from pg_class c
        join pg_namespace n on n.oid = c.relnamespace
        join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
        join pg_type t on t.oid = a.atttypid
-      where c.relkind in ('r', 'v', 'm', 'p', 'f') and n.nspname = any($1::text[])
+      where c.relkind in ('r', 'v', 'm', 'p', 'f') and ${SYSTEM_SCHEMAS}
       order by n.nspname, c.relname, a.attnum`,
-    [toPgArray(schemas)],
   );
   const tables = new Map<string, Table>();
   for (const row of columns.rows) {
@@ -88,6 +169,7 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
     table.columns.set(row.column, {
       name: row.column,
       type: row.type,
+      typeName: row.type_name,
       elementType: row.element_type ?? undefined,
       isJson: row.type === 'json' || row.type === 'jsonb',
     });
@@ -116,8 +198,7 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
        join pg_namespace n on n.oid = c.relnamespace
        left join pg_class rc on rc.oid = k.confrelid
        left join pg_namespace rn on rn.oid = rc.relnamespace
-      where k.contype in ('p', 'f') and n.nspname = any($1::text[])`,
-    [toPgArray(schemas)],
+      where k.contype in ('p', 'f') and ${SYSTEM_SCHEMAS}`,
   );
   for (const row of constraints.rows) {
     const table = tables.get(key(row.schema, row.table));
@@ -155,8 +236,7 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
        from pg_proc p
        join pg_namespace n on n.oid = p.pronamespace
        join pg_type rt on rt.oid = p.prorettype
-      where n.nspname = any($1::text[]) and p.prokind = 'f'`,
-    [toPgArray(schemas)],
+      where ${SYSTEM_SCHEMAS} and p.prokind = 'f'`,
   );
   const functions = new Map<string, RoutineInfo[]>();
   for (const row of routines.rows) {
@@ -187,11 +267,11 @@ export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise
   return { tables, functions };
 }
 
-export function findTable(cache: SchemaCache, schema: string, name: string): Table | undefined {
+export function findTable(cache: SchemaSnapshot, schema: string, name: string): Table | undefined {
   return cache.tables.get(key(schema, name));
 }
 
-export function findFunctions(cache: SchemaCache, schema: string, name: string): RoutineInfo[] {
+export function findFunctions(cache: SchemaSnapshot, schema: string, name: string): RoutineInfo[] {
   return cache.functions.get(key(schema, name)) ?? [];
 }
 
