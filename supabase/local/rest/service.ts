@@ -10,7 +10,8 @@ import { authenticate, HttpError, readJson, sendJson } from '../http.ts';
 import type { RoutineInfo, SchemaSnapshot, Table } from '../db/schema-cache.ts';
 import type { Service, StackContext } from '../service.ts';
 import { parseError, RestError, toRestError } from './errors.ts';
-import { checkRequestCost, LIMITS, limitError } from './limits.ts';
+import { LIMITS, limitError } from './limits.ts';
+import { checkRequestCost } from './request-cost.ts';
 import {
   parseCount,
   parseField,
