@@ -11,8 +11,10 @@ import { join } from 'node:path';
 
 const node = process.execPath;
 const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
-// Node 20's --test does not look for .ts files in a folder: name them.
-const backendFiles = testFiles('test/local');
+// Node 20's --test does not look for .ts files in a folder: name them. The backend suites are the
+// backend's contract (test/backend: schema, RLS, events, edge functions, the pg_cron schedule —
+// what holds on hosted Supabase too) and the local stack's own services (test/local).
+const backendFiles = [...testFiles('test/backend'), ...testFiles('test/local')];
 const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
 const chromiumAvailable = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 

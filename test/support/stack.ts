@@ -30,11 +30,16 @@ export interface TestStack extends LocalStack {
 /** supabase-js options for Node 20, which has no WebSocket of its own for Realtime. */
 export const clientOptions = { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } };
 
+/**
+ * `databaseUrl` in the options: that database as it is (kept at close); else, with
+ * TEST_DATABASE_URL, a new database on that server (dropped at close); else in-memory PGlite.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
-  const server = process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
+  const server =
+    !options.databaseUrl && process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
   const stack = await startLocalStack({
     port: 0,
-    memory: !server,
+    memory: !server && !options.databaseUrl,
     databaseUrl: server?.url,
     scheduler: false,
     log: () => undefined,
