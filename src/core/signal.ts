@@ -17,7 +17,10 @@ export interface Signal {
 /** What an offer or answer carries besides the SDP: which local stream is which. */
 export type StreamRoles = Record<string, 'camera' | 'screen'>;
 
-/** 64 KiB, as the durable path's limit; an SDP for 2 video + 1 audio lines is under 10 KiB. */
+/**
+ * 64 KiB of the payload's JSON text in UTF-8 bytes, as the durable path's function and table count
+ * it (test/backend/signal-limits.test.ts); an SDP for 2 video + 1 audio lines is under 10 KiB.
+ */
 export const SIGNAL_PAYLOAD_LIMIT = 64 * 1024;
 
 export class SignalError extends Error {
@@ -38,7 +41,7 @@ export function validateSignal(value: unknown): Signal {
   if (to !== null && to !== undefined && typeof to !== 'string') throw new SignalError('"to" must be a user id or null');
   if (!SIGNAL_KINDS.includes(kind as SignalKind)) throw new SignalError(`unknown signal kind "${String(kind)}"`);
   if (!isRecord(payload)) throw new SignalError('a signal payload must be an object');
-  if (JSON.stringify(payload).length > SIGNAL_PAYLOAD_LIMIT) throw new SignalError('signal payload over 64 KiB');
+  if (new TextEncoder().encode(JSON.stringify(payload)).length > SIGNAL_PAYLOAD_LIMIT) throw new SignalError('signal payload over 64 KiB');
   if (kind === 'offer' || kind === 'answer') {
     const description = payload.description;
     if (!isRecord(description) || description.type !== kind || typeof description.sdp !== 'string' || !description.sdp.startsWith('v=')) {

@@ -51,6 +51,13 @@ export class KeyedQueue {
   }
 }
 
+/**
+ * The shortest time between two reads of the members' signal keys (MemberKeys.refresh). 250 ms, as
+ * commit 175906d meant (its message, comment and docs say 250 ms; the number stayed 1000): a
+ * signal from someone who joined just after the last read waits at most this long to be verified.
+ */
+export const SIGNAL_KEY_REFRESH_MS = 250;
+
 /** Public signal keys of the session's members, read from their participant rows. */
 export class MemberKeys {
   readonly #keys = new Map<string, CryptoKey>();
@@ -65,13 +72,13 @@ export class MemberKeys {
   ) {}
 
   /**
-   * Re-reads the keys, at most every 250 ms however often a stranger is seen: a call within
-   * 250 ms of the last read waits for the next one rather than skipping it, so the key of someone
-   * who joined just after us is always found.
+   * Re-reads the keys, at most every SIGNAL_KEY_REFRESH_MS however often a stranger is seen: a
+   * call within that time of the last read waits for the next one rather than skipping it, so the
+   * key of someone who joined just after us is always found.
    */
   refresh(): Promise<void> {
     if (this.#loading) return this.#loading;
-    const wait = Math.max(0, this.#loadedAt + 1000 - Date.now());
+    const wait = Math.max(0, this.#loadedAt + SIGNAL_KEY_REFRESH_MS - Date.now());
     this.#loading = (async () => {
       if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
       const { data, error } = await this.supabase

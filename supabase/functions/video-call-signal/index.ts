@@ -15,10 +15,10 @@ import {
   preflight,
   readJsonObject,
 } from '../_shared/http.ts';
+import { MAX_PAYLOAD_BYTES, payloadBytes, SIGNAL_KINDS } from '../_shared/signal-limits.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 
-export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart'] as const;
-export const MAX_PAYLOAD_BYTES = 64 * 1024;
+export { MAX_PAYLOAD_BYTES, SIGNAL_KINDS };
 /** The envelope around a maximal payload, generously. */
 const MAX_BODY_BYTES = MAX_PAYLOAD_BYTES + 4 * 1024;
 
@@ -39,7 +39,7 @@ function parseSignal(body: Record<string, unknown>): SignalRequest {
   if (payload === null || typeof payload !== 'object') {
     throw new FunctionError(400, 'invalid_payload', 'payload must be a JSON object or array');
   }
-  const size = new TextEncoder().encode(JSON.stringify(payload)).length;
+  const size = payloadBytes(payload);
   if (size > MAX_PAYLOAD_BYTES) {
     throw new FunctionError(400, 'payload_too_large', `payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
   }
