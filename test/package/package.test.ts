@@ -9,7 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { BUNDLE_BUDGETS } from '../../scripts/script-tag-bundle.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -124,6 +126,13 @@ export const names = (people: Participant[]) => people.map((p) => p.name);
     const ours = output.split('\n').filter((line) => /error TS\d+/.test(line) && !line.includes('node_modules/'));
     assert.deepEqual(ours, [], `the consumer does not compile:\n${output}`);
     assert.ok(!/Cannot find module/.test(output), output);
+  });
+
+  it('keeps both script-tag bundles within their gzip budget', () => {
+    for (const file of ['call-widgets.min.js', 'call-widgets.esm.min.js']) {
+      const gzip = gzipSync(readFileSync(join(root, 'dist', file)), { level: 9 }).length;
+      assert.ok(gzip <= BUNDLE_BUDGETS.scriptTag, `${file} is ${(gzip / 1024).toFixed(1)} kB gzip, over its ${BUNDLE_BUDGETS.scriptTag / 1024} kB budget (scripts/script-tag-bundle.ts)`);
+    }
   });
 
   it('tree-shakes: one element does not pull in the others, and the core has no Lit', async () => {
