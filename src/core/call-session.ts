@@ -20,8 +20,6 @@ import { BroadcastTransport, MemberKeys, TableTransport, type SignalingTransport
 import { TypedEventTarget } from './typed-events.ts';
 
 export type { CallState } from './call-state.ts';
-// Where they were declared before errors.ts: elements and hosts import them from here.
-export { CallError, type CallErrorCode } from './errors.ts';
 
 // Where they were declared before participant.ts: elements and hosts import them from here.
 export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './participant.ts';

@@ -25,8 +25,6 @@ export interface ParticipantRosterEvents {
   stopped: null;
 }
 
-// Where they were declared before participant.ts: hosts import them from here.
-export { compareParticipants, PARTICIPANT_COLUMNS, participantFromRecord, participantKey, type ParticipantRecord } from './participant.ts';
 
 /** How long the first list waits for the call's presence before showing the rows alone. */
 const PRESENCE_WAIT_MS = 3000;

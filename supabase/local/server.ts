@@ -21,9 +21,6 @@ import type { Service, StackContext } from './service.ts';
 
 export const DEFAULT_SUPABASE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-// The services' shared shapes live in service.ts (re-exported here for existing importers).
-export type { Service, StackContext } from './service.ts';
-
 export interface LocalStackOptions {
   port?: number;
   host?: string;

@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
-import { compareParticipants } from '../../core/participant-roster.ts';
+import { compareParticipants } from '../../core/participant.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
