@@ -69,6 +69,8 @@ for (const name of chosen) {
 }
 const totals = { passed: 0, failed: 0 };
 const notRun = [];
+/** What failed, repeated at the very end: CI logs are often read from their tail. */
+const recap = [];
 
 for (const [name, suite] of Object.entries(SUITES)) {
   if (chosen.length && !chosen.includes(name)) continue;
@@ -122,10 +124,16 @@ for (const [name, suite] of Object.entries(SUITES)) {
   else failed = 1;
   totals.passed += passed;
   totals.failed += failed;
+  if (failed) {
+    // node:test marks a failed test `✖ name`; @web/test-runner a failed one `❌ name`.
+    const names = [...new Set(output.split('\n').filter((line) => /^\s*(✖|❌) /.test(line) && !/failing tests:/.test(line)).map((line) => line.trim()))];
+    recap.push(`${name}: ${failed} failed${names.length ? '' : ` (exit code ${code}, no failing test named)`}`, ...names.slice(0, 15).map((line) => `  ${line}`));
+  }
   console.log(`=== ${name}: ${passed} passed, ${failed} failed (${seconds} s) ===`);
 }
 
 if (notRun.length) console.log(`\nnot run on this machine: ${notRun.join('; ')}`);
+if (recap.length) console.log(`\nfailures:\n${recap.join('\n')}`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
 process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);
 
