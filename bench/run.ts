@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import WebSocket, { WebSocketServer } from 'ws';
+import { startLocalStack } from '../supabase/local/server.ts';
 import { startTestStack } from '../test/support/stack.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCalls } from './calls.ts';
@@ -191,8 +192,19 @@ try {
     await benchRealtimeLoad((label, value) => console.log(`${label.padEnd(46)} ${value}`));
   }
   if (process.env.BENCH_CALLS !== '0') {
-    console.log('\ncalls in headless Chromium (fake camera and microphone)');
-    await benchCalls(stack, (label, value) => console.log(`${label}\n    ${value}`));
+    // The calls run on the stack as `npm run demo` starts it: the embedded PostgreSQL server in a
+    // process of its own (BENCH_CALL_DB=pglite: in-memory PGlite inside this process, sharing its
+    // event loop with Realtime, as the other figures above use it).
+    const pglite = process.env.BENCH_CALL_DB === 'pglite';
+    console.log(`\ncalls in headless Chromium (fake camera and microphone), the stack on ${pglite ? 'in-memory PGlite' : 'its embedded PostgreSQL server'}`);
+    const dataDir = pglite ? undefined : mkdtempSync(join(tmpdir(), 'call-widgets-bench-calls-'));
+    const callStack = pglite ? stack : await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+    try {
+      await benchCalls(callStack, (label, value) => console.log(`${label}\n    ${value}`));
+    } finally {
+      if (callStack !== stack) await callStack.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 } finally {
   await stack.close();

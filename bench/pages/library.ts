@@ -4,6 +4,9 @@ import { CallClient } from '../../src/core/call-client.ts';
 import type { CallSession } from '../../src/core/call-session.ts';
 import { SignalSigner } from '../../src/core/signal-keys.ts';
 import { firstFrames, watch } from './common.ts';
+import { installTrace, trace } from './trace.ts';
+
+if (new URLSearchParams(location.search).has('trace')) installTrace();
 
 let supabase: SupabaseClient;
 let session: CallSession;
@@ -71,4 +74,4 @@ async function signalingRoundTrips(peerId: string, samples: number): Promise<num
   return times;
 }
 
-Object.assign(window, { bench: { prepare, run, firstFrames, signalingRoundTrips, answerPings, leave: () => session.leave() } });
+Object.assign(window, { bench: { prepare, run, firstFrames, trace, signalingRoundTrips, answerPings, leave: () => session.leave() } });
