@@ -4,9 +4,10 @@ import { CallClient } from '../../src/core/call-client.ts';
 import type { CallSession } from '../../src/core/call-session.ts';
 import { SignalSigner } from '../../src/core/signal-keys.ts';
 import { firstFrames, watch } from './common.ts';
-import { installTrace, trace } from './trace.ts';
+import { installTrace, self, trace } from './trace.ts';
 
-if (new URLSearchParams(location.search).has('trace')) installTrace();
+const traced = new URLSearchParams(location.search).has('trace');
+if (traced) installTrace();
 
 let supabase: SupabaseClient;
 let session: CallSession;
@@ -16,12 +17,19 @@ async function prepare(url: string, anonKey: string, email: string, password: st
   supabase = createClient(url, anonKey, { auth: { persistSession: false } });
   const { error } = await supabase.auth.signInWithPassword({ email, password });
   if (error) throw new Error(error.message);
+  self.id = (await supabase.auth.getUser()).data.user?.id ?? '';
   t0 = performance.now();
-  const log = (message: string) => console.log(`${(performance.now() - t0).toFixed(0)} ${message}`);
+  const log = (message: string) => {
+    console.log(`${(performance.now() - t0).toFixed(0)} ${message}`);
+    if (traced) trace.push({ t: Date.now(), peer: '', what: `log ${message}` });
+  };
   session = await new CallClient({ client: supabase }).session(sessionId, { log });
   session.on('participants', (list) => {
     for (const participant of list) if (!participant.isLocal && participant.camera) watch(participant.id, participant.camera);
   });
+  // As the floor opens its relay socket and PeerJS registers before the clock: the key, the
+  // channel and the rows (a pre-join screen would have them ready the same way).
+  await session.prepare();
 }
 
 async function run(): Promise<void> {

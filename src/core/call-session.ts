@@ -6,7 +6,7 @@
  * States: `idle → joining → connected ⇄ reconnecting → left`, `failed` when joining is refused or
  * the channel cannot come back. While Realtime is down, peer connections keep their media.
  */
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
 import { claimCallTopic } from './call-presence.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
@@ -53,6 +53,15 @@ interface ParticipantRow extends ParticipantRecord {
 
 const ROW_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key`;
 
+/** What prepare() is making ready: the signer first (join() needs its key), then the rest. */
+interface Preparation {
+  signer: Promise<SignalSigner | undefined>;
+  ready: Promise<void>;
+}
+
+/** A postgres_changes event on `video_call_participants` (DELETE carries the primary key alone). */
+type RowChange = RealtimePostgresChangesPayload<Record<string, unknown>>;
+
 /**
  * What the elements read and call on a session: a CallSession, or anything shaped like one — a
  * Storybook fixture, a host's own wrapper.
@@ -85,6 +94,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #pendingSends = new Set<Promise<unknown>>();
   #trackTimer: ReturnType<typeof setTimeout> | undefined;
   #hand = false;
+  /** Reads of all the rows under way, and the row changes received meanwhile (see #loadRows). */
+  #preparing: Preparation | undefined;
+  #rowReads = 0;
+  /** Present members whose key was read for ahead of their first signal. */
+  #keysAsked = new Set<string>();
+  #changesDuringRead: RowChange[] = [];
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
 
   constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
@@ -142,6 +157,52 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     return this.#people.participants;
   }
 
+  /**
+   * Gets ready to join without being seen: the signing key, the call channel (presence and row
+   * changes, so `participants` already shows who is in the call) and the rows. join() then only
+   * claims the place and starts the camera; a pre-join screen calls this while it shows. Nobody
+   * sees us before join(), and leave() lets go. Rejects as join() would (`channel_refused`).
+   */
+  prepare(): Promise<void> {
+    return this.#prepare().ready;
+  }
+
+  #prepare(): Preparation {
+    if (this.#preparing) return this.#preparing;
+    const signer = (async () => {
+      await this.supabase.realtime.setAuth();
+      const signer = this.transportName === 'broadcast' ? await SignalSigner.create() : undefined;
+      const context = {
+        supabase: this.supabase,
+        sessionId: this.id,
+        userId: this.userId,
+        onSignal: (signal: Signal) => void this.mesh?.handle(signal),
+        onPending: (from: string, pending: boolean) => this.mesh?.expect(from, pending),
+        log: this.#log,
+      };
+      if (signer) {
+        this.#keys = new MemberKeys(this.supabase, this.id);
+        this.#transport = new BroadcastTransport(context, signer, this.#keys);
+      } else {
+        this.#transport = new TableTransport(context);
+      }
+      return signer;
+    })();
+    // The channel and the others' rows (with their keys) together.
+    const ready = signer.then(async () => {
+      const [channel] = await Promise.allSettled([this.#openChannel(true), this.#loadRows()]);
+      if (channel.status === 'rejected') throw channel.reason;
+    });
+    const preparing: Preparation = { signer, ready };
+    this.#preparing = preparing;
+    ready.catch(() => {
+      // Refused before join(): let go of the channel, so the next try starts over (join() does
+      // the same through #fail when it is the one waiting).
+      if (this.#preparing === preparing && this.state === 'idle') void this.#teardown();
+    });
+    return preparing;
+  }
+
   /** Joins: claims a place through `join_video_call`, starts media, opens the channel. */
   async join(): Promise<void> {
     if (this.state !== 'idle' && this.state !== 'failed') return;
@@ -149,24 +210,15 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.to('joining');
     const log = this.#log;
     try {
-      await this.supabase.realtime.setAuth();
-      const signer = this.transportName === 'broadcast' ? await SignalSigner.create() : undefined;
-      const context = { supabase: this.supabase, sessionId: this.id, userId: this.userId, onSignal: (signal: Signal) => void this.mesh?.handle(signal), log };
-      if (signer) {
-        this.#keys = new MemberKeys(this.supabase, this.id);
-        this.#transport = new BroadcastTransport(context, signer, this.#keys);
-      } else {
-        this.#transport = new TableTransport(context);
-      }
-      // The place (with our signal key), the camera, the channel and the others' rows (with
-      // their keys) are claimed and read together. Nobody sees us until our presence is tracked
-      // below, once the mesh exists.
+      const { signer: signing, ready } = this.#prepare();
+      const signer = await signing;
+      // The place (with our signal key), the camera and what prepare() gets ready (at once, or
+      // already) together. Nobody sees us until our presence is tracked below, once the mesh exists.
       const mediaRequest = this.#options.media;
       const [joined, media, channel] = await Promise.allSettled([
         this.supabase.rpc('join_video_call', signer ? { p_session_id: this.id, p_signal_key: signer.publicJwk } : { p_session_id: this.id }),
         mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),
-        this.#openChannel(true),
-        this.#loadRows(),
+        ready,
       ]);
       if (joined.status === 'rejected') throw joined.reason;
       if (joined.value.error) throw toCallError(joined.value.error, { refused: 'not_participant', fallback: 'join_failed' });
@@ -190,8 +242,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.mesh.on('peer-removed', ({ peerId }) => this.#people.setConnection(peerId, undefined));
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
       this.#machine.tryTo('connected');
+      // The row says what the camera and microphone are only where it does not already.
       const { mic, cam } = this.media.state;
-      void this.#updateRow({ mic_on: mic, cam_on: cam });
+      if (me.mic_on !== mic || me.cam_on !== cam) void this.#updateRow({ mic_on: mic, cam_on: cam });
       if (this.#channel?.state === 'joined') {
         void this.#trackPresence();
         this.#onPresence(this.#channel);
@@ -265,8 +318,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#transport!.attach(channel);
     channel
       .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
-      .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, () =>
-        void this.#loadRows(),
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, (change) =>
+        void this.#onRowChange(change as RowChange),
       );
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -277,6 +330,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
           // While joining, join() announces us once the mesh is ready.
           if (this.mesh) {
             void this.#trackPresence();
+            // Row changes made while the channel was down never reached us.
+            void this.#loadRows();
             if (this.state === 'reconnecting') this.#machine.tryTo('connected');
           }
           if (!settled) {
@@ -323,17 +378,22 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     const state = channel.presenceState<PresenceMeta>();
     this.#people.setPresence(state);
     let unknown = false;
+    let keyless = false;
     for (const [userId, metas] of Object.entries(state)) {
       if (!metas[0] || userId === this.userId) continue;
       if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
       else unknown = true;
+      // Present means their key is stored (they track after joining): read it now, before their
+      // first signal waits for it. Once per person; a signal from them still re-reads if need be.
+      if (this.#keys && !this.#keys.has(userId) && !this.#keysAsked.has(userId)) {
+        this.#keysAsked.add(userId);
+        keyless = true;
+      }
     }
-    if (unknown) {
-      // Someone present we do not know yet: an invitation made after we joined.
-      void this.#loadRows().then(() => {
-        for (const userId of this.#people.presentIds()) if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
-      });
-    }
+    if (keyless) void this.#keys?.refresh().catch(() => undefined);
+    // Someone present we have no row of: an invitation made after we read them (a read under
+    // way connects to them when it is done).
+    if (unknown && !this.#rowReads) void this.#loadRows();
   }
 
   #publishPresenceSoon(): void {
@@ -381,15 +441,46 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   // ---- participants --------------------------------------------------------------------------
 
+  /**
+   * Reads every row: when joining, when someone present has none (invited after we read), and
+   * after the channel came back. Changes that arrive while a read is under way are applied again
+   * after it, in order, so a read that went out before them cannot undo them.
+   */
   async #loadRows(): Promise<void> {
-    const { data, error } = await this.supabase.from('video_call_participants').select(ROW_COLUMNS).eq('session_id', this.id);
-    if (error) {
-      this.#log(`could not read participants: ${error.message}`);
+    this.#rowReads++;
+    let result;
+    try {
+      result = await this.supabase.from('video_call_participants').select(ROW_COLUMNS).eq('session_id', this.id);
+    } finally {
+      this.#rowReads--;
+    }
+    const replay = this.#rowReads ? [...this.#changesDuringRead] : this.#changesDuringRead.splice(0);
+    if (result.error) {
+      this.#log(`could not read participants: ${result.error.message}`);
       return;
     }
-    this.#people.setRows((data ?? []) as ParticipantRow[]);
-    // Every change to a row reloads them, so keys of people who join later arrive before their signals.
-    await this.#keys?.learn(data ?? []);
+    this.#people.setRows((result.data ?? []) as ParticipantRow[]);
+    for (const change of replay) this.#applyRowChange(change);
+    await this.#keys?.learn(result.data ?? []);
+    for (const userId of this.#people.presentIds()) if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
+  }
+
+  /**
+   * A row changed: postgres_changes carries the whole row (the members' policy let it through),
+   * so it is applied as it is, and the signal key it may carry is learned before that member's
+   * first signal needs it. No read of all the rows: in a call of n people that would be n reads
+   * per change.
+   */
+  async #onRowChange(change: RowChange): Promise<void> {
+    if (this.#rowReads) this.#changesDuringRead.push(change);
+    this.#applyRowChange(change);
+    if (change.eventType !== 'DELETE') await this.#keys?.learn([change.new as unknown as ParticipantRow]);
+  }
+
+  #applyRowChange(change: RowChange): void {
+    if (change.eventType === 'DELETE') {
+      if (typeof change.old.id === 'string') this.#people.deleteRow(change.old.id);
+    } else if (typeof change.new.id === 'string') this.#people.setRow(change.new as unknown as ParticipantRow);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -415,6 +506,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   async #teardown(): Promise<void> {
+    this.#preparing = undefined;
+    this.#keysAsked.clear();
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#trackTimer);

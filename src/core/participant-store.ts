@@ -70,6 +70,21 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
     this.changed();
   }
 
+  /** One row inserted or updated (as postgres_changes delivers it), without reading them all again. */
+  setRow(row: ParticipantRecord): void {
+    const key = participantKey(row);
+    // An invitation by e-mail claimed by a user changes its key.
+    for (const [other, existing] of this.#rows) if (existing.id === row.id && other !== key) this.#rows.delete(other);
+    this.#rows.set(key, row);
+    this.changed();
+  }
+
+  /** One row deleted (postgres_changes carries its id alone). */
+  deleteRow(rowId: string): void {
+    for (const [key, existing] of this.#rows) if (existing.id === rowId) this.#rows.delete(key);
+    this.changed();
+  }
+
   /** Whether `id` has a row: someone present without one was invited after the rows were read. */
   hasRow(id: string): boolean {
     return this.#rows.has(id);

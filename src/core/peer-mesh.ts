@@ -36,7 +36,18 @@ export interface PeerMeshOptions {
   offerTimeoutMs?: number;
   /** How long a `disconnected` connection may stay so before an ICE restart (default 4 s). */
   disconnectedRestartMs?: number;
+  /**
+   * While any connection is still forming, send the camera at a quarter of its size and 15 fps
+   * (default true): a mesh of n people encodes n − 1 copies of each camera, and on a busy machine
+   * that work slows every other connection's negotiation. Full size once none is forming.
+   */
+  startSmall?: boolean;
 }
+
+/** A connection that has not connected this long after it was made no longer counts as forming. */
+const FORMING_MS = 8000;
+/** How long no connection must have been forming before cameras go back to full size. */
+const FULL_SIZE_AFTER_MS = 1000;
 
 /** Which local track a sender carries. */
 type Slot = 'camera-audio' | 'camera-video' | 'screen-video';
@@ -46,10 +57,11 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   readonly #links = new Map<string, PeerLink>();
   #local: LocalStreams = {};
   #iceServers: RTCIceServer[];
+  #sizeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerMeshOptions) {
     super();
-    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, ...options };
+    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, startSmall: true, ...options };
     this.#iceServers = options.iceServers ?? [];
   }
 
@@ -120,6 +132,14 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     await link.handle(signal.kind, signal.payload);
   }
 
+  /**
+   * An offer from `peerId` arrived and is being verified (`pending`): the polite side waits for
+   * it rather than offering too; or it was dropped, and the polite side's wait starts again.
+   */
+  expect(peerId: string, pending = true): void {
+    this.#links.get(peerId)?.expect(pending);
+  }
+
   /** Closes the connection to a peer, telling them with `bye` unless they are already gone. */
   remove(peerId: string, sayBye = true): void {
     const link = this.#links.get(peerId);
@@ -141,6 +161,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   }
 
   close(sayBye = true): void {
+    clearTimeout(this.#sizeTimer);
     for (const peerId of this.peers) this.remove(peerId, sayBye);
   }
 
@@ -154,11 +175,32 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       send: (kind, payload) => this.#options.send({ to: peerId, kind, payload }),
       log: (message) => this.#options.log?.(`peer ${peerId}: ${message}`),
       onRemoteStream: (role, stream) => this.emit('remote-stream', { peerId, role, stream }),
-      onState: (state) => this.emit('peer-state', { peerId, state }),
+      onState: (state) => {
+        this.emit('peer-state', { peerId, state });
+        this.#sizeCameras();
+      },
     });
     this.#links.set(peerId, link);
+    if (this.#options.startSmall) {
+      link.setSmall(true);
+      setTimeout(() => this.#sizeCameras(), FORMING_MS + 10);
+    }
     link.start(this.#local);
     return link;
+  }
+
+  /**
+   * Full-size cameras for everyone once no connection has been forming for a second (see
+   * `startSmall`): raised at the moment a connection comes up, the encoder restarts and the
+   * first frame waits for it.
+   */
+  #sizeCameras(): void {
+    clearTimeout(this.#sizeTimer);
+    if ([...this.#links.values()].some((link) => link.forming)) return;
+    this.#sizeTimer = setTimeout(() => {
+      if ([...this.#links.values()].some((link) => link.forming)) return;
+      for (const link of this.#links.values()) link.setSmall(false);
+    }, FULL_SIZE_AFTER_MS);
   }
 }
 
@@ -195,6 +237,10 @@ class PeerLink {
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  readonly #createdAt = Date.now();
+  #small = false;
+  /** setParameters calls, one at a time (each needs the sender's latest parameters). */
+  #sizing: Promise<void> = Promise.resolve();
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -218,12 +264,52 @@ class PeerLink {
       this.#begin();
       return;
     }
+    this.#waitForOffer();
+  }
+
+  #waitForOffer(): void {
+    clearTimeout(this.#offerTimer);
     this.#offerTimer = setTimeout(() => {
       if (!this.#started && !this.#closed) {
         this.#options.log('no offer came; offering myself');
         this.#begin();
       }
     }, this.#options.offerTimeoutMs);
+  }
+
+  /** An offer is on its way (verifying it can take a while on a busy machine): no glare for nothing. */
+  expect(pending: boolean): void {
+    if (!this.polite || this.#started || this.#closed) return;
+    if (pending) clearTimeout(this.#offerTimer);
+    else this.#waitForOffer();
+  }
+
+  /** Still negotiating or checking, and not for longer than FORMING_MS. */
+  get forming(): boolean {
+    const state = this.pc.connectionState;
+    return (state === 'new' || state === 'connecting') && Date.now() - this.#createdAt < FORMING_MS;
+  }
+
+  /** Sends the camera small (a quarter of its size, 15 fps) or at full size. */
+  setSmall(small: boolean): void {
+    if (small === this.#small) return;
+    this.#small = small;
+    this.#applySize();
+  }
+
+  #applySize(): void {
+    this.#sizing = this.#sizing.then(async () => {
+      const sender = this.#senders.get('camera-video');
+      if (!sender || this.#closed) return;
+      const parameters = sender.getParameters();
+      // Some browsers list no encoding before negotiation: that camera goes at full size.
+      const [encoding] = parameters.encodings ?? [];
+      if (!encoding) return;
+      encoding.scaleResolutionDownBy = this.#small ? 4 : 1;
+      if (this.#small) encoding.maxFramerate = 15;
+      else delete encoding.maxFramerate;
+      await sender.setParameters(parameters).catch((error: Error) => this.#options.log(`could not size the camera: ${error.message}`));
+    });
   }
 
   #begin(): void {
@@ -258,6 +344,7 @@ class PeerLink {
         }
       } else if (track && stream) {
         this.#senders.set(slot, this.pc.addTrack(track, stream));
+        if (slot === 'camera-video' && this.#small) this.#applySize();
       }
     }
   }

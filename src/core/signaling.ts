@@ -26,6 +26,11 @@ export interface TransportContext {
   sessionId: string;
   userId: string;
   onSignal(signal: Signal): void;
+  /**
+   * An offer arrived and is being verified (`true`, before onSignal, which may take a while on a
+   * busy machine), or it failed verification and was dropped (`false`).
+   */
+  onPending?(from: string, pending: boolean): void;
   log(message: string): void;
 }
 
@@ -63,7 +68,10 @@ export class MemberKeys {
   readonly #keys = new Map<string, CryptoKey>();
   /** The JWK each key was imported from, so an unchanged row is not imported again. */
   readonly #sources = new Map<string, string>();
-  #loading: Promise<void> | undefined;
+  /** The read under way, and when its query went out. */
+  #reading: { issuedAt: number; done: Promise<void> } | undefined;
+  /** A read waiting for the one under way (or for the minimum gap) before its query goes out. */
+  #queued: { done?: Promise<void> } | undefined;
   #loadedAt = 0;
 
   constructor(
@@ -72,27 +80,47 @@ export class MemberKeys {
   ) {}
 
   /**
-   * Re-reads the keys, at most every SIGNAL_KEY_REFRESH_MS however often a stranger is seen: a
-   * call within that time of the last read waits for the next one rather than skipping it, so the
-   * key of someone who joined just after us is always found.
+   * Resolves once a read of the keys whose query went out at `since` or later has finished, at
+   * most one read every SIGNAL_KEY_REFRESH_MS however often a stranger is seen. A read already
+   * under way that went out earlier may predate the key being looked for: then one more is queued
+   * behind it, so the key of someone who joined just after us is always found.
    */
-  refresh(): Promise<void> {
-    if (this.#loading) return this.#loading;
-    const wait = Math.max(0, this.#loadedAt + SIGNAL_KEY_REFRESH_MS - Date.now());
-    this.#loading = (async () => {
-      if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
-      const { data, error } = await this.supabase
-        .from('video_call_participants')
-        .select('user_id, signal_key')
-        .eq('session_id', this.sessionId)
-        .not('signal_key', 'is', null);
-      if (error) throw new Error(`could not read signal keys: ${error.message}`);
-      await this.learn(data ?? []);
-    })().finally(() => {
-      this.#loadedAt = Date.now();
-      this.#loading = undefined;
-    });
-    return this.#loading;
+  refresh(since = Date.now()): Promise<void> {
+    if (this.#queued?.done) return this.#queued.done;
+    if (this.#reading && this.#reading.issuedAt >= since) return this.#reading.done;
+    const before = this.#reading?.done.catch(() => undefined);
+    const queued: { done?: Promise<void> } = {};
+    queued.done = (async () => {
+      await before;
+      const wait = this.#loadedAt + SIGNAL_KEY_REFRESH_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.#queued === queued) this.#queued = undefined;
+      const reading = { issuedAt: Date.now(), done: this.#read() };
+      this.#reading = reading;
+      try {
+        await reading.done;
+      } finally {
+        this.#loadedAt = Date.now();
+        if (this.#reading === reading) this.#reading = undefined;
+      }
+    })();
+    this.#queued = queued;
+    return queued.done;
+  }
+
+  async #read(): Promise<void> {
+    const { data, error } = await this.supabase
+      .from('video_call_participants')
+      .select('user_id, signal_key')
+      .eq('session_id', this.sessionId)
+      .not('signal_key', 'is', null);
+    if (error) throw new Error(`could not read signal keys: ${error.message}`);
+    await this.learn(data ?? []);
+  }
+
+  /** Whether the key of `userId` is known. */
+  has(userId: string): boolean {
+    return this.#keys.has(userId);
   }
 
   /** Takes the keys from participant rows read elsewhere (rows without a key are skipped). */
@@ -110,13 +138,22 @@ export class MemberKeys {
     }
   }
 
-  /** Verifies against the stored key, re-reading the keys once when the sender's is unknown or stale. */
-  async verify(signed: SignedSignal): Promise<boolean> {
+  /**
+   * Verifies against the stored key, re-reading the keys once when the sender's is unknown or
+   * stale: with a read that went out after `receivedAt`, when the signal was received.
+   */
+  async verify(signed: SignedSignal, receivedAt = Date.now()): Promise<boolean> {
     const key = this.#keys.get(signed.from);
     if (key && (await verifySignal(key, this.sessionId, signed))) return true;
-    await this.refresh().catch(() => undefined);
-    const fresh = this.#keys.get(signed.from);
-    return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed);
+    const learned = async () => {
+      const fresh = this.#keys.get(signed.from);
+      return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed);
+    };
+    // A read under way (the one made when they showed up in presence) usually has the key.
+    const pending = this.#queued?.done ?? this.#reading?.done;
+    if (pending && (await pending.then(learned, () => false))) return true;
+    await this.refresh(receivedAt).catch(() => undefined);
+    return learned();
   }
 }
 
@@ -172,8 +209,12 @@ export class BroadcastTransport implements SignalingTransport {
       log(`dropped a signal from ${signal.from}: too many messages`);
       return;
     }
+    const receivedAt = Date.now();
+    const offer = signal.kind === 'offer';
+    if (offer) this.#context.onPending?.(signal.from, true);
     await this.#incoming.run(signal.from, async () => {
-      if (!(await this.#keys.verify(raw as SignedSignal))) {
+      if (!(await this.#keys.verify(raw as SignedSignal, receivedAt))) {
+        if (offer) this.#context.onPending?.(signal.from, false);
         log(`dropped a ${signal.kind} claiming to be from ${signal.from}: the signature does not match their key`);
         return;
       }

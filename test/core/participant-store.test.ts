@@ -56,6 +56,32 @@ describe('participant store', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
   afterEach(() => mock.timers.reset());
 
+  it('applies one changed row, a claimed e-mail invitation and a deleted row without reading them all', async () => {
+    const { store } = annaStore();
+    store.setRows([row(ANNA, { display_name: 'Anna A.', role: 'host' }), row(null, { email: 'vera@example.test' })]);
+    store.setRow(row(BORIS, { display_name: 'Boris B.', presence_status: 'connected', mic_on: true }));
+    await settle();
+    assert.deepEqual(
+      store.participants.map((p) => [p.id, p.name, p.mic]),
+      [
+        [ANNA, 'Anna A.', false],
+        [BORIS, 'Boris B.', true],
+        ['email:vera@example.test', 'vera@example.test', false],
+      ],
+    );
+    // Vera signs up and claims her invitation: the same row, now under her user id.
+    store.setRow(row(VERA, { id: 'row-vera@example.test', email: 'vera@example.test', display_name: 'Vera V.' }));
+    store.deleteRow(`row-${BORIS}`);
+    await settle();
+    assert.deepEqual(
+      store.participants.map((p) => p.id),
+      [ANNA, VERA],
+      'the claimed invitation is listed once, under the user; the deleted row is gone',
+    );
+    assert.equal(store.hasRow(BORIS), false);
+    assert.equal(store.hasRow('email:vera@example.test'), false);
+  });
+
   it('merges a row with presence and the peer connection: presence wins for what is live', async () => {
     const { store } = annaStore();
     store.setRows([

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RealtimeChannel } from '@supabase/supabase-js';
+import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
 import type { Signal } from '../../src/core/signal.ts';
 import { SignalSigner } from '../../src/core/signal-keys.ts';
 import { BroadcastTransport, MemberKeys, TableTransport, type SignalingTransport } from '../../src/core/signaling.ts';
-import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+import { clientOptions, startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
 
 interface Member {
   user: TestUser;
@@ -109,6 +109,44 @@ describe('signaling transports', () => {
       await until(() => b.received.some((s) => s.payload.marker === true), 'Anna’s signal to still arrive');
       const fromEve = b.received.slice(before).filter((s) => s.from === eve.id).length;
       assert.ok(fromEve < 200, `only part of the flood got through (${fromEve})`);
+    });
+
+    it('finds a key stored while an earlier read of the keys was under way', async () => {
+      // Anna's reads of the keys are held after the server answered them: the first one went out
+      // before Boris's new key was stored, so it cannot know it. Verifying must wait for a read
+      // that went out after the signal arrived, not settle for the one already under way.
+      let hold: Promise<void> | undefined;
+      let release!: () => void;
+      let answered!: () => void;
+      const firstAnswered = new Promise<void>((resolve) => (answered = resolve));
+      const gated = createClient(stack.url, stack.anonKey, {
+        ...clientOptions,
+        accessToken: async () => anna.token,
+        global: {
+          fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+            const response = await fetch(input, init);
+            if (String(input).includes('signal_key') && !hold) {
+              hold = new Promise<void>((resolve) => (release = resolve));
+              answered();
+              await hold;
+            }
+            return response;
+          },
+        },
+      } as never);
+      const keys = new MemberKeys(gated, sessionId);
+      const earlier = keys.refresh();
+      await firstAnswered;
+      const rekeyed = await SignalSigner.create();
+      assert.ifError((await boris.client.from('video_call_participants').update({ signal_key: rekeyed.publicJwk }).eq('session_id', sessionId).eq('user_id', boris.id)).error);
+      const signed = await rekeyed.sign(sessionId, { from: boris.id, to: anna.id, kind: 'offer', payload: { description: { type: 'offer', sdp: 'v=0\r\n' } } });
+      const verified = keys.verify(signed);
+      release();
+      await earlier;
+      assert.equal(await verified, true, 'the offer signed with the key stored after the first read went out is verified');
+      const stale = await b.signer!.sign(sessionId, { from: boris.id, to: anna.id, kind: 'ice', payload: { candidates: [] } });
+      assert.equal(await keys.verify(stale), false, 'the replaced key no longer verifies');
+      assert.ifError((await boris.client.from('video_call_participants').update({ signal_key: b.signer!.publicJwk }).eq('session_id', sessionId).eq('user_id', boris.id)).error);
     });
   });
 

@@ -13,7 +13,9 @@ import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts
 import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
 
 type PeerView = Record<string, { frames: number; width: number; audioBytes: number; audioLive: boolean; mic: boolean; presence: string; connection?: string }>;
-type Harness = { harness: { start(o: unknown): Promise<string>; peers(): Promise<PeerView>; state(): string; setMic(on: boolean): void; leave(): Promise<void> } };
+type Harness = {
+  harness: { start(o: unknown): Promise<string>; peers(): Promise<PeerView>; state(): string; setMic(on: boolean): void; leave(): Promise<void>; join(): Promise<void>; present(): string[] };
+};
 type User = Awaited<ReturnType<typeof signUp>>;
 
 describe('calls in the browser', () => {
@@ -34,13 +36,13 @@ describe('calls in the browser', () => {
     return data.id;
   }
 
-  async function open(user: User, sessionId: string, transport: 'broadcast' | 'table' = 'broadcast'): Promise<Page> {
+  async function open(user: User, sessionId: string, transport: 'broadcast' | 'table' = 'broadcast', prepareOnly = false): Promise<Page> {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(harness.url);
     await page.waitForFunction(() => 'harness' in window);
-    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, transport };
+    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, transport, prepareOnly };
     await page.evaluate((o) => (window as never as Harness).harness.start(o), options);
     return page;
   }
@@ -81,6 +83,29 @@ describe('calls in the browser', () => {
     await pageB.evaluate(() => (window as never as Harness).harness.leave());
     assert.equal(await pageB.evaluate(() => (window as never as Harness).harness.state()), 'left');
     await waitFor(pageA, peers, (view) => !(boris.id in view), 'Boris to disappear for Anna');
+    await closeAll();
+  });
+
+  it('watches a call unseen once prepared, then joins it, the cameras back at full size', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const sessionId = await newCall(anna, [boris]);
+    const pageA = await open(anna, sessionId);
+    const pageB = await open(boris, sessionId, 'broadcast', true);
+    await waitFor(pageB, () => (window as never as Harness).harness.present(), (ids) => ids.includes(anna.id), 'Boris, prepared, to see that Anna is in the call');
+    assert.equal(await pageB.evaluate(() => (window as never as Harness).harness.state()), 'idle');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await pageA.evaluate(() => (window as never as Harness).harness.present()), [], 'Anna does not see Boris before he joins');
+    await pageB.evaluate(() => (window as never as Harness).harness.join());
+    await seesAndHears(pageA, [boris.id], 'Anna to see and hear Boris');
+    await seesAndHears(pageB, [anna.id], 'Boris to see and hear Anna');
+    // Cameras start at a quarter of their size while connections form, then go back to 640 px.
+    for (const [page, other] of [
+      [pageA, boris.id],
+      [pageB, anna.id],
+    ] as const) {
+      await waitFor(page, peers, (view) => view[other]?.width >= 600, 'the video to come back to full size');
+    }
     await closeAll();
   });
 

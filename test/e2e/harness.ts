@@ -14,6 +14,8 @@ interface StartOptions {
   password: string;
   sessionId: string;
   transport?: TransportName;
+  /** Only get ready (CallSession.prepare): watch who is in the call, unseen; `join()` later. */
+  prepareOnly?: boolean;
 }
 
 let session: CallSession | undefined;
@@ -42,7 +44,8 @@ async function start(options: StartOptions): Promise<string> {
       if (video.srcObject !== participant.camera) video.srcObject = participant.camera;
     }
   });
-  await session.join();
+  if (options.prepareOnly) await session.prepare();
+  else await session.join();
   return session.userId;
 }
 
@@ -84,5 +87,8 @@ Object.assign(window, {
     logs: () => logs.slice(),
     setMic: (on: boolean) => session?.setMic(on),
     leave: () => session?.leave(),
+    join: () => session?.join(),
+    /** Whom the session shows as in the call, the local person aside. */
+    present: () => session?.participants.filter((p) => !p.isLocal && p.presence === 'connected').map((p) => p.id) ?? [],
   },
 });
