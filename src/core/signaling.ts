@@ -73,6 +73,8 @@ export class MemberKeys {
   /** A read waiting for the one under way (or for the minimum gap) before its query goes out. */
   #queued: { done?: Promise<void> } | undefined;
   #loadedAt = 0;
+  /** verify() calls waiting for a member's key to be learned from a row. */
+  readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly supabase: SupabaseClient,
@@ -132,6 +134,7 @@ export class MemberKeys {
       this.#sources.set(row.user_id, text);
       try {
         this.#keys.set(row.user_id, await importSignalKey(row.signal_key));
+        for (const wake of this.#waiters.get(row.user_id) ?? []) wake();
       } catch {
         this.#keys.delete(row.user_id);
       }
@@ -149,11 +152,26 @@ export class MemberKeys {
       const fresh = this.#keys.get(signed.from);
       return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed);
     };
-    // A read under way (the one made when they showed up in presence) usually has the key.
+    // A read under way (the one made when they showed up in presence) usually has the key; their
+    // changed row may bring it sooner (postgres_changes), whichever comes first.
     const pending = this.#queued?.done ?? this.#reading?.done;
-    if (pending && (await pending.then(learned, () => false))) return true;
-    await this.refresh(receivedAt).catch(() => undefined);
+    if (pending && (await this.#firstOf(pending, signed.from).then(learned))) return true;
+    if (await this.#firstOf(this.refresh(receivedAt), signed.from).then(learned)) return true;
+    // The key came with a row while the read went on: the read may still bring another.
+    await this.#reading?.done.catch(() => undefined);
     return learned();
+  }
+
+  /** Settles when `read` does or when a key for `userId` is learned, whichever is first. */
+  #firstOf(read: Promise<void>, userId: string): Promise<void> {
+    let done!: () => void;
+    const arrived = new Promise<void>((resolve) => (done = resolve));
+    const waiting = this.#waiters.get(userId) ?? new Set();
+    this.#waiters.set(userId, waiting.add(done));
+    return Promise.race([read.catch(() => undefined), arrived]).finally(() => {
+      waiting.delete(done);
+      if (!waiting.size && this.#waiters.get(userId) === waiting) this.#waiters.delete(userId);
+    });
   }
 }
 

@@ -41,6 +41,8 @@ export interface LocalStackOptions {
   supabaseDir?: string;
   /** Runs the scheduled functions (default true). */
   scheduler?: boolean;
+  /** What the edge functions see beside the stack's own variables (see StackContext.functionEnv). */
+  functionEnv?: Record<string, string>;
   log?: (service: string, message: string) => void;
 }
 
@@ -107,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
   const url = `http://${host}:${port}`;
   const schema = await SchemaCache.start(db);
-  const context: StackContext = { db, schema, keys, url, supabaseDir, config, log };
+  const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionEnv: { ...options.functionEnv }, log };
 
   const services: Record<string, Service> = {
     '/auth/v1': createAuthService(context),

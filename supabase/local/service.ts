@@ -20,6 +20,12 @@ export interface StackContext {
   /** The `supabase/` folder: migrations, functions, config.toml. */
   supabaseDir: string;
   config: LocalConfig;
+  /**
+   * Secrets and settings the edge functions see beside the stack's own (VAPID keys, SMTP,
+   * CALL_JOIN_URL, …), as `supabase secrets set` gives them to hosted functions; later sources
+   * win: supabase/functions/.env, then these.
+   */
+  functionEnv: Record<string, string>;
   log: (service: string, message: string) => void;
 }
 

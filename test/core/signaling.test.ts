@@ -148,6 +148,32 @@ describe('signaling transports', () => {
       assert.equal(await keys.verify(stale), false, 'the replaced key no longer verifies');
       assert.ifError((await boris.client.from('video_call_participants').update({ signal_key: b.signer!.publicJwk }).eq('session_id', sessionId).eq('user_id', boris.id)).error);
     });
+
+    it('verifies as soon as the key comes with a changed row, without waiting for a slow read', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const gated = createClient(stack.url, stack.anonKey, {
+        ...clientOptions,
+        accessToken: async () => anna.token,
+        global: {
+          fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+            const response = await fetch(input, init);
+            if (String(input).includes('signal_key')) await held;
+            return response;
+          },
+        },
+      } as never);
+      const keys = new MemberKeys(gated, sessionId);
+      const rekeyed = await SignalSigner.create();
+      const signed = await rekeyed.sign(sessionId, { from: boris.id, to: anna.id, kind: 'offer', payload: { description: { type: 'offer', sdp: 'v=0\r\n' } } });
+      let settled = false;
+      const verified = keys.verify(signed).then((ok) => ((settled = true), ok));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(settled, false, 'the read is held, so nothing is known yet');
+      await keys.learn([{ user_id: boris.id, signal_key: rekeyed.publicJwk }]);
+      assert.equal(await verified, true);
+      release();
+    });
   });
 
   describe('table', () => {

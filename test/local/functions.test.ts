@@ -42,7 +42,17 @@ describe('functions service', () => {
     assert.equal(echoed.headers['x-custom'], 'kept');
     assert.equal(echoed.headers.authorization, `Bearer ${user.token}`);
     assert.equal(echoed.body, 'hello, функция');
-    assert.deepEqual(echoed.env, { SUPABASE_URL: stack.url, anon: true, service: true });
+    assert.deepEqual(echoed.env, { SUPABASE_URL: stack.url, anon: true, service: true, secret: null });
+  });
+
+  it('hands the functions the secrets it was given, never in place of its own URL and keys', async () => {
+    const other = await startTestStack({ supabaseDir: fixture, functionEnv: { CALL_WIDGETS_TEST_SECRET: 'от стека', SUPABASE_URL: 'http://elsewhere.test' } });
+    try {
+      const echoed = await (await fetch(`${other.url}/functions/v1/echo`, { method: 'POST', headers: { authorization: `Bearer ${other.anonKey}` } })).json();
+      assert.deepEqual(echoed.env, { SUPABASE_URL: other.url, anon: true, service: true, secret: 'от стека' });
+    } finally {
+      await other.close();
+    }
   });
 
   it('is what supabase-js functions.invoke talks to', async () => {

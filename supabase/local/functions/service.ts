@@ -202,6 +202,7 @@ export function createFunctionsService(context: StackContext): Service {
   const env = {
     ...inherited,
     ...readDotEnv(join(functionsDir, '.env')),
+    ...context.functionEnv,
     SUPABASE_URL: context.url,
     SUPABASE_ANON_KEY: context.keys.anonKey,
     SUPABASE_SERVICE_ROLE_KEY: context.keys.serviceRoleKey,
