@@ -94,6 +94,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #pendingSends = new Set<Promise<unknown>>();
   #trackTimer: ReturnType<typeof setTimeout> | undefined;
   #hand = false;
+  /** Whether our mesh has connections still forming, as our presence says. */
+  #forming = false;
   /** Reads of all the rows under way, and the row changes received meanwhile (see #loadRows). */
   #preparing: Preparation | undefined;
   #rowReads = 0;
@@ -232,7 +234,15 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         localId: this.userId,
         iceServers: this.#options.iceServers,
         send: (signal) => this.#send(signal),
+        // Cameras stay small until nobody's connections are forming (each says so in presence).
+        othersForming: () =>
+          Object.entries(this.#channel?.presenceState<PresenceMeta>() ?? {}).some(([id, metas]) => id !== this.userId && metas[0]?.forming === true),
         log,
+      });
+      this.mesh.on('forming', (forming) => {
+        if (forming === this.#forming) return;
+        this.#forming = forming;
+        this.#publishPresenceSoon();
       });
       this.mesh.on('remote-stream', () => this.#people.changed());
       this.mesh.on('peer-state', ({ peerId, state }) => {
@@ -377,6 +387,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #onPresence(channel: RealtimeChannel): void {
     const state = channel.presenceState<PresenceMeta>();
     this.#people.setPresence(state);
+    // Someone's connections may have finished forming: cameras may go back to full size.
+    this.mesh?.resize();
     let unknown = false;
     let keyless = false;
     for (const [userId, metas] of Object.entries(state)) {
@@ -417,6 +429,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       screen: media.screen,
       speaking: media.speaking,
       hand: this.#hand,
+      forming: this.#forming,
     };
     const result = await channel.track(meta);
     if (result !== 'ok') this.#log(`presence track: ${result}`);
@@ -508,6 +521,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   async #teardown(): Promise<void> {
     this.#preparing = undefined;
     this.#keysAsked.clear();
+    this.#forming = false;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#trackTimer);

@@ -40,6 +40,8 @@ export interface PresenceMeta {
   screen: boolean;
   speaking: boolean;
   hand: boolean;
+  /** Some of their connections are still forming (cameras stay small meanwhile, see PeerMesh). */
+  forming?: boolean;
 }
 
 /** A `video_call_participants` row as the core reads it. */

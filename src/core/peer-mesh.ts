@@ -24,6 +24,8 @@ export interface PeerMeshEvents {
   'peer-state': { peerId: string; state: RTCPeerConnectionState };
   /** A peer's connection was closed (bye, left, or removed). */
   'peer-removed': { peerId: string };
+  /** Whether some of this page's connections are still forming (emitted on every check). */
+  forming: boolean;
 }
 
 export interface PeerMeshOptions {
@@ -42,10 +44,16 @@ export interface PeerMeshOptions {
    * that work slows every other connection's negotiation. Full size once none is forming.
    */
   startSmall?: boolean;
+  /**
+   * Whether someone else's connections are still forming (from presence): cameras stay small
+   * until the whole mesh has formed, not only this page's part of it. Call `resize()` when the
+   * answer may have changed.
+   */
+  othersForming?(): boolean;
 }
 
 /** A connection that has not connected this long after it was made no longer counts as forming. */
-const FORMING_MS = 8000;
+const FORMING_MS = 15_000;
 /** How long no connection must have been forming before cameras go back to full size. */
 const FULL_SIZE_AFTER_MS = 1000;
 
@@ -53,7 +61,7 @@ const FULL_SIZE_AFTER_MS = 1000;
 type Slot = 'camera-audio' | 'camera-video' | 'screen-video';
 
 export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
-  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log'>> & Pick<PeerMeshOptions, 'iceServers' | 'log'>;
+  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>> & Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>;
   readonly #links = new Map<string, PeerLink>();
   #local: LocalStreams = {};
   #iceServers: RTCIceServer[];
@@ -149,6 +157,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     link.close();
     for (const role of Object.keys(link.remote) as StreamRole[]) this.emit('remote-stream', { peerId, role, stream: null });
     this.emit('peer-removed', { peerId });
+    this.resize();
   }
 
   /** Asks every peer for a fresh connection (after our own signaling restarted from scratch). */
@@ -177,28 +186,42 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       onRemoteStream: (role, stream) => this.emit('remote-stream', { peerId, role, stream }),
       onState: (state) => {
         this.emit('peer-state', { peerId, state });
-        this.#sizeCameras();
+        this.resize();
       },
     });
     this.#links.set(peerId, link);
     if (this.#options.startSmall) {
       link.setSmall(true);
-      setTimeout(() => this.#sizeCameras(), FORMING_MS + 10);
+      setTimeout(() => this.resize(), FORMING_MS + 10);
     }
     link.start(this.#local);
     return link;
   }
 
+  /** Whether any of this page's connections is still forming. */
+  get forming(): boolean {
+    return [...this.#links.values()].some((link) => link.forming);
+  }
+
   /**
-   * Full-size cameras for everyone once no connection has been forming for a second (see
-   * `startSmall`): raised at the moment a connection comes up, the encoder restarts and the
-   * first frame waits for it.
+   * Full-size cameras for everyone once no connection, here or (by presence) elsewhere, has been
+   * forming for a second (see `startSmall`): raised at the moment a connection comes up, the
+   * encoder restarts and the first frame waits for it; raised while others still form, their
+   * negotiations starve.
    */
-  #sizeCameras(): void {
-    clearTimeout(this.#sizeTimer);
-    if ([...this.#links.values()].some((link) => link.forming)) return;
+  resize(): void {
+    this.emit('forming', this.forming);
+    const busy = () => this.forming || Boolean(this.#options.othersForming?.());
+    if (busy()) {
+      clearTimeout(this.#sizeTimer);
+      this.#sizeTimer = undefined;
+      return;
+    }
+    // Already counting down: presence syncs (someone speaking) must not keep postponing it.
+    if (this.#sizeTimer) return;
     this.#sizeTimer = setTimeout(() => {
-      if ([...this.#links.values()].some((link) => link.forming)) return;
+      this.#sizeTimer = undefined;
+      if (busy()) return;
       for (const link of this.#links.values()) link.setSmall(false);
     }, FULL_SIZE_AFTER_MS);
   }
@@ -299,16 +322,26 @@ class PeerLink {
 
   #applySize(): void {
     this.#sizing = this.#sizing.then(async () => {
-      const sender = this.#senders.get('camera-video');
-      if (!sender || this.#closed) return;
-      const parameters = sender.getParameters();
-      // Some browsers list no encoding before negotiation: that camera goes at full size.
-      const [encoding] = parameters.encodings ?? [];
-      if (!encoding) return;
-      encoding.scaleResolutionDownBy = this.#small ? 4 : 1;
-      if (this.#small) encoding.maxFramerate = 15;
-      else delete encoding.maxFramerate;
-      await sender.setParameters(parameters).catch((error: Error) => this.#options.log(`could not size the camera: ${error.message}`));
+      // A negotiation between reading and setting the parameters makes Chromium refuse them
+      // ("modified RTCP parameters"): read them again once it is over, a few times at most.
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const sender = this.#senders.get('camera-video');
+        if (!sender || this.#closed) return;
+        const parameters = sender.getParameters();
+        // Some browsers list no encoding before negotiation: that camera goes at full size.
+        const [encoding] = parameters.encodings ?? [];
+        if (!encoding) return;
+        encoding.scaleResolutionDownBy = this.#small ? 4 : 1;
+        if (this.#small) encoding.maxFramerate = 15;
+        else delete encoding.maxFramerate;
+        try {
+          await sender.setParameters(parameters);
+          return;
+        } catch (error) {
+          if (attempt === 3) this.#options.log(`could not size the camera: ${(error as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     });
   }
 
