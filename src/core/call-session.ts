@@ -96,12 +96,13 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #hand = false;
   /** Whether our mesh has connections still forming, as our presence says. */
   #forming = false;
-  /** Reads of all the rows under way, and the row changes received meanwhile (see #loadRows). */
+  /** What prepare() got ready (or is getting ready) for join(). */
   #preparing: Preparation | undefined;
+  /** Reads of all the rows under way, and the row changes received meanwhile (see #loadRows). */
   #rowReads = 0;
+  #changesDuringRead: RowChange[] = [];
   /** Present members whose key was read for ahead of their first signal. */
   #keysAsked = new Set<string>();
-  #changesDuringRead: RowChange[] = [];
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
 
   constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
@@ -475,6 +476,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#people.setRows((result.data ?? []) as ParticipantRow[]);
     for (const change of replay) this.#applyRowChange(change);
     await this.#keys?.learn(result.data ?? []);
+    this.#connectPresent();
+  }
+
+  /** Connects to everyone present whose row we now have (someone invited after we read them). */
+  #connectPresent(): void {
     for (const userId of this.#people.presentIds()) if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
   }
 
@@ -488,6 +494,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     if (this.#rowReads) this.#changesDuringRead.push(change);
     this.#applyRowChange(change);
     if (change.eventType !== 'DELETE') await this.#keys?.learn([change.new as unknown as ParticipantRow]);
+    this.#connectPresent();
   }
 
   #applyRowChange(change: RowChange): void {

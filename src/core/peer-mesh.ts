@@ -41,7 +41,8 @@ export interface PeerMeshOptions {
   /**
    * While any connection is still forming, send the camera at a quarter of its size and 15 fps
    * (default true): a mesh of n people encodes n − 1 copies of each camera, and on a busy machine
-   * that work slows every other connection's negotiation. Full size once none is forming.
+   * that work slows every other connection's negotiation. Full size a second after none is
+   * forming, here or (`othersForming`) anywhere else.
    */
   startSmall?: boolean;
   /**
@@ -66,6 +67,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   #local: LocalStreams = {};
   #iceServers: RTCIceServer[];
   #sizeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(options: PeerMeshOptions) {
     super();
@@ -170,11 +172,14 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   }
 
   close(sayBye = true): void {
-    clearTimeout(this.#sizeTimer);
+    this.#closed = true;
     for (const peerId of this.peers) this.remove(peerId, sayBye);
+    clearTimeout(this.#sizeTimer);
   }
 
   #create(peerId: string): PeerLink {
+    // In use again (a page restored after pagehide closed everything).
+    this.#closed = false;
     const link = new PeerLink({
       localId: this.localId,
       remoteId: peerId,
@@ -210,6 +215,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
    * negotiations starve.
    */
   resize(): void {
+    if (this.#closed) return;
     this.emit('forming', this.forming);
     const busy = () => this.forming || Boolean(this.#options.othersForming?.());
     if (busy()) {
