@@ -75,3 +75,21 @@ create policy "users add push subscriptions for themselves" on public.video_call
 create policy "users delete their own push subscriptions" on public.video_call_push_subscriptions
   for delete to authenticated
   using (user_id = auth.uid());
+
+-- What webpush-send (and the reminders run, through the same code) learnt from the push services,
+-- in one statement: delivered rows are marked, failing ones counted, gone ones (404/410) deleted.
+create function public.record_video_call_push_results(p_sent uuid[], p_failed uuid[], p_gone uuid[])
+returns void
+language sql security definer set search_path = ''
+as $$
+  update public.video_call_push_subscriptions
+    set last_success_at = now(), failure_count = 0
+    where id = any (coalesce(p_sent, '{}'));
+  update public.video_call_push_subscriptions
+    set failure_count = failure_count + 1
+    where id = any (coalesce(p_failed, '{}'));
+  delete from public.video_call_push_subscriptions
+    where id = any (coalesce(p_gone, '{}'));
+$$;
+revoke execute on function public.record_video_call_push_results(uuid[], uuid[], uuid[]) from public, anon, authenticated;
+grant execute on function public.record_video_call_push_results(uuid[], uuid[], uuid[]) to service_role;
