@@ -96,6 +96,22 @@ describe('push subscriptions', () => {
     assert.equal(data!.user_id, anna.id);
   });
 
+  it('leaves the delivery results function to the service role', async () => {
+    const { data } = await anna.client.from('video_call_push_subscriptions').insert(subscription()).select('id').single();
+    const args = { p_sent: [], p_failed: [], p_gone: [data!.id] };
+    assert.ok([401, 403, 404].includes((await anna.client.rpc('record_video_call_push_results', args)).status));
+    assert.ok([401, 403, 404].includes((await stack.anonClient().rpc('record_video_call_push_results', args)).status));
+    const still = await stack.serviceClient().from('video_call_push_subscriptions').select('*', { count: 'exact', head: true }).eq('id', data!.id);
+    assert.equal(still.count, 1, 'the refused calls deleted nothing');
+    const failed = await stack.serviceClient().rpc('record_video_call_push_results', { p_sent: [], p_failed: [data!.id], p_gone: [] });
+    assert.ifError(failed.error);
+    const { data: row } = await stack.serviceClient().from('video_call_push_subscriptions').select('failure_count').eq('id', data!.id).single();
+    assert.equal(row!.failure_count, 1);
+    assert.ifError((await stack.serviceClient().rpc('record_video_call_push_results', args)).error);
+    const { count } = await stack.serviceClient().from('video_call_push_subscriptions').select('*', { count: 'exact', head: true }).eq('id', data!.id);
+    assert.equal(count, 0);
+  });
+
   it('refuses a signed-out visitor', async () => {
     const row = subscription();
     const refused = await stack.anonClient().from('video_call_push_subscriptions').insert(row);
