@@ -9,6 +9,9 @@
  *   --supabase-dir DIR  project folder with config.toml, migrations and functions (default supabase/)
  *   DATABASE_URL        use a Postgres server of your own instead of an embedded one
  *   JWT_SECRET          sign and verify with another secret
+ *   CALL_JOIN_URL       the join link in pushes and mail, `{session_id}` / `{event_id}` filled in
+ *   VAPID_SUBJECT       the push subject (default mailto:video-calls@localhost); the VAPID keys
+ *                       are made on first boot and kept with the data (fresh ones with --memory)
  *
  * SIGINT, SIGTERM and SIGHUP close the stack in order (function processes, connections, database);
  * a second signal, or a close that hangs, ends the process at once. However the process ends, the
@@ -48,6 +51,7 @@ const stack = await startLocalStack({
 console.log(`SUPABASE_URL=${stack.url}`);
 console.log(`SUPABASE_ANON_KEY=${stack.anonKey}`);
 console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);
+console.log(`VAPID_PUBLIC_KEY=${stack.vapidPublicKey}`);
 console.log(`DATABASE=${stack.db.description}`);
 if (stack.db.serverUrl) console.log(`DB_URL=${stack.db.serverUrl}`);
 const earlierPglite = join(process.cwd(), '.supabase-local', 'db');

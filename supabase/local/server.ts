@@ -15,6 +15,7 @@ import { SchemaCache } from './db/schema-cache.ts';
 import { createFunctionsService } from './functions/service.ts';
 import { CORS_HEADERS, HttpError, sendJson } from './http.ts';
 import { createRealtimeService } from './realtime/service.ts';
+import { loadVapidKeys, generateVapidKeys, VAPID_FILE, type VapidKeys } from './push/vapid.ts';
 import { createRestService } from './rest/service.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import type { Service, StackContext } from './service.ts';
@@ -43,6 +44,11 @@ export interface LocalStackOptions {
   scheduler?: boolean;
   /** What the edge functions see beside the stack's own variables (see StackContext.functionEnv). */
   functionEnv?: Record<string, string>;
+  /**
+   * The stack's environment as far as the functions take settings from it (default
+   * `process.env`): `CALL_JOIN_URL`, `VAPID_SUBJECT`, `SMTP_HOST` / `SMTP_PORT` / `SMTP_FROM`.
+   */
+  env?: Record<string, string | undefined>;
   log?: (service: string, message: string) => void;
 }
 
@@ -56,7 +62,22 @@ export interface LocalStack {
   migrations: MigrationReport;
   /** Present unless started with `scheduler: false`. */
   scheduler?: Scheduler;
+  /** The Web Push public key (base64url) the functions sign with; browsers subscribe with it. */
+  vapidPublicKey: string;
   close(): Promise<void>;
+}
+
+/** Who the push services may contact about the stack's pushes (RFC 8292 `sub`). */
+export const DEFAULT_VAPID_SUBJECT = 'mailto:video-calls@localhost';
+
+/**
+ * Kept beside the database: in the embedded database's folder, or in `.supabase-local/` for a
+ * server of the user's own; an in-memory stack gets fresh ones.
+ */
+function vapidKeysFor(options: LocalStackOptions): VapidKeys {
+  if (options.memory && !options.databaseUrl) return generateVapidKeys();
+  const dir = options.databaseUrl ? join(process.cwd(), '.supabase-local') : (options.dataDir ?? join(process.cwd(), '.supabase-local', options.pglite ? 'db' : 'pg15'));
+  return loadVapidKeys(join(dir, VAPID_FILE));
 }
 
 /** Answers on a raw socket (a refused upgrade, a request Node could not parse) and closes it. */
@@ -109,7 +130,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
   const url = `http://${host}:${port}`;
   const schema = await SchemaCache.start(db);
-  const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionEnv: { ...options.functionEnv }, log };
+  const env = options.env ?? process.env;
+  const vapid = vapidKeysFor(options);
+  const functionEnv: Record<string, string> = {
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    VAPID_SUBJECT: env.VAPID_SUBJECT || DEFAULT_VAPID_SUBJECT,
+    ...(env.CALL_JOIN_URL ? { CALL_JOIN_URL: env.CALL_JOIN_URL } : {}),
+    ...options.functionEnv,
+  };
+  const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionDefaults: {}, functionEnv, log };
 
   const services: Record<string, Service> = {
     '/auth/v1': createAuthService(context),
@@ -205,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     db,
     migrations,
     scheduler,
+    vapidPublicKey: vapid.publicKey,
     async close() {
       scheduler?.stop();
       // One service failing to close must not leave the others (and their Deno processes) running.

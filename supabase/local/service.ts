@@ -23,9 +23,11 @@ export interface StackContext {
   /**
    * Secrets and settings the edge functions see beside the stack's own (VAPID keys, SMTP,
    * CALL_JOIN_URL, …), as `supabase secrets set` gives them to hosted functions; later sources
-   * win: supabase/functions/.env, then these.
+   * win: `functionDefaults`, supabase/functions/.env, then these.
    */
   functionEnv: Record<string, string>;
+  /** What the functions see unless supabase/functions/.env says otherwise (the mail catcher's SMTP_*). */
+  functionDefaults: Record<string, string>;
   log: (service: string, message: string) => void;
 }
 

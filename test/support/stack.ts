@@ -43,6 +43,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     databaseUrl: server?.url,
     scheduler: false,
     log: () => undefined,
+    // The developer's own CALL_JOIN_URL or SMTP_HOST must not reach the tests' functions.
+    env: {},
     ...options,
   });
   const { JwtKeys } = await import('../../supabase/local/auth/jwt.ts');

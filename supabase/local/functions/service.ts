@@ -201,6 +201,7 @@ export function createFunctionsService(context: StackContext): Service {
   const inherited = Object.fromEntries(INHERITED_ENV.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
   const env = {
     ...inherited,
+    ...context.functionDefaults,
     ...readDotEnv(join(functionsDir, '.env')),
     ...context.functionEnv,
     SUPABASE_URL: context.url,
