@@ -15,6 +15,7 @@ import { SchemaCache } from './db/schema-cache.ts';
 import { createFunctionsService } from './functions/service.ts';
 import { CORS_HEADERS, HttpError, sendJson } from './http.ts';
 import { createRealtimeService } from './realtime/service.ts';
+import { startMailCatcher, type MailCatcher } from './mail/catcher.ts';
 import { loadVapidKeys, generateVapidKeys, VAPID_FILE, type VapidKeys } from './push/vapid.ts';
 import { createRestService } from './rest/service.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
@@ -49,6 +50,11 @@ export interface LocalStackOptions {
    * `process.env`): `CALL_JOIN_URL`, `VAPID_SUBJECT`, `SMTP_HOST` / `SMTP_PORT` / `SMTP_FROM`.
    */
   env?: Record<string, string | undefined>;
+  /**
+   * The mail catcher (SMTP in, Mailpit's API out): ports default to 54324 (HTTP) and 54325 (SMTP)
+   * when free, else any free ones; `false` runs none.
+   */
+  mail?: false | { port?: number; smtpPort?: number };
   log?: (service: string, message: string) => void;
 }
 
@@ -64,6 +70,10 @@ export interface LocalStack {
   scheduler?: Scheduler;
   /** The Web Push public key (base64url) the functions sign with; browsers subscribe with it. */
   vapidPublicKey: string;
+  /** The mail catcher's API and inbox page, unless started with `mail: false`. */
+  mailUrl?: string;
+  /** The mail catcher's SMTP port on 127.0.0.1, unless started with `mail: false`. */
+  smtpPort?: number;
   close(): Promise<void>;
 }
 
@@ -79,6 +89,9 @@ function vapidKeysFor(options: LocalStackOptions): VapidKeys {
   const dir = options.databaseUrl ? join(process.cwd(), '.supabase-local') : (options.dataDir ?? join(process.cwd(), '.supabase-local', options.pglite ? 'db' : 'pg15'));
   return loadVapidKeys(join(dir, VAPID_FILE));
 }
+
+/** The sender the functions use unless told otherwise. */
+export const DEFAULT_SMTP_FROM = 'Video calls <video-calls@localhost>';
 
 /** Answers on a raw socket (a refused upgrade, a request Node could not parse) and closes it. */
 function answerOnSocket(socket: Duplex, status: number, message: string): void {
@@ -139,7 +152,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(env.CALL_JOIN_URL ? { CALL_JOIN_URL: env.CALL_JOIN_URL } : {}),
     ...options.functionEnv,
   };
-  const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionDefaults: {}, functionEnv, log };
+  // Settings from the stack's environment beat supabase/functions/.env, which beats the catcher.
+  for (const name of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM'] as const) {
+    if (env[name] && !(name in functionEnv)) functionEnv[name] = env[name]!;
+  }
+  let mail: MailCatcher | undefined;
+  if (options.mail !== false) {
+    try {
+      mail = await startMailCatcher({ host, port: options.mail?.port, smtpPort: options.mail?.smtpPort, log: (message) => log('mail', message) });
+    } catch (error) {
+      await schema.close().catch(() => undefined);
+      server.close();
+      await db.close();
+      throw error;
+    }
+  }
+  const functionDefaults: Record<string, string> = mail
+    ? { SMTP_HOST: mail.smtpHost, SMTP_PORT: String(mail.smtpPort), SMTP_FROM: DEFAULT_SMTP_FROM }
+    : {};
+  const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionDefaults, functionEnv, log };
 
   const services: Record<string, Service> = {
     '/auth/v1': createAuthService(context),
@@ -236,12 +267,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     migrations,
     scheduler,
     vapidPublicKey: vapid.publicKey,
+    mailUrl: mail?.url,
+    smtpPort: mail?.smtpPort,
     async close() {
       scheduler?.stop();
       // One service failing to close must not leave the others (and their Deno processes) running.
       const failures: unknown[] = [];
       for (const service of Object.values(services)) await service.close().catch((error: unknown) => failures.push(error));
       await schema.close().catch((error: unknown) => failures.push(error));
+      await mail?.close().catch((error: unknown) => failures.push(error));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();

@@ -45,6 +45,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     log: () => undefined,
     // The developer's own CALL_JOIN_URL or SMTP_HOST must not reach the tests' functions.
     env: {},
+    // Never the default ports: test files run in parallel.
+    mail: { port: 0, smtpPort: 0 },
     ...options,
   });
   const { JwtKeys } = await import('../../supabase/local/auth/jwt.ts');
