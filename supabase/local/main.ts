@@ -9,6 +9,10 @@
  *   --supabase-dir DIR  project folder with config.toml, migrations and functions (default supabase/)
  *   DATABASE_URL        use a Postgres server of your own instead of an embedded one
  *   JWT_SECRET          sign and verify with another secret
+ *   --mail-port N       (or MAIL_PORT) the mail catcher's API and inbox page, default 54324 (or a free one)
+ *   --smtp-port N       (or SMTP_PORT) the mail catcher's SMTP port, default 54325 (or a free one)
+ *   --no-mail           no mail catcher (the functions then get SMTP_* only from .env or the environment)
+ *   SMTP_HOST, SMTP_FROM  mail elsewhere than the catcher (these, and supabase/functions/.env, win)
  *   CALL_JOIN_URL       the join link in pushes and mail, `{session_id}` / `{event_id}` filled in
  *   VAPID_SUBJECT       the push subject (default mailto:video-calls@localhost); the VAPID keys
  *                       are made on first boot and kept with the data (fresh ones with --memory)
@@ -32,10 +36,25 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     'supabase-dir': { type: 'string' },
+    'mail-port': { type: 'string' },
+    'smtp-port': { type: 'string' },
+    'no-mail': { type: 'boolean', default: false },
   },
 });
 
 const port = values.port ?? process.env.PORT;
+/** A port given on the command line or in the environment must be a port; nothing starts otherwise. */
+function portOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    console.error(`${name} must be a port number (0–65535), not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return parsed;
+}
+const mailPort = portOption('--mail-port / MAIL_PORT', values['mail-port'] ?? process.env.MAIL_PORT);
+const smtpPort = portOption('--smtp-port / SMTP_PORT', values['smtp-port'] ?? process.env.SMTP_PORT);
 const started = Date.now();
 const stack = await startLocalStack({
   port: port === undefined ? undefined : Number(port),
@@ -46,12 +65,14 @@ const stack = await startLocalStack({
   supabaseDir: values['supabase-dir'],
   databaseUrl: process.env.DATABASE_URL || undefined,
   jwtSecret: process.env.JWT_SECRET || undefined,
+  mail: values['no-mail'] ? false : { port: mailPort, smtpPort },
 });
 
 console.log(`SUPABASE_URL=${stack.url}`);
 console.log(`SUPABASE_ANON_KEY=${stack.anonKey}`);
 console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);
 console.log(`VAPID_PUBLIC_KEY=${stack.vapidPublicKey}`);
+if (stack.mailUrl) console.log(`MAIL_URL=${stack.mailUrl}`);
 console.log(`DATABASE=${stack.db.description}`);
 if (stack.db.serverUrl) console.log(`DB_URL=${stack.db.serverUrl}`);
 const earlierPglite = join(process.cwd(), '.supabase-local', 'db');
