@@ -138,4 +138,47 @@ describe('mail catcher', () => {
       await other.close();
     }
   });
+
+  it('shows the inbox page: the list newest first, in Russian or English, with nothing from the mail unescaped', async () => {
+    assert.match(await (await api('/')).text(), /No mail yet/);
+    await send({ from: 'anna@example.test', to: 'boris@example.test', subject: 'Older', text: '.' });
+    await send({ from: 'Eve <eve@example.test>', to: 'boris@example.test', subject: '<script>alert(1)</script>', text: '.' });
+    const response = await api('/', { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.5' } });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type')!, /^text\/html/);
+    assert.match(response.headers.get('content-security-policy')!, /default-src 'none'/);
+    const page = await response.text();
+    assert.match(page, /<html lang="ru">/);
+    assert.match(page, /Писем: 2, новые сверху/);
+    assert.ok(!page.includes('<script>'), 'a subject is text, not markup');
+    assert.ok(page.indexOf('&lt;script&gt;alert(1)&lt;/script&gt;') < page.indexOf('Older'), 'newest first');
+    assert.match(page, /Eve &lt;eve@example.test&gt;/);
+    assert.match(await (await api('/', { headers: { 'accept-language': 'en-GB' } })).text(), /2 messages, newest first/);
+  });
+
+  it('shows one message on the inbox page: text, HTML in an iframe sandboxed to nothing, attachment links', async () => {
+    await send({
+      from: 'anna@example.test',
+      to: 'boris@example.test',
+      subject: 'Rich',
+      text: 'Plain & simple',
+      html: '<p onclick="steal()">Hi</p><script>steal()</script>',
+      attachments: [{ filename: 'notes.txt', content: 'заметки', contentType: 'text/plain' }],
+    });
+    const [summary] = (await list()).messages;
+    const page = await (await api(`/?id=${summary.ID}`)).text();
+    assert.match(page, /<h1>Rich<\/h1>/);
+    assert.match(page, /<pre>Plain &amp; simple\n?<\/pre>/);
+    const frame = /<iframe sandbox="" [^>]*srcdoc="([^"]*)"><\/iframe>/.exec(page);
+    assert.ok(frame, 'the HTML is in a sandboxed iframe');
+    assert.equal(frame[1], '&lt;p onclick=&quot;steal()&quot;&gt;Hi&lt;/p&gt;&lt;script&gt;steal()&lt;/script&gt;');
+    assert.ok(!page.includes('<script>'));
+    const link = new RegExp(`href="/api/v1/message/${summary.ID}/part/1" download>notes.txt</a>`);
+    assert.match(page, link);
+    assert.equal(await (await api(`/api/v1/message/${summary.ID}/part/1`)).text(), 'заметки');
+
+    const missing = await api('/?id=gone');
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /role="alert"/);
+  });
 });

@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import type { CaughtMessage, MailAddress } from './message.ts';
+import { INBOX_PAGE_POLICY, pageLanguage, renderInbox, renderMessage } from './inbox-page.ts';
 
 export const DEFAULT_MAIL_PORT = 54324;
 export const DEFAULT_SMTP_PORT = 54325;
@@ -17,33 +19,6 @@ export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 export const MAX_MESSAGES = 200;
 const MAX_REQUEST_BODY = 64 * 1024;
 const SNIPPET_LENGTH = 250;
-
-export interface MailAddress {
-  Name: string;
-  Address: string;
-}
-
-interface CaughtAttachment {
-  PartID: string;
-  FileName: string;
-  ContentType: string;
-  Size: number;
-  content: Buffer;
-}
-
-export interface CaughtMessage {
-  ID: string;
-  From: MailAddress;
-  To: MailAddress[];
-  Subject: string;
-  /** When the catcher received it (ISO 8601). */
-  Created: string;
-  /** The message's own Date header (ISO 8601), or Created when it has none. */
-  Date: string;
-  Text: string;
-  HTML: string;
-  attachments: CaughtAttachment[];
-}
 
 export interface MailCatcherOptions {
   host?: string;
@@ -229,6 +204,21 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       if (!allowed.includes(method)) throw new RequestError(405, `${method} is not allowed on ${url.pathname}`);
     };
     const path = segments.join('/');
+    if (path === '') {
+      only('GET', 'HEAD');
+      const language = pageLanguage(req.headers['accept-language']);
+      const id = url.searchParams.get('id');
+      const html = id === null ? renderInbox(store, language) : renderMessage(store.find((message) => message.ID === id), language);
+      res.writeHead(id === null || store.some((message) => message.ID === id) ? 200 : 404, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': Buffer.byteLength(html),
+        'content-security-policy': INBOX_PAGE_POLICY,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      });
+      res.end(method === 'HEAD' ? undefined : html);
+      return;
+    }
     if (path === 'api/v1/messages') {
       only('GET', 'DELETE');
       if (method === 'GET') {
