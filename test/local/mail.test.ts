@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
-import { MAX_MESSAGE_BYTES } from '../../supabase/local/mail/catcher.ts';
+import { createServer } from 'node:net';
+import { MAX_MESSAGE_BYTES, startMailCatcher } from '../../supabase/local/mail/catcher.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/functions-project', import.meta.url));
@@ -27,6 +31,18 @@ describe('mail catcher', () => {
     assert.match(stack.mailUrl!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.notEqual(new URL(stack.mailUrl!).port, '54324');
     assert.notEqual(stack.smtpPort, 54325);
+  });
+
+  it('refuses to start on a port asked for that is taken, instead of moving elsewhere', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await assert.rejects(startMailCatcher({ port, smtpPort: 0 }), { code: 'EADDRINUSE' });
+      await assert.rejects(startMailCatcher({ port: 0, smtpPort: port }), { code: 'EADDRINUSE' });
+    } finally {
+      taken.close();
+    }
   });
 
   it('lists mail received over SMTP newest first, with sender, recipients and a snippet', async () => {
@@ -134,6 +150,38 @@ describe('mail catcher', () => {
       assert.equal(seen.SMTP_HOST, 'smtp.example.test');
       assert.equal(seen.SMTP_FROM, 'calls@example.test');
       assert.equal(seen.SMTP_PORT, String(other.smtpPort));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('lets supabase/functions/.env win over the catcher, and the stack environment over both', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'call-widgets-mail-env-'));
+    try {
+      cpSync(fixture, project, { recursive: true });
+      writeFileSync(join(project, 'functions', '.env'), 'SMTP_HOST=smtp.from-dotenv.test\nSMTP_FROM=dotenv@example.test\n');
+      const other = await startTestStack({ supabaseDir: project, env: { SMTP_FROM: 'environment@example.test' } });
+      try {
+        const seen = await (await fetch(`${other.url}/functions/v1/settings`, { headers: { authorization: `Bearer ${other.anonKey}` } })).json();
+        assert.equal(seen.SMTP_HOST, 'smtp.from-dotenv.test');
+        assert.equal(seen.SMTP_FROM, 'environment@example.test');
+        assert.equal(seen.SMTP_PORT, String(other.smtpPort));
+      } finally {
+        await other.close();
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('runs no catcher with mail: false, and then hands the functions no SMTP_*', async () => {
+    const other = await startTestStack({ supabaseDir: fixture, mail: false });
+    try {
+      assert.equal(other.mailUrl, undefined);
+      assert.equal(other.smtpPort, undefined);
+      const seen = await (await fetch(`${other.url}/functions/v1/settings`, { headers: { authorization: `Bearer ${other.anonKey}` } })).json();
+      assert.equal(seen.SMTP_HOST, null);
+      assert.equal(seen.SMTP_PORT, null);
     } finally {
       await other.close();
     }

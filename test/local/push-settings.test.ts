@@ -68,7 +68,7 @@ describe('VAPID keys and the join link', () => {
   it('keeps the keys with the data across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-vapid-'));
     try {
-      const options = { port: 0, pglite: true, dataDir, scheduler: false, log: () => undefined, env: {} };
+      const options = { port: 0, pglite: true, dataDir, scheduler: false, mail: false as const, log: () => undefined, env: {} };
       const first = await startLocalStack(options);
       const kept = first.vapidPublicKey;
       await first.close();
