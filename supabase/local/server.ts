@@ -122,8 +122,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log: (message) => log('db', message),
   });
   let migrations: MigrationReport;
+  let vapid: VapidKeys;
   try {
     migrations = await prepareDatabase(db, supabaseDir);
+    // After the database, whose start makes (and owns) the folder the keys are kept in.
+    vapid = vapidKeysFor(options);
   } catch (error) {
     await db.close();
     throw error;
@@ -144,7 +147,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://${host}:${port}`;
   const schema = await SchemaCache.start(db);
   const env = options.env ?? process.env;
-  const vapid = vapidKeysFor(options);
   const functionEnv: Record<string, string> = {
     VAPID_PUBLIC_KEY: vapid.publicKey,
     VAPID_PRIVATE_KEY: vapid.privateKey,

@@ -87,6 +87,25 @@ describe('VAPID keys and the join link', () => {
     }
   });
 
+  it('does not start on a damaged key file, saying so, and starts once it is gone', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-vapid-'));
+    try {
+      const options = { port: 0, pglite: true, dataDir, scheduler: false, mail: false as const, log: () => undefined, env: {} };
+      await (await startLocalStack(options)).close();
+      writeFileSync(join(dataDir, VAPID_FILE), '{ not json');
+      await assert.rejects(startLocalStack(options), /vapid-keys\.json is not valid JSON/);
+      rmSync(join(dataDir, VAPID_FILE));
+      const again = await startLocalStack(options);
+      try {
+        assert.match(again.vapidPublicKey, /^[A-Za-z0-9_-]{87}$/);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a damaged key file with a clear error instead of replacing the keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'call-widgets-vapid-'));
     try {
