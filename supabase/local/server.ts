@@ -32,7 +32,8 @@ export interface LocalStackOptions {
   /** PGlite instead of the embedded PostgreSQL server (see db/database.ts for what it does not promise). */
   pglite?: boolean;
   /**
-   * The embedded database's folder: default `.supabase-local/pg15` (PostgreSQL) or
+   * The embedded database's folder (the VAPID keys are kept there too, with any database):
+   * default `.supabase-local/pg15` (PostgreSQL) or
    * `.supabase-local/db` (PGlite) in the working directory.
    */
   dataDir?: string;
@@ -81,12 +82,12 @@ export interface LocalStack {
 export const DEFAULT_VAPID_SUBJECT = 'mailto:video-calls@localhost';
 
 /**
- * Kept beside the database: in the embedded database's folder, or in `.supabase-local/` for a
- * server of the user's own; an in-memory stack gets fresh ones.
+ * Kept beside the database: in the embedded database's folder, or for a server of the user's own
+ * in `dataDir` when given, else `.supabase-local/`; an in-memory stack gets fresh ones.
  */
 function vapidKeysFor(options: LocalStackOptions): VapidKeys {
   if (options.memory && !options.databaseUrl) return generateVapidKeys();
-  const dir = options.databaseUrl ? join(process.cwd(), '.supabase-local') : (options.dataDir ?? join(process.cwd(), '.supabase-local', options.pglite ? 'db' : 'pg15'));
+  const dir = options.dataDir ?? (options.databaseUrl ? join(process.cwd(), '.supabase-local') : join(process.cwd(), '.supabase-local', options.pglite ? 'db' : 'pg15'));
   return loadVapidKeys(join(dir, VAPID_FILE));
 }
 

@@ -3,6 +3,9 @@
  * users and official supabase-js clients acting as them.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../supabase/local/server.ts';
@@ -37,10 +40,13 @@ export const clientOptions = { auth: { persistSession: false, autoRefreshToken: 
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
   const server =
     !options.databaseUrl && process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
+  // A throwaway server database keeps its VAPID keys in a throwaway folder, fresh as in memory.
+  const keysDir = server ? mkdtempSync(join(tmpdir(), 'call-widgets-test-keys-')) : undefined;
   const stack = await startLocalStack({
     port: 0,
     memory: !server && !options.databaseUrl,
     databaseUrl: server?.url,
+    dataDir: keysDir,
     scheduler: false,
     log: () => undefined,
     // The developer's own CALL_JOIN_URL or SMTP_HOST must not reach the tests' functions.
@@ -90,6 +96,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
       for (const client of clients) await client.removeAllChannels().catch(() => undefined);
       await stack.close();
       await server?.drop();
+      if (keysDir) rmSync(keysDir, { recursive: true, force: true });
     },
   };
 }
