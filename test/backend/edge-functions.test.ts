@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { JwtKeys } from '../../supabase/local/auth/jwt.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+import { callFunction } from '../support/functions.ts';
 
 const supabaseDir = fileURLToPath(new URL('../../supabase', import.meta.url));
 
@@ -33,18 +34,7 @@ describe('edge functions', () => {
   let outsider: TestUser;
   let sessionId: string;
 
-  const post = (name: string, body: unknown, token?: string, init: RequestInit = {}) =>
-    fetch(`${stack.url}/functions/v1/${name}`, {
-      method: 'POST',
-      ...init,
-      headers: {
-        apikey: stack.anonKey,
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(init.headers as Record<string, string> | undefined),
-      },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (name: string, body: unknown, token?: string, init: RequestInit = {}) => callFunction(stack, name, body, token, init);
   const errorOf = async (response: Response) => {
     const body = await response.json();
     assert.equal(typeof body.error?.message, 'string', `error JSON shape: ${JSON.stringify(body)}`);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+import { callFunction } from '../support/functions.ts';
 
 const ece = createRequire(import.meta.url)('http_ece') as {
   decrypt(buffer: Buffer, params: { version: 'aes128gcm'; privateKey: ECDH; authSecret: Buffer }): Buffer;
@@ -127,17 +128,7 @@ describe('webpush-send', () => {
   let sessionId: string;
   const startsAt = new Date(Date.now() + 3 * 3600 * 1000).toISOString();
 
-  const post = (body: unknown, token?: string, init: RequestInit = {}) =>
-    fetch(`${stack.url}/functions/v1/webpush-send`, {
-      method: 'POST',
-      ...init,
-      headers: {
-        apikey: stack.anonKey,
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: init.method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
+  const post = (body: unknown, token?: string, init: RequestInit = {}) => callFunction(stack, 'webpush-send', body, token, init);
   const errorOf = async (response: Response) => {
     const body = await response.json();
     assert.equal(typeof body.error?.message, 'string', `error JSON shape: ${JSON.stringify(body)}`);

@@ -67,6 +67,23 @@ describe('signaling transports', () => {
   });
   after(() => stack.close());
 
+  /**
+   * supabase-js as Anna whose reads of the signal keys are answered by the server and then held
+   * by `hold` before supabase-js sees them: a read that went out before some key was stored.
+   */
+  const annaHoldingKeyReads = (hold: () => Promise<void>) =>
+    createClient(stack.url, stack.anonKey, {
+      ...clientOptions,
+      accessToken: async () => anna.token,
+      global: {
+        fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+          const response = await fetch(input, init);
+          if (String(input).includes('signal_key')) await hold();
+          return response;
+        },
+      },
+    } as never);
+
   describe('broadcast', () => {
     let a: Member;
     let b: Member;
@@ -115,26 +132,20 @@ describe('signaling transports', () => {
       // Anna's reads of the keys are held after the server answered them: the first one went out
       // before Boris's new key was stored, so it cannot know it. Verifying must wait for a read
       // that went out after the signal arrived, not settle for the one already under way.
-      let hold: Promise<void> | undefined;
       let release!: () => void;
       let answered!: () => void;
       const firstAnswered = new Promise<void>((resolve) => (answered = resolve));
-      const gated = createClient(stack.url, stack.anonKey, {
-        ...clientOptions,
-        accessToken: async () => anna.token,
-        global: {
-          fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-            const response = await fetch(input, init);
-            if (String(input).includes('signal_key') && !hold) {
-              hold = new Promise<void>((resolve) => (release = resolve));
-              answered();
-              await hold;
-            }
-            return response;
-          },
-        },
-      } as never);
-      const keys = new MemberKeys(gated, sessionId);
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let first = true;
+      const keys = new MemberKeys(
+        annaHoldingKeyReads(async () => {
+          if (!first) return;
+          first = false;
+          answered();
+          await held;
+        }),
+        sessionId,
+      );
       const earlier = keys.refresh();
       await firstAnswered;
       const rekeyed = await SignalSigner.create();
@@ -152,18 +163,10 @@ describe('signaling transports', () => {
     it('verifies as soon as the key comes with a changed row, without waiting for a slow read', async () => {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
-      const gated = createClient(stack.url, stack.anonKey, {
-        ...clientOptions,
-        accessToken: async () => anna.token,
-        global: {
-          fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-            const response = await fetch(input, init);
-            if (String(input).includes('signal_key')) await held;
-            return response;
-          },
-        },
-      } as never);
-      const keys = new MemberKeys(gated, sessionId);
+      const keys = new MemberKeys(
+        annaHoldingKeyReads(() => held),
+        sessionId,
+      );
       const rekeyed = await SignalSigner.create();
       const signed = await rekeyed.sign(sessionId, { from: boris.id, to: anna.id, kind: 'offer', payload: { description: { type: 'offer', sdp: 'v=0\r\n' } } });
       let settled = false;

@@ -16,6 +16,7 @@ import {
   readJsonObject,
 } from '../_shared/http.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes, SIGNAL_KINDS } from '../_shared/signal-limits.ts';
+import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 
 export { MAX_PAYLOAD_BYTES, SIGNAL_KINDS };
@@ -54,14 +55,7 @@ async function handle(request: Request): Promise<Response> {
   const signal = parseSignal(await readJsonObject(request, MAX_BODY_BYTES));
 
   const admin = serviceClient();
-  const { data: session, error: sessionError } = await admin
-    .from('video_call_sessions')
-    .select('id, status')
-    .eq('id', signal.session_id)
-    .maybeSingle();
-  if (sessionError) throw sessionError;
-  if (!session) throw new FunctionError(404, 'session_not_found', `video call ${signal.session_id} does not exist`);
-  if (session.status === 'ended') throw new FunctionError(403, 'session_ended', 'this video call has ended');
+  refuseEnded(await readSession(admin, signal.session_id, 'id, status'));
 
   const people = [caller, ...(signal.to ? [signal.to] : [])];
   const { data: members, error: membersError } = await admin

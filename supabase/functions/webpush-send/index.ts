@@ -10,11 +10,21 @@
  */
 import { requireServiceRole, requireUser } from '../_shared/auth.ts';
 import { errorResponse, FunctionError, isUuid, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 import { PUSH_KINDS, type PushKind, sendCallPushes } from '../_shared/web-push.ts';
 
 const MAX_RECIPIENTS = 1000;
 const MAX_BODY_BYTES = 64 * 1024;
+
+interface SessionRow {
+  id: string;
+  title: string;
+  event_id: string | null;
+  scheduled_at: string | null;
+  status: string;
+  host_id: string;
+}
 
 interface PushRequest {
   session_id: string;
@@ -69,17 +79,11 @@ async function handle(request: Request): Promise<Response> {
   }
 
   const admin = serviceClient();
-  const { data: session, error: sessionError } = await admin
-    .from('video_call_sessions')
-    .select('id, title, event_id, scheduled_at, status, host_id')
-    .eq('id', push.session_id)
-    .maybeSingle();
-  if (sessionError) throw sessionError;
-  if (!session) throw new FunctionError(404, 'session_not_found', `video call ${push.session_id} does not exist`);
+  const session = await readSession<SessionRow>(admin, push.session_id, 'id, title, event_id, scheduled_at, status, host_id');
   if (userId !== null && session.host_id !== userId) {
     throw new FunctionError(403, 'not_host', 'only the host of this video call may send its invitations');
   }
-  if (session.status === 'ended') throw new FunctionError(403, 'session_ended', 'this video call has ended');
+  refuseEnded(session);
 
   const { data: participants, error: participantsError } = await admin
     .from('video_call_participants')
