@@ -61,7 +61,9 @@ $$;
 
 -- Everything a call e-mail says, read at once. `email` is where that participant's mail goes:
 -- the address the host invited, else the account's address (invitations by user id keep none);
--- null for accounts without one (anonymous sign-ins).
+-- null for accounts without one (anonymous sign-ins). `invited_email` is the invitation's own
+-- address only: a request naming `emails` is matched against it, so a host cannot test whether
+-- an address belongs to someone they invited by user id.
 create function public.video_call_mail_snapshot(p_session_id uuid)
 returns jsonb
 language sql stable security definer set search_path = ''
@@ -82,6 +84,7 @@ as $$
       select jsonb_agg(jsonb_build_object(
           'user_id', p.user_id,
           'email', coalesce(p.email, u.email),
+          'invited_email', p.email,
           'name', p.display_name,
           'role', p.role,
           'invite_status', p.invite_status,

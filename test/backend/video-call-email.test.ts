@@ -182,6 +182,21 @@ describe('video-call-email', () => {
     assert.equal(calendar.get('SUMMARY')!.value, '<img src=x onerror=alert(1)> Q1\\; plan\\, draft & "notes"');
   });
 
+  it('gives each invitee their own answer in the calendar and keeps a long Russian title whole', async () => {
+    const title = 'Еженедельная встреча отдела продаж по итогам квартала, планы; вопросы '.repeat(2).trim();
+    const sessionId = await newSession({ title });
+    assert.ifError((await vera.client.rpc('answer_video_call_invitation', { p_session_id: sessionId, p_status: 'accepted' })).error);
+    assert.ifError((await boris.client.rpc('answer_video_call_invitation', { p_session_id: sessionId, p_status: 'tentative' })).error);
+    assert.deepEqual(await (await post({ session_id: sessionId, kind: 'invite' }, host.token)).json(), { sent: 3, failed: 0 });
+    const vera_ = await calendarOf(await inbox.only(vera.email));
+    assert.equal(vera_.get('ATTENDEE')!.params.PARTSTAT, 'ACCEPTED');
+    assert.equal(vera_.get('ATTENDEE')!.params.RSVP, undefined, 'no answer asked of someone who answered');
+    assert.equal((await calendarOf(await inbox.only(boris.email))).get('ATTENDEE')!.params.PARTSTAT, 'TENTATIVE');
+    // parseCalendar checks that every line is at most 75 octets; unfolded, the title is intact.
+    assert.ok(vera_.raw.split('\r\n').some((line) => line.startsWith(' ')), 'the summary is folded');
+    assert.equal(unescapeText(vera_.get('SUMMARY')!.value), title);
+  });
+
   it('sends a call without a time as plain mail: no calendar part', async () => {
     const sessionId = await newSession({ scheduled_at: null });
     assert.deepEqual(await (await post({ session_id: sessionId, kind: 'invite', user_ids: [boris.id] }, host.token)).json(), { sent: 1, failed: 0 });
@@ -284,6 +299,24 @@ describe('video-call-email', () => {
     assert.equal((await inbox.list()).length, 0);
   });
 
+  it('expires mail queued two days ago unsent, and hands out again a claim a dead drain left behind', async () => {
+    const stale = await newSession();
+    const abandoned = await newSession();
+    for (const id of [stale, abandoned]) assert.ifError((await host.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', id)).error);
+    await stack.db.query(`update video_call_mail_outbox set created_at = now() - interval '3 days' where session_id = $1`, [stale]);
+    // A drain claimed this row an hour ago and never finished: crashed, or the function was killed.
+    await stack.db.query(`update video_call_mail_outbox set state = 'sending', attempts = 1, claimed_at = now() - interval '1 hour' where session_id = $1`, [abandoned]);
+    assert.deepEqual(await drain(), { sent: 3, failed: 0 });
+    const rows = await stack.serviceClient().from('video_call_mail_outbox').select('session_id, state, attempts, sent').in('session_id', [stale, abandoned]);
+    assert.deepEqual(
+      rows.data!.sort((a, b) => (a.session_id === stale ? -1 : 1) - (b.session_id === stale ? -1 : 1)),
+      [
+        { session_id: stale, state: 'expired', attempts: 0, sent: null },
+        { session_id: abandoned, state: 'sent', attempts: 2, sent: 3 },
+      ],
+    );
+  });
+
   it('sends each queued mail once when two drains run at once', async () => {
     const sessions = await Promise.all([newSession(), newSession(), newSession()]);
     for (const id of sessions) assert.ifError((await host.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', id)).error);
@@ -332,6 +365,8 @@ describe('video-call-email', () => {
       [{ session_id: sessionId, kind: 'invite', emails: {} }, 'invalid_emails'],
       [{ session_id: sessionId, kind: 'invite', user_ids: [outsider.id] }, 'invalid_recipient'],
       [{ session_id: sessionId, kind: 'invite', emails: ['stranger@mail.example.test'] }, 'invalid_recipient'],
+      // Boris was invited by user id: his account's address is not an invitation the host can name.
+      [{ session_id: sessionId, kind: 'invite', emails: [boris.email] }, 'invalid_recipient'],
       [{ session_id: sessionId, kind: 'invite', user_ids: Array.from({ length: 1001 }, () => randomUUID()) }, 'too_many_recipients'],
       [{ queued: 'yes' }, 'invalid_body'],
       [{ queued: true, session_id: sessionId }, 'invalid_body'],

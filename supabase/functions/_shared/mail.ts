@@ -35,7 +35,10 @@ type Language = 'ru' | 'en';
 /** A participant as `video_call_mail_snapshot` gives them. */
 interface MailParticipant {
   user_id: string | null;
+  /** Where this participant's mail goes: the invited address, else the account's. */
   email: string | null;
+  /** The address the host invited, if any (never an account's address). */
+  invited_email: string | null;
   name: string | null;
   role: string;
   invite_status: string;
@@ -133,7 +136,8 @@ function recipientLanguage(recipient: MailParticipant, host: MailParticipant | u
 
 /**
  * The participants `kind` goes to: those named (a user id matches the row's user, an e-mail the
- * row's invited address), or when none are named everyone; never those who declined; for
+ * row's invited address — never an account's, which the host may not learn), or when none are
+ * named everyone; never those who declined; for
  * invitations, updates and cancellations never the host. Named people outside the call are a 400.
  * People without any address (anonymous accounts) are left out.
  */
@@ -148,14 +152,14 @@ function recipientsOf(
   if (userIds || emails) {
     const strangers = [
       ...[...(userIds ?? [])].filter((id) => !people.some((person) => person.user_id === id)),
-      ...[...(emails ?? [])].filter((email) => !people.some((person) => person.email?.toLowerCase() === email)),
+      ...[...(emails ?? [])].filter((email) => !people.some((person) => person.invited_email?.toLowerCase() === email)),
     ];
     if (strangers.length > 0) {
       throw new FunctionError(400, 'invalid_recipient', `not participants of this video call: ${strangers.slice(0, 5).join(', ')}`);
     }
   }
   return people
-    .filter((person) => !userIds && !emails ? true : (person.user_id !== null && !!userIds?.has(person.user_id)) || (!!person.email && !!emails?.has(person.email.toLowerCase())))
+    .filter((person) => !userIds && !emails ? true : (person.user_id !== null && !!userIds?.has(person.user_id)) || (!!person.invited_email && !!emails?.has(person.invited_email.toLowerCase())))
     .filter((person) => person.invite_status !== 'declined')
     .filter((person) => kind === 'reminder' || person.role !== 'host')
     .filter((person) => !!person.email);
@@ -386,7 +390,8 @@ async function deliver(settings: SmtpSettings, envelope: Envelope): Promise<Resu
     await Promise.race([sending, timeout]);
     return 'sent';
   } catch (error) {
-    console.error(`mail to ${envelope.to.address}: ${(error as Error).message}`);
+    // Function logs are read by more people than the addresses are meant for: the domain only.
+    console.error(`mail to …@${envelope.to.address.split('@').pop()}: ${(error as Error).message}`);
     return refusedByServer(error) ? 'refused' : 'server';
   } finally {
     clearTimeout(timer);
