@@ -136,18 +136,20 @@ begin
     return new;
   end if;
 
+  if tg_op = 'DELETE' then
+    -- The session's rows cascade away after this trigger; the sequence need not be stored.
+    next_sequence := coalesce((select q.sequence from public.video_call_calendar_sequences q where q.session_id = old.id), 0) + 1;
+  else
+    -- Raised even when nobody is written to now: an invitation sent later must still outrank
+    -- whatever an invitee's calendar holds from before.
+    next_sequence := public.next_video_call_calendar_sequence(old.id);
+  end if;
+
   if not exists (
     select 1 from public.video_call_participants p
     where p.session_id = old.id and p.role = 'guest' and p.invite_status <> 'declined'
   ) then
     return case when tg_op = 'DELETE' then old else new end;
-  end if;
-
-  if tg_op = 'DELETE' then
-    -- The session's rows cascade away after this trigger; the sequence need not be stored.
-    next_sequence := coalesce((select q.sequence from public.video_call_calendar_sequences q where q.session_id = old.id), 0) + 1;
-  else
-    next_sequence := public.next_video_call_calendar_sequence(old.id);
   end if;
   -- Inside a BEFORE DELETE trigger the row and its participants are still there to read.
   snapshot := public.video_call_mail_snapshot(old.id);

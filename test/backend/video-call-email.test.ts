@@ -317,6 +317,21 @@ describe('video-call-email', () => {
     );
   });
 
+  it('raises the sequence of a move nobody is written to, so a later invitation still outranks the old time', async () => {
+    const { data } = await host.client.from('video_call_sessions').insert({ title: 'Declined', scheduled_at: startsAt.toISOString() }).select('id').single();
+    const sessionId = data!.id as string;
+    assert.ifError((await host.client.from('video_call_participants').insert({ session_id: sessionId, user_id: boris.id })).error);
+    assert.deepEqual(await (await post({ session_id: sessionId, kind: 'invite' }, host.token)).json(), { sent: 1, failed: 0 });
+    assert.ifError((await boris.client.rpc('answer_video_call_invitation', { p_session_id: sessionId, p_status: 'declined' })).error);
+    const moved = await host.client.from('video_call_sessions').update({ scheduled_at: new Date(startsAt.getTime() + 3600_000).toISOString() }).eq('id', sessionId);
+    assert.ifError(moved.error);
+    assert.deepEqual(await drain(), { sent: 0, failed: 0 }, 'Boris declined: no news for him');
+    assert.ifError((await boris.client.rpc('answer_video_call_invitation', { p_session_id: sessionId, p_status: 'accepted' })).error);
+    await inbox.clear();
+    assert.deepEqual(await (await post({ session_id: sessionId, kind: 'invite' }, host.token)).json(), { sent: 1, failed: 0 });
+    assert.equal((await calendarOf(await inbox.only(boris.email))).get('SEQUENCE')!.value, '1');
+  });
+
   it('sends each queued mail once when two drains run at once', async () => {
     const sessions = await Promise.all([newSession(), newSession(), newSession()]);
     for (const id of sessions) assert.ifError((await host.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', id)).error);
