@@ -178,6 +178,9 @@ returns setof public.video_call_mail_outbox
 language plpgsql security definer set search_path = ''
 as $$
 begin
+  -- The housekeeping below updates many rows; two drains doing it at once could deadlock on them.
+  -- Claims are short (the sending happens after this transaction), so they simply take turns.
+  perform pg_advisory_xact_lock(hashtext('public.video_call_mail_outbox'));
   update public.video_call_mail_outbox o
   set state = 'superseded', finished_at = now()
   where o.state = 'queued'
