@@ -235,7 +235,9 @@ describe('video-call-email', () => {
     assert.equal(calendar.get('UID')!.value, `${sessionId}@supabase-call-widgets`);
     assert.equal(calendar.get('SEQUENCE')!.value, '1');
     assert.equal(calendar.get('DTSTART')!.value, later.toISOString().replace(/[-:]/g, '').replace('.000', ''));
-    assert.match((await inbox.only(vera.email)).Subject, /^Новое время: /);
+    const russian = await inbox.only(vera.email);
+    assert.match(russian.Subject, /^Новое время: /);
+    assert.match(russian.Text, /^Анна: видеозвонок перенесён на другое время\./);
     assert.deepEqual(await drain(), { sent: 0, failed: 0 }, 'a drained row is not sent again');
 
     // A title change alone is no news for calendars; an invitation after the move carries the new sequence.
@@ -268,7 +270,10 @@ describe('video-call-email', () => {
     assert.equal(calendar.get('STATUS')!.value, 'CANCELLED');
     assert.equal(calendar.get('UID')!.value, `${sessionId}@supabase-call-widgets`);
     assert.equal(calendar.get('SEQUENCE')!.value, '1');
-    assert.match((await inbox.only(olga)).Subject, /^Отменено: /);
+    const russian = await inbox.only(olga);
+    assert.match(russian.Subject, /^Отменено: Планёрка \/ Stand-up$/);
+    assert.match(russian.Text, /^Анна: видеозвонок отменён\./);
+    assert.match(mail.Text, /^Анна cancelled the video call\./);
     assert.equal((await inbox.to(dana.email)).length, 0);
     assert.equal((await inbox.to(host.email)).length, 0);
   });

@@ -208,9 +208,10 @@ const TEXTS = {
     },
     lead: {
       invite: (host: string) => `${host} приглашает вас на видеозвонок.`,
-      update: (host: string) => `${host} перенёс(ла) видеозвонок на другое время.`,
+      // Past tense in Russian has gender, which a name does not tell: say it without a verb of theirs.
+      update: (host: string) => `${host}: видеозвонок перенесён на другое время.`,
       reminder: (_host: string) => 'Скоро начнётся ваш видеозвонок.',
-      cancel: (host: string) => `${host} отменил(а) видеозвонок.`,
+      cancel: (host: string) => `${host}: видеозвонок отменён.`,
     },
     when: 'Когда',
     host: 'Организатор',
