@@ -93,6 +93,25 @@ export const en = {
   'invitePanel.empty': 'Nobody is invited yet. Invite people by e-mail or user id.',
   'invitePanel.notHost': 'Only the host of the call can invite people.',
   'invitePanel.error': 'Could not load the invitations: {message}',
+  // Answering invitations (issue 14): the invitee's Yes / Maybe / No, and what the host is told
+  // about the notifications of an invitation.
+  'answer.label': 'Will you attend?',
+  'answer.accepted': 'Yes',
+  'answer.tentative': 'Maybe',
+  'answer.declined': 'No',
+  'answer.saving': 'Saving your answer…',
+  'answer.saved': 'Your answer: {answer}',
+  'answer.failed': 'Could not save your answer: {message}',
+  'answer.error.not_signed_in': 'Sign in to answer the invitation.',
+  'answer.error.not_participant': 'You are not invited to this call.',
+  'answer.error.session_not_found': 'This call does not exist.',
+  'answer.error.session_ended': 'The call has ended: it takes no more answers.',
+  'answer.notice.invited': '{who} is invited.',
+  'answer.notice.sending': '{who} is invited. Sending the invitation…',
+  'answer.notice.emailSent': 'The e-mail was sent.',
+  'answer.notice.emailFailed': 'The e-mail could not be sent.',
+  'answer.notice.pushSent': 'A push notification was sent.',
+  'answer.notice.pushFailed': 'The push notification could not be sent.',
 };
 
 export type StringKey = keyof typeof en;

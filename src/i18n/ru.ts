@@ -95,4 +95,23 @@ export const ru: Record<StringKey, string> = {
   'invitePanel.empty': 'Пока никто не приглашён. Пригласите по e-mail или ID пользователя.',
   'invitePanel.notHost': 'Приглашать может только организатор звонка.',
   'invitePanel.error': 'Не удалось загрузить приглашения: {message}',
+  // Ответы на приглашения (issue 14): «Да / Возможно / Нет» приглашённого и что организатор
+  // узнаёт об уведомлениях приглашения.
+  'answer.label': 'Вы придёте?',
+  'answer.accepted': 'Да',
+  'answer.tentative': 'Возможно',
+  'answer.declined': 'Нет',
+  'answer.saving': 'Сохраняем ответ…',
+  'answer.saved': 'Ваш ответ: {answer}',
+  'answer.failed': 'Не удалось сохранить ответ: {message}',
+  'answer.error.not_signed_in': 'Войдите, чтобы ответить на приглашение.',
+  'answer.error.not_participant': 'Вас не приглашали в этот звонок.',
+  'answer.error.session_not_found': 'Такого звонка нет.',
+  'answer.error.session_ended': 'Звонок завершён: ответы больше не принимаются.',
+  'answer.notice.invited': '{who}: приглашение создано.',
+  'answer.notice.sending': '{who}: приглашение создано, отправляем уведомления…',
+  'answer.notice.emailSent': 'Письмо отправлено.',
+  'answer.notice.emailFailed': 'Письмо отправить не удалось.',
+  'answer.notice.pushSent': 'Push-уведомление отправлено.',
+  'answer.notice.pushFailed': 'Push-уведомление отправить не удалось.',
 };

@@ -77,6 +77,10 @@ export const styles = css`
     font-size: 0.8125rem;
     color: var(--_success-text);
   }
+  /* Invited, but a notification did not go out: not a failure of the invitation, not all good either. */
+  .invite-message.partial {
+    color: var(--_text);
+  }
   .invite-message.error,
   .notice.error {
     color: var(--_danger-text);
