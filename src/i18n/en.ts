@@ -103,8 +103,6 @@ export const en = {
   'answer.saved': 'Your answer: {answer}',
   'answer.failed': 'Could not save your answer: {message}',
   'answer.error.not_signed_in': 'Sign in to answer the invitation.',
-  'answer.error.not_participant': 'You are not invited to this call.',
-  'answer.error.session_not_found': 'This call does not exist.',
   'answer.error.session_ended': 'The call has ended: it takes no more answers.',
   'answer.notice.invited': '{who} is invited.',
   'answer.notice.sending': '{who} is invited. Sending the invitation…',

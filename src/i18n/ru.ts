@@ -105,8 +105,6 @@ export const ru: Record<StringKey, string> = {
   'answer.saved': 'Ваш ответ: {answer}',
   'answer.failed': 'Не удалось сохранить ответ: {message}',
   'answer.error.not_signed_in': 'Войдите, чтобы ответить на приглашение.',
-  'answer.error.not_participant': 'Вас не приглашали в этот звонок.',
-  'answer.error.session_not_found': 'Такого звонка нет.',
   'answer.error.session_ended': 'Звонок завершён: ответы больше не принимаются.',
   'answer.notice.invited': '{who}: приглашение создано.',
   'answer.notice.sending': '{who}: приглашение создано, отправляем уведомления…',

@@ -348,8 +348,14 @@ export class EventCallButton extends LitElement {
       fire<CallInvitationAnswerDetail>(this, 'call-invitation-answer', { sessionId: session.id, status });
     } catch (error) {
       const failure = toCallError(error);
-      const known = ['not_signed_in', 'not_participant', 'session_not_found', 'session_ended'] as const;
-      const words = (known as readonly string[]).includes(failure.code) ? this.#i18n.t(`answer.error.${failure.code as (typeof known)[number]}`) : failure.message;
+      const t = this.#i18n.t;
+      const code = failure.code;
+      const words =
+        code === 'not_signed_in' || code === 'session_ended'
+          ? t(`answer.error.${code}`)
+          : code === 'not_participant' || code === 'session_not_found'
+            ? t(`error.${code}`)
+            : failure.message;
       this._answerError = this.#i18n.t('answer.failed', { message: words });
       this._answerNotice = '';
       fire<CallErrorDetail>(this, 'call-error', { code: errorCode(failure), message: failure.message, sessionId: session.id });
