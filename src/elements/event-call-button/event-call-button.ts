@@ -493,8 +493,8 @@ export class EventCallButton extends LitElement {
     const t = this.#i18n.t;
     const invitation = this.#invitation();
     // Why the last answer failed stays said even when the failure removed the buttons (the call ended, the invitation was withdrawn).
-    const failure = html`<p part="answer-message" class="hint error" role="alert" ?hidden=${!this._answerError}>${this._answerError}</p>`;
-    if (!invitation || !this.#clients.current?.answerInvitation || (this.state !== 'scheduled' && this.state !== 'live')) return failure;
+    const failure = this._answerError ? html`<p part="answer-message" class="hint error" role="alert">${this._answerError}</p>` : nothing;
+    if (!invitation || !this.#clients.current?.answerInvitation || (this.state !== 'scheduled' && this.state !== 'live')) return html`${failure}`;
     const current = this._answering ?? invitation.inviteStatus;
     const saving = this._answering !== null;
     return html`<div part="answer" class="answer" role="group" aria-labelledby="answer-label" aria-busy=${saving ? 'true' : 'false'}>
