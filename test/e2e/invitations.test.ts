@@ -6,31 +6,11 @@
  * e-mail is reported as not sent).
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import { serveCrmPage, type EnterPage } from './invitation-page.ts';
 import { CHROMIUM, CHROMIUM_ARGS, signUp } from './support.ts';
-
-const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>CRM</title></head>
-<body>
-  <h1>Deal: ACME renewal</h1>
-  <main id="card"></main>
-  <script src="/call-widgets.min.js"></script>
-  <script>
-    CallWidgets.configure({ url: ${JSON.stringify(backend.url)}, anonKey: ${JSON.stringify(backend.anonKey)} });
-    window.enter = async (email, password, markup) => {
-      const { error } = await CallWidgets.client.supabase.auth.signInWithPassword({ email, password });
-      if (error) throw new Error(error.message);
-      document.getElementById('card').innerHTML = markup;
-    };
-  </script>
-</body>
-</html>`;
 
 /** Each person of a list as "name | status line", from inside its shadow root (and a panel's). */
 const peopleOf = (p: Page, selector: string) =>
@@ -56,25 +36,17 @@ async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, wh
 
 describe('answering invitations across two pages', () => {
   let stack: LocalStack;
-  let server: Server;
-  let origin: string;
+  let crm: { url: string; close(): Promise<void> };
   let browser: Browser;
 
   before(async () => {
     stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: false });
-    const script = await buildScriptTagBundle();
-    const html = page({ url: stack.url, anonKey: stack.anonKey });
-    server = createServer((req, res) => {
-      if (req.url === '/call-widgets.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    crm = await serveCrmPage(stack);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await crm?.close();
     await stack?.close();
   });
 
@@ -92,13 +64,13 @@ describe('answering invitations across two pages', () => {
 
     const host = await (await browser.newContext()).newPage();
     const invitee = await (await browser.newContext()).newPage();
-    await Promise.all([host.goto(origin), invitee.goto(origin)]);
+    await Promise.all([host.goto(crm.url), invitee.goto(crm.url)]);
     await host.evaluate(
-      ([email, password, id]) => (window as never as { enter(...a: string[]): Promise<void> }).enter(email, password, `<call-participants session-id="${id}"></call-participants><call-invite-panel session-id="${id}"></call-invite-panel>`),
+      ([email, password, id]) => (window as never as EnterPage).enter(email, password, `<call-participants session-id="${id}"></call-participants><call-invite-panel session-id="${id}"></call-invite-panel>`),
       [anna.email, anna.password, session.id],
     );
     await invitee.evaluate(
-      ([email, password, event, hostId]) => (window as never as { enter(...a: string[]): Promise<void> }).enter(email, password, `<event-call-button event-id="${event}" attendees="${hostId}" open="event"></event-call-button>`),
+      ([email, password, event, hostId]) => (window as never as EnterPage).enter(email, password, `<event-call-button event-id="${event}" attendees="${hostId}" open="event"></event-call-button>`),
       [boris.email, boris.password, eventId, anna.id],
     );
 

@@ -30,6 +30,8 @@ export const styles = css`
   }
   .invite {
     display: grid;
+    /* Not the field's intrinsic width: on a phone the Invite button stays inside the panel. */
+    grid-template-columns: minmax(0, 1fr);
     gap: 4px;
     padding-right: 28px;
   }
