@@ -105,6 +105,7 @@ export const en = {
   'answer.error.not_signed_in': 'Sign in to answer the invitation.',
   'answer.error.session_ended': 'The call has ended: it takes no more answers.',
   'answer.notice.invited': '{who} is invited.',
+  'answer.notice.attendees': 'Attendees invited: {count}.',
   'answer.notice.sending': '{who} is invited. Sending the invitation…',
   'answer.notice.emailSent': 'The e-mail was sent.',
   'answer.notice.emailFailed': 'The e-mail could not be sent.',

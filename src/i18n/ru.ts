@@ -107,6 +107,7 @@ export const ru: Record<StringKey, string> = {
   'answer.error.not_signed_in': 'Войдите, чтобы ответить на приглашение.',
   'answer.error.session_ended': 'Звонок завершён: ответы больше не принимаются.',
   'answer.notice.invited': '{who}: приглашение создано.',
+  'answer.notice.attendees': 'Приглашено участников: {count}.',
   'answer.notice.sending': '{who}: приглашение создано, отправляем уведомления…',
   'answer.notice.emailSent': 'Письмо отправлено.',
   'answer.notice.emailFailed': 'Письмо отправить не удалось.',

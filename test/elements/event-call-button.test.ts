@@ -73,6 +73,11 @@ describe('<event-call-button>', () => {
     expect(el.shadowRoot!.querySelector('dialog'), 'open="event" leaves opening to the host').to.equal(null);
     await until(() => el.state === 'scheduled', 'the scheduled state');
     expect(main(el).textContent!.trim()).to.equal('Join the video call');
+    // Boris has no browser subscribed (push reaches nobody, so says nothing); no video-call-email on this branch yet.
+    const sentOut = () => el.shadowRoot!.querySelector('[part~="invitations-message"]')?.textContent;
+    await until(() => sentOut() === 'Attendees invited: 2. The e-mail could not be sent.', 'how the invitations went out');
+    expect(el.shadowRoot!.querySelector('[part~="invitations-message"]')!.getAttribute('role')).to.equal('status');
+    await expect(el).to.be.accessible();
 
     const guest = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} starts-at=${tomorrow()} .client=${boris.callClient}></event-call-button>`);
     await settled(guest);

@@ -1,10 +1,11 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView } from '../../core/call-client.ts';
-import type { InvitationNotice, NotificationOutcome } from '../../core/invitations.ts';
+import type { InvitationNotice } from '../../core/invitations.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
+import { describeNotice } from '../shared/invitation-notice.ts';
 import { theme } from '../shared/theme.styles.ts';
 import { styles } from './call-invite-panel.styles.ts';
 
@@ -202,15 +203,8 @@ export class CallInvitePanel extends LitElement {
    */
   #notified(who: string, notice: InvitationNotice): void {
     if (notice.sessionId !== this.sessionId) return;
-    const t = this.#i18n.t;
-    const said = (outcome: NotificationOutcome, sent: 'answer.notice.emailSent' | 'answer.notice.pushSent', failed: 'answer.notice.emailFailed' | 'answer.notice.pushFailed') =>
-      outcome.status === 'failed' || (outcome.status === 'sent' && outcome.sent === 0 && outcome.failed > 0) ? t(failed) : outcome.status === 'sent' && outcome.sent > 0 ? t(sent) : '';
-    const email = said(notice.email, 'answer.notice.emailSent', 'answer.notice.emailFailed');
-    // No browser subscribed is no failure: push only speaks when it went out or failed.
-    const push = said(notice.push, 'answer.notice.pushSent', 'answer.notice.pushFailed');
-    const text = [t('answer.notice.invited', { who }), email, push].filter(Boolean).join(' ');
-    const partial = [t('answer.notice.emailFailed'), t('answer.notice.pushFailed')].some((words) => words === email || words === push);
-    this._message = { text, error: false, partial };
+    const { text, partial } = describeNotice(this.#i18n.t, notice);
+    this._message = { text: [this.#i18n.t('answer.notice.invited', { who }), text].filter(Boolean).join(' '), error: false, partial };
   }
 
   #invite = async (event: SubmitEvent) => {

@@ -81,6 +81,10 @@ export const styles = css`
   .hint.error {
     color: var(--_danger-text);
   }
+  /* Invitations went out, but not on every channel. */
+  .hint.partial {
+    color: var(--_text);
+  }
   .answer {
     display: flex;
     flex-wrap: wrap;

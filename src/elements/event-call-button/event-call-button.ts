@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView, CallSessionRecord } from '../../core/call-client.ts';
 import { CallError, toCallError } from '../../core/errors.ts';
-import { INVITATION_ANSWERS, type InvitationAnswer } from '../../core/invitations.ts';
+import { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice } from '../../core/invitations.ts';
 import type { Participant } from '../../core/participant.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
@@ -11,6 +11,7 @@ import { RosterController } from '../../controllers/roster-controller.ts';
 import type { CallInviteDetail } from '../call-invite-panel/call-invite-panel.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
 import { checkIcon, closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { describeNotice } from '../shared/invitation-notice.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { theme } from '../shared/theme.styles.ts';
 import { styles } from './event-call-button.styles.ts';
@@ -82,6 +83,8 @@ const SOON_MS = 10 * 60_000;
  * @csspart answer-option - Each of its three buttons (`aria-pressed` on the current answer); also
  * `answer-accepted`, `answer-tentative`, `answer-declined`.
  * @csspart answer-message - The line under it when an answer could not be saved.
+ * @csspart invitations-message - For the host, once the button created the call with its
+ * attendees: how their invitations went out (e-mail and push sent or not).
  * @csspart panel - The invitations panel (a `<call-invite-panel>`).
  * @csspart invite-form - The form to invite someone (the panel's, forwarded; so are `invitee`,
  * `submit`, `message` and `participants`).
@@ -144,6 +147,7 @@ export class EventCallButton extends LitElement {
       _answering: { state: true },
       _answerError: { state: true },
       _answerNotice: { state: true },
+      _invitationsNotice: { state: true },
     };
   }
 
@@ -186,6 +190,8 @@ export class EventCallButton extends LitElement {
   declare _answerError: string;
   /** Said by the live region once an answer is stored. */
   declare _answerNotice: string;
+  /** For the host of a call just created with attendees: how its invitations went out. */
+  declare _invitationsNotice: { text: string; partial: boolean } | null;
 
   readonly #i18n = new LocalizeController(this);
   // Signing in or out (or switching user) changes what the button may show.
@@ -230,6 +236,7 @@ export class EventCallButton extends LitElement {
     this._answering = null;
     this._answerError = '';
     this._answerNotice = '';
+    this._invitationsNotice = null;
   }
 
   /** The id of the event's call, once there is one. */
@@ -377,6 +384,19 @@ export class EventCallButton extends LitElement {
 
   async #create(client: CallClientView): Promise<CallSessionRecord | null> {
     this._busy = true;
+    // The core sends a new call's invitations once it exists; its notice says how they went.
+    let created: CallSessionRecord | undefined;
+    const notices: InvitationNotice[] = [];
+    const hear = (notice: InvitationNotice) => {
+      if (!created) notices.push(notice);
+      else if (notice.sessionId === created.id && this._session?.id === created.id) {
+        off();
+        const { text, partial } = describeNotice(this.#i18n.t, notice);
+        this._invitationsNotice = { text: [this.#i18n.t('answer.notice.attendees', { count: notice.participants.length }), text].filter(Boolean).join(' '), partial };
+      }
+    };
+    const off = this.attendees.length ? client.on('invitations-notified', hear) : () => undefined;
+    setTimeout(off, 60_000);
     try {
       const session = await client.openEventCall({
         eventId: this.eventId,
@@ -386,10 +406,12 @@ export class EventCallButton extends LitElement {
         crmEntityId: this.crmEntityId || undefined,
         attendees: this.attendees,
       });
-      const created = session.id !== this._session?.id;
+      created = session;
+      const isNew = session.id !== this._session?.id;
       const user = await client.currentUser();
       await this.#show(session, user?.id ?? '');
-      if (created && session.host_id === user?.id) {
+      for (const notice of notices.splice(0)) hear(notice);
+      if (isNew && session.host_id === user?.id) {
         fire<CallSessionCreatedDetail>(this, 'call-session-created', { eventId: this.eventId, sessionId: session.id, session });
       }
       return session;
@@ -408,7 +430,10 @@ export class EventCallButton extends LitElement {
   }
 
   async #show(session: CallSessionRecord | null, userId: string): Promise<void> {
-    if (session?.id !== this._session?.id) this._answerError = '';
+    if (session?.id !== this._session?.id) {
+      this._answerError = '';
+      this._invitationsNotice = null;
+    }
     this._session = session;
     this.#window.follow(session);
     this._isHost = Boolean(session && session.host_id === userId);
@@ -482,6 +507,9 @@ export class EventCallButton extends LitElement {
       </div>
       <p id="hint" part="hint" class="hint ${this.state === 'error' ? 'error' : ''}" role=${this.state === 'error' ? 'alert' : nothing} ?hidden=${!hint}>${hint}</p>
       ${this.#renderAnswer()}
+      ${this._invitationsNotice && this._isHost
+        ? html`<p part="invitations-message" class="hint ${this._invitationsNotice.partial ? 'partial' : ''}" role="status">${this._invitationsNotice.text}</p>`
+        : nothing}
       ${this._panelOpen && this._isHost && this._session ? this.#renderPanel(this._session) : nothing}
       ${this.#window.render(this._session?.title || this.eventTitle || t('event.untitled'))}
       <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement || this._answerNotice}</div>
