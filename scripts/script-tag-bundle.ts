@@ -19,16 +19,16 @@ const root = join(import.meta.dirname, '..');
  * adds to them. Issue 13 (mesh speed) added 1.1 kB: CallSession.prepare(), cameras sent small
  * while the mesh forms (with `forming` in presence), rows applied from postgres_changes one by
  * one, key reads that cannot miss a key stored just after they went out, and the polite side
- * waiting for an offer being verified — 86 / 29 kB. Issue 14's invitation answers added 2.2 kB
- * to the bundle and 2.3 kB to our code (answerInvitation and notifying both channels in the core
- * 0.8, the Yes / Maybe / No group and the panel's notification outcome 0.9, their ru/en strings
- * 0.5 — Russian is escaped to ASCII in the bundle) — 88 / 31.5 kB.
+ * waiting for an offer being verified — 86 / 29 kB. Issue 14's invitation answers added 2.5 kB
+ * to the bundle and to our code (answerInvitation and notifying both channels in the core 0.8;
+ * the Yes / Maybe / No group and the panel's and button's notification outcomes 1.1; their ru/en
+ * strings 0.6 — Russian is escaped to ASCII in the bundle) — 88.5 / 32 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 88 * 1024,
+  scriptTag: 88.5 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 31.5 * 1024,
+  library: 32 * 1024,
 } as const;
 
 /** The release build's rollup configurations. */
