@@ -167,6 +167,29 @@ describe('CallClient: invitations, answers and notifications', () => {
     }
   });
 
+  it('resolves a roster’s reload with rows read after it was asked for, even when a newer read overtook it', async () => {
+    const [anna, boris] = await Promise.all([person('Anna'), person('Boris')]);
+    const sessionId = await callOf(anna, boris);
+    const roster = await anna.calls.roster(sessionId);
+    await roster.start();
+    try {
+      const status = () => roster.participants.find((p) => p.userId === boris.id)?.inviteStatus;
+      for (const answer of ['tentative', 'declined', 'accepted'] as const) {
+        // Two reads at once, as an element's own reload and a change's: the first one's rows are
+        // dropped for the second's, and awaiting the first must still end with the answer shown
+        // (the change's own reload waits 50 ms, so it has not shown it yet).
+        await boris.calls.answerInvitation(sessionId, answer);
+        const first = roster.reload();
+        const second = roster.reload();
+        await first;
+        assert.equal(status(), answer);
+        await second;
+      }
+    } finally {
+      await roster.stop();
+    }
+  });
+
   it('sends a new invitation by push to the invitee’s browser, and reports e-mail as unavailable while video-call-email is not deployed', async () => {
     const [anna, boris] = await Promise.all([person('Anna'), person('Boris')]);
     const browser = push.browser(`/boris/${randomUUID()}`);
