@@ -209,9 +209,11 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
     const session = data as CallSessionRecord;
     // Someone else's call found under the lock (two attendees at once) was not created here.
     if (session.host_id === user.id && event.attendees?.length && options.notify !== false) {
-      void readInvitations(this.supabase, session.id)
-        .then((rows) => (rows.length ? this.notifyInvitations(session.id, rows) : undefined))
-        .catch(() => undefined);
+      void readInvitations(this.supabase, session.id).then(
+        (rows) => (rows.length ? this.notifyInvitations(session.id, rows) : undefined),
+        // Not even the invitations could be read back: neither channel went out, and the host is told so.
+        (error: CallError) => this.emit('invitations-notified', { sessionId: session.id, participants: [], push: { status: 'failed', error }, email: { status: 'failed', error } }),
+      );
     }
     return session;
   }

@@ -392,7 +392,7 @@ export class EventCallButton extends LitElement {
       else if (notice.sessionId === created.id && this._session?.id === created.id) {
         off();
         const { text, partial } = describeNotice(this.#i18n.t, notice);
-        this._invitationsNotice = { text: [this.#i18n.t('answer.notice.attendees', { count: notice.participants.length }), text].filter(Boolean).join(' '), partial };
+        this._invitationsNotice = { text: [this.#i18n.t('answer.notice.attendees', { count: notice.participants.length || this.attendees.length }), text].filter(Boolean).join(' '), partial };
       }
     };
     const off = this.attendees.length ? client.on('invitations-notified', hear) : () => undefined;
