@@ -1,0 +1,159 @@
+/**
+ * video-call-reminders: run every minute (pg_cron + pg_net on hosted projects, the local stack's
+ * scheduler here) with the service-role key. Sends each participant who has not declined (the
+ * host too: they need reminding as much as anyone) a `reminder` push before a scheduled call,
+ * at each offset of `settings.reminder_minutes` (default [10]). Exactly once per participant and
+ * offset: claim_video_call_reminders() records each reminder before anything is sent, so
+ * overlapping runs and restarts skip what another run took. Several offsets due at once (a call
+ * set up late, a stack that was down) make one reminder; the payload carries the start time, so
+ * the browser says "starts in 3 minutes". People already in the call are claimed but not sent to.
+ *
+ * Bounded: people are claimed in batches of BATCH, at most `max_participants` (default 1000) per
+ * run, and no new batch once RUN_BUDGET_MS has passed; `more: true` says the rest waits for the
+ * next minute. A push service that fails or hangs (PUSH_TIMEOUT_MS) counts as failed and the run
+ * goes on; its reminder is not retried.
+ *
+ * Optional body: { max_participants?: 1..5000 }.
+ * 200 { due, participants, pushed, push_failed, push_removed, more } | 400 malformed body |
+ * 401 no or bad token | 403 not the service role | 405 other methods | 413 body too large.
+ */
+import { requireServiceRole } from '../_shared/auth.ts';
+import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { serviceClient, type SupabaseClient } from '../_shared/supabase.ts';
+import { type PushOutcome, type PushSession, sendCallPushes } from '../_shared/web-push.ts';
+
+/** People claimed per round trip: small enough that one batch's pushes end in seconds. */
+const BATCH = 100;
+const DEFAULT_MAX_PARTICIPANTS = 1000;
+const MAX_PARTICIPANTS = 5000;
+/** No batch is claimed after this; what is claimed is always sent. */
+const RUN_BUDGET_MS = 20_000;
+/** Sessions delivered side by side (each has its own 16 pushes in flight). */
+const SESSION_CONCURRENCY = 4;
+
+/** One participant's reminder, as claim_video_call_reminders returns it. */
+interface ClaimedReminder {
+  session_id: string;
+  participant_id: string;
+  user_id: string | null;
+  email: string | null;
+  present: boolean;
+  offset_minutes: number[];
+}
+
+interface SessionRow {
+  id: string;
+  title: string;
+  event_id: string | null;
+  scheduled_at: string | null;
+}
+
+interface ReminderRun {
+  /** Reminders (participant × offset) this run claimed. */
+  due: number;
+  /** People reminded: one message each, however many of their offsets were due. */
+  participants: number;
+  pushed: number;
+  push_failed: number;
+  push_removed: number;
+  /** The run stopped at its bound; reminders may still be due (the next run takes them). */
+  more: boolean;
+}
+
+function maxParticipants(body: Record<string, unknown>): number {
+  const value = body.max_participants ?? DEFAULT_MAX_PARTICIPANTS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_PARTICIPANTS) {
+    throw new FunctionError(400, 'invalid_option', `max_participants must be a whole number from 1 to ${MAX_PARTICIPANTS}`);
+  }
+  return value;
+}
+
+async function claim(admin: SupabaseClient, limit: number): Promise<ClaimedReminder[]> {
+  const { data, error } = await admin.rpc('claim_video_call_reminders', { p_max_participants: limit });
+  if (error) throw error;
+  return (data ?? []) as ClaimedReminder[];
+}
+
+/** The sessions of a batch with their hosts' names, in two reads. */
+async function pushSessions(admin: SupabaseClient, sessionIds: string[]): Promise<Map<string, PushSession>> {
+  const [sessions, hosts] = await Promise.all([
+    admin.from('video_call_sessions').select('id, title, event_id, scheduled_at').in('id', sessionIds),
+    admin.from('video_call_participants').select('session_id, display_name').in('session_id', sessionIds).eq('role', 'host'),
+  ]);
+  if (sessions.error) throw sessions.error;
+  if (hosts.error) throw hosts.error;
+  const hostNames = new Map((hosts.data ?? []).map((row) => [row.session_id as string, (row.display_name as string | null) ?? null]));
+  return new Map(
+    ((sessions.data ?? []) as SessionRow[]).map((session) => [session.id, { ...session, host_name: hostNames.get(session.id) ?? null }]),
+  );
+}
+
+/** One session's pushes; a failure of the whole send counts its recipients as failed. */
+async function pushReminder(admin: SupabaseClient, session: PushSession, userIds: string[]): Promise<PushOutcome> {
+  try {
+    return await sendCallPushes(admin, 'reminder', session, userIds);
+  } catch (error) {
+    console.error(`reminder pushes for ${session.id}: ${(error as Error).message}`);
+    return { sent: 0, failed: userIds.length, removed: 0 };
+  }
+}
+
+async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run: ReminderRun): Promise<void> {
+  const bySession = new Map<string, ClaimedReminder[]>();
+  for (const reminder of reminders) {
+    bySession.set(reminder.session_id, [...(bySession.get(reminder.session_id) ?? []), reminder]);
+  }
+  const sessions = await pushSessions(admin, [...bySession.keys()]);
+  const queue = [...bySession.entries()];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [sessionId, people] = next;
+      const session = sessions.get(sessionId);
+      // Deleted since the claim: nobody to remind.
+      if (!session) continue;
+      const userIds = people.filter((person) => !person.present && person.user_id).map((person) => person.user_id!);
+      const outcome = await pushReminder(admin, session, userIds);
+      run.pushed += outcome.sent;
+      run.push_failed += outcome.failed;
+      run.push_removed += outcome.removed;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SESSION_CONCURRENCY, queue.length) }, worker));
+}
+
+/** Claims and sends until nothing is due, the run's limit is reached or its time is up. */
+async function runReminders(admin: SupabaseClient, limit: number): Promise<ReminderRun> {
+  const started = Date.now();
+  const run: ReminderRun = { due: 0, participants: 0, pushed: 0, push_failed: 0, push_removed: 0, more: false };
+  for (;;) {
+    const left = limit - run.participants;
+    if (left <= 0 || Date.now() - started > RUN_BUDGET_MS) {
+      run.more = true;
+      break;
+    }
+    const asked = Math.min(BATCH, left);
+    const reminders = await claim(admin, asked);
+    run.participants += reminders.length;
+    run.due += reminders.reduce((sum, reminder) => sum + reminder.offset_minutes.length, 0);
+    if (reminders.length > 0) await deliver(admin, reminders, run);
+    // Fewer than asked: nothing else was due when this batch was claimed.
+    if (reminders.length < asked) break;
+  }
+  return run;
+}
+
+async function handle(request: Request): Promise<Response> {
+  const early = preflight(request);
+  if (early) return early;
+  await requireServiceRole(request);
+  const limit = maxParticipants(await readJsonObject(request, 4096));
+  return json(200, await runReminders(serviceClient(), limit));
+}
+
+Deno.serve(async (request) => {
+  try {
+    return await handle(request);
+  } catch (error) {
+    return errorResponse(error);
+  }
+});
