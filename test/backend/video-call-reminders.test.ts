@@ -1,6 +1,7 @@
 /**
  * video-call-reminders in real Deno behind the local stack, pushing to the stand-in push service
- * (test/support/push-service.ts: VAPID checked, every message decrypted). The run claims each
+ * (test/support/push-service.ts: VAPID checked, every message decrypted) and mailing through the
+ * stack's mail catcher over SMTP, read back with its Mailpit API. The run claims each
  * reminder in the database before it sends, so each test counts what arrived, not what was tried.
  * Every test drains what it made due, so the next one starts with nothing due.
  */
@@ -14,6 +15,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { loadConfig } from '../../supabase/local/config.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
 import { callFunction } from '../support/functions.ts';
+import { Inbox } from '../support/mail.ts';
 import { PushService, subscriptionValues, vapidKeys } from '../support/push-service.ts';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -26,6 +28,10 @@ interface RunAnswer {
   pushed: number;
   push_failed: number;
   push_removed: number;
+  emailed: number;
+  email_failed: number;
+  outbox_sent: number;
+  outbox_failed: number;
   more: boolean;
 }
 
@@ -76,22 +82,37 @@ class Meetings {
   }
 }
 
-const counts = (answer: RunAnswer) => ({ due: answer.due, pushed: answer.pushed, push_failed: answer.push_failed, push_removed: answer.push_removed });
+const REMINDER_SUBJECT = /^(Напоминание|Reminder): /;
+
+/** The subjects of every message to `address`, oldest first. */
+const subjectsTo = async (inbox: Inbox, address: string) => (await inbox.to(address)).map((message) => message.Subject);
+
+const counts = (answer: RunAnswer) => ({
+  due: answer.due,
+  pushed: answer.pushed,
+  push_failed: answer.push_failed,
+  push_removed: answer.push_removed,
+  emailed: answer.emailed,
+  email_failed: answer.email_failed,
+});
 
 describe('video-call-reminders', () => {
   const push = new PushService(vapid.publicKey);
   let stack: TestStack;
   let meetings: Meetings;
+  let inbox: Inbox;
   const pathsPushed = () => push.deliveries.map((delivery) => delivery.path).sort();
 
   before(async () => {
     await push.start();
     stack = await startTestStack({ functionEnv });
     meetings = new Meetings(stack, push);
+    inbox = new Inbox(stack.mailUrl!);
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     push.deliveries.length = 0;
     push.problems.length = 0;
+    await inbox.clear();
   });
   after(async () => {
     await stack?.close();
@@ -108,7 +129,18 @@ describe('video-call-reminders', () => {
     assert.ifError((await declined.client.from('video_call_participants').update({ invite_status: 'declined' }).eq('session_id', sessionId).eq('user_id', declined.id)).error);
 
     const answer = await meetings.run();
-    assert.deepEqual(answer, { due: 3, participants: 3, pushed: 3, push_failed: 0, push_removed: 0, more: false });
+    assert.deepEqual(answer, {
+      due: 3,
+      participants: 3,
+      pushed: 3,
+      push_failed: 0,
+      push_removed: 0,
+      emailed: 3,
+      email_failed: 0,
+      outbox_sent: 0,
+      outbox_failed: 0,
+      more: false,
+    });
     assert.deepEqual(push.problems, []);
     assert.deepEqual(pathsPushed(), [host.path, guest.path, maybe.path].sort());
     const scheduledAt = (await stack.serviceClient().from('video_call_sessions').select('scheduled_at').eq('id', sessionId).single()).data!.scheduled_at;
@@ -123,15 +155,34 @@ describe('video-call-reminders', () => {
         host_name: 'anna',
       });
     }
+    for (const person of [host, guest, maybe]) {
+      const mail = await inbox.only(person.email);
+      assert.match(mail.Subject, REMINDER_SUBJECT);
+      assert.match(mail.Subject, /Обзор сделки \/ Deal review/);
+      assert.ok(mail.Text.includes(`https://crm.example.test/calls/${sessionId}`), 'the join link is in the mail');
+    }
+    assert.deepEqual(await inbox.to(declined.email), [], 'nothing to the one who declined');
+  });
+
+  it('mails people invited by e-mail only, who have no browser to push to', async () => {
+    const host = await meetings.person('anna');
+    const sessionId = await meetings.session(host, [], 5);
+    const address = `kira-${randomUUID()}@example.test`;
+    assert.ifError((await host.client.from('video_call_participants').insert({ session_id: sessionId, email: address })).error);
+    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 1, push_failed: 0, push_removed: 0, emailed: 2, email_failed: 0 });
+    assert.match((await inbox.only(address)).Subject, REMINDER_SUBJECT);
+    assert.match((await inbox.only(host.email)).Subject, REMINDER_SUBJECT);
+    assert.deepEqual(pathsPushed(), [host.path]);
   });
 
   it('sends the reminder once across two runs', async () => {
     const host = await meetings.person('anna');
     const guest = await meetings.person('boris');
     await meetings.session(host, [guest], 5);
-    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0 });
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0, emailed: 2, email_failed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
     assert.deepEqual(pathsPushed(), [host.path, guest.path].sort());
+    for (const person of [host, guest]) assert.match((await inbox.only(person.email)).Subject, REMINDER_SUBJECT);
   });
 
   it('sends the reminder once across two overlapping runs', async () => {
@@ -141,7 +192,9 @@ describe('video-call-reminders', () => {
     const runs = await Promise.all([meetings.run(), meetings.run(), meetings.run()]);
     assert.equal(runs.reduce((sum, run) => sum + run.due, 0), 6, JSON.stringify(runs));
     assert.equal(runs.reduce((sum, run) => sum + run.pushed, 0), 6);
+    assert.equal(runs.reduce((sum, run) => sum + run.emailed, 0), 6);
     assert.deepEqual(pathsPushed(), [host.path, ...guests.map((guest) => guest.path)].sort());
+    for (const person of [host, ...guests]) assert.match((await inbox.only(person.email)).Subject, REMINDER_SUBJECT);
   });
 
   it('skips ended sessions, meetings already under way or past, sessions without a time and reminder_minutes []', async () => {
@@ -152,27 +205,27 @@ describe('video-call-reminders', () => {
     await meetings.session(host, [guest], -1);
     await meetings.session(host, [guest], 5, { reminder_minutes: [] });
     assert.ifError((await host.client.from('video_call_sessions').insert({ title: 'No time set' })).error);
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
     assert.deepEqual(push.deliveries, []);
   });
 
   it('sends nothing before the moment of the earliest offset', async () => {
     const host = await meetings.person('anna');
     await meetings.session(host, [], 30, { reminder_minutes: [10] });
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
   });
 
   it('sends one "starts in 3 minutes" reminder for a call set up after its offsets\' moments, and claims them all', async () => {
     const host = await meetings.person('anna');
     const sessionId = await meetings.session(host, [], 3, { reminder_minutes: [60, 10] });
     const answer = await meetings.run();
-    assert.deepEqual({ ...counts(answer), participants: answer.participants }, { due: 2, pushed: 1, push_failed: 0, push_removed: 0, participants: 1 });
+    assert.deepEqual({ ...counts(answer), participants: answer.participants }, { due: 2, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0, participants: 1 });
     const claims = await stack.db.query<{ offset_minutes: number }>(
       'select offset_minutes from public.video_call_reminder_claims where session_id = $1 order by offset_minutes',
       [sessionId],
     );
     assert.deepEqual(claims.rows.map((row) => row.offset_minutes), [10, 60]);
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
   });
 
   it('sends twice for two offsets, each when its moment comes', async () => {
@@ -185,25 +238,32 @@ describe('video-call-reminders', () => {
       .select('id')
       .single();
     assert.ifError(error);
-    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0 });
     await untilDatabaseTime(stack, new Date(Date.parse(startsAt) - 10 * MINUTE));
-    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0 });
     assert.deepEqual(pathsPushed(), [host.path, host.path]);
     assert.ok(push.deliveries.every((delivery) => delivery.payload.session_id === data!.id));
   });
 
-  it('reminds again for the new time when the call is moved', async () => {
+  it('reminds again for the new time when the call is moved, after the outbox\'s mail with the new time', async () => {
     const host = await meetings.person('anna');
     const guest = await meetings.person('boris');
     const sessionId = await meetings.session(host, [guest], 5);
     assert.equal((await meetings.run()).pushed, 2);
     const later = new Date(Date.now() + 8 * MINUTE).toISOString();
     assert.ifError((await host.client.from('video_call_sessions').update({ scheduled_at: later }).eq('id', sessionId)).error);
-    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0 });
+    const again = await meetings.run();
+    assert.deepEqual(counts(again), { due: 2, pushed: 2, push_failed: 0, push_removed: 0, emailed: 2, email_failed: 0 });
+    assert.deepEqual({ sent: again.outbox_sent, failed: again.outbox_failed }, { sent: 1, failed: 0 }, 'the new time went to the guest');
+    const guestMail = await subjectsTo(inbox, guest.email);
+    assert.equal(guestMail.length, 3, guestMail.join(' | '));
+    assert.match(guestMail[0], REMINDER_SUBJECT);
+    assert.match(guestMail[1], /^(Новое время|New time): /);
+    assert.match(guestMail[2], REMINDER_SUBJECT);
     const moved = push.deliveries.slice(2);
     const stored = (await stack.serviceClient().from('video_call_sessions').select('scheduled_at').eq('id', sessionId).single()).data!.scheduled_at;
     assert.ok(moved.every((delivery) => delivery.payload.starts_at === stored), 'the second reminder names the new time');
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
   });
 
   it('claims but does not push to people already in the call', async () => {
@@ -212,7 +272,7 @@ describe('video-call-reminders', () => {
     const sessionId = await meetings.session(host, [guest], 5);
     assert.ifError((await guest.client.rpc('join_video_call', { p_session_id: sessionId })).error);
     const answer = await meetings.run();
-    assert.deepEqual({ ...counts(answer), participants: answer.participants }, { due: 2, pushed: 1, push_failed: 0, push_removed: 0, participants: 2 });
+    assert.deepEqual({ ...counts(answer), participants: answer.participants }, { due: 2, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0, participants: 2 });
     assert.deepEqual(pathsPushed(), [host.path]);
   });
 
@@ -220,7 +280,7 @@ describe('video-call-reminders', () => {
     const host = await meetings.person('anna', 'gone');
     const guest = await meetings.person('boris');
     await meetings.session(host, [guest], 5);
-    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 1, push_failed: 0, push_removed: 1 });
+    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 1, push_failed: 0, push_removed: 1, emailed: 2, email_failed: 0 });
     const { data } = await stack.serviceClient().from('video_call_push_subscriptions').select('id').eq('user_id', host.id);
     assert.deepEqual(data, []);
   });
@@ -232,13 +292,13 @@ describe('video-call-reminders', () => {
     await meetings.session(host, [guest], 5);
     await meetings.session(other, [], 5);
     const started = Date.now();
-    assert.deepEqual(counts(await meetings.run()), { due: 3, pushed: 2, push_failed: 1, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 3, pushed: 2, push_failed: 1, push_removed: 0, emailed: 3, email_failed: 0 });
     assert.ok(Date.now() - started < 10_000, 'the hanging push is cut off by PUSH_TIMEOUT_MS');
     assert.deepEqual(pathsPushed(), [guest.path, other.path].sort());
     const { data } = await stack.serviceClient().from('video_call_push_subscriptions').select('failure_count').eq('user_id', host.id).single();
     assert.equal(data!.failure_count, 1);
     // Failed is failed: the reminder is not tried again.
-    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
   });
 
   it('takes at most max_participants people per run and leaves the rest for the next', async () => {
@@ -272,7 +332,7 @@ describe('video-call-reminders', () => {
     assert.equal((await fetch(`${stack.url}/functions/v1/video-call-reminders`, { method: 'OPTIONS' })).status, 204);
     assert.deepEqual(push.deliveries, [], 'nothing was sent');
     // Nothing was lost either: the reminder goes out with the next good run.
-    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0 });
+    assert.deepEqual(counts(await meetings.run()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0 });
   });
 
   it('refuses reminder_minutes other than up to 10 whole minutes from 0 to 10080, for hosts and the service role alike', async () => {
@@ -360,7 +420,7 @@ describe('video-call-reminders across a restart', () => {
       const host = await meetings.person('anna');
       const guest = await meetings.person('boris');
       await meetings.session(host, [guest], 5);
-      assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0 });
+      assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0, emailed: 2, email_failed: 0 });
       firstPaths = [host.path, guest.path].sort();
     } finally {
       await first.close();
@@ -368,15 +428,40 @@ describe('video-call-reminders across a restart', () => {
     const second = await start(true);
     try {
       const meetings = new Meetings(second, push);
-      assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0 });
+      assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
       const host = await meetings.person('gleb');
       await meetings.session(host, [], 5);
       assert.ok(second.scheduler, 'the stack runs its scheduler');
       await second.scheduler.runAll();
       assert.deepEqual(push.deliveries.map((delivery) => delivery.path).sort(), [...firstPaths, host.path].sort());
+      const mailed = (await new Inbox(second.mailUrl!).list()).map((message) => message.To[0].Address);
+      assert.deepEqual(mailed, [host.email], 'the new stack mailed only the new reminder');
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('video-call-reminders without SMTP', () => {
+  const push = new PushService(vapid.publicKey);
+  let stack: TestStack;
+
+  before(async () => {
+    await push.start();
+    stack = await startTestStack({ functionEnv, mail: false });
+  });
+  after(async () => {
+    await stack?.close();
+    await push.close();
+  });
+
+  it('counts the e-mails as failed and still pushes, and the reminders are not sent again', async () => {
+    const meetings = new Meetings(stack, push);
+    const host = await meetings.person('anna');
+    const guest = await meetings.person('boris');
+    await meetings.session(host, [guest], 5);
+    assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 2 });
+    assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
   });
 });
 

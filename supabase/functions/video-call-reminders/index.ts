@@ -1,8 +1,9 @@
 /**
  * video-call-reminders: run every minute (pg_cron + pg_net on hosted projects, the local stack's
  * scheduler here) with the service-role key. Sends each participant who has not declined (the
- * host too: they need reminding as much as anyone) a `reminder` push before a scheduled call,
- * at each offset of `settings.reminder_minutes` (default [10]). Exactly once per participant and
+ * host too: they need reminding as much as anyone) a `reminder` push and e-mail before a
+ * scheduled call, at each offset of `settings.reminder_minutes` (default [10]). People invited
+ * by e-mail only get the e-mail; people without an address, the push only. Exactly once per participant and
  * offset: claim_video_call_reminders() records each reminder before anything is sent, so
  * overlapping runs and restarts skip what another run took. Several offsets due at once (a call
  * set up late, a stack that was down) make one reminder; the payload carries the start time, so
@@ -11,15 +12,22 @@
  * Bounded: people are claimed in batches of BATCH, at most `max_participants` (default 1000) per
  * run, and no new batch once RUN_BUDGET_MS has passed; `more: true` says the rest waits for the
  * next minute. A push service that fails or hangs (PUSH_TIMEOUT_MS) counts as failed and the run
- * goes on; its reminder is not retried.
+ * goes on; its reminder is not retried. The same for mail (MAIL_TIMEOUT_MS; without SMTP_HOST
+ * every e-mail counts as failed and the pushes still go).
+ *
+ * Each run first sends what the mail outbox holds (new times and cancellations of scheduled
+ * calls, queued by the database), one batch of it, so a call moved and reminded in the same
+ * minute announces its new time before the reminder.
  *
  * Optional body: { max_participants?: 1..5000 }.
- * 200 { due, participants, pushed, push_failed, push_removed, more } | 400 malformed body |
+ * 200 { due, participants, pushed, push_failed, push_removed, emailed, email_failed, outbox_sent,
+ * outbox_failed, more } | 400 malformed body |
  * 401 no or bad token | 403 not the service role | 405 other methods | 413 body too large.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
 import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
 import { serviceClient, type SupabaseClient } from '../_shared/supabase.ts';
+import { type MailOutcome, sendCallEmails, sendQueuedCallEmails } from '../_shared/mail.ts';
 import { type PushOutcome, type PushSession, sendCallPushes } from '../_shared/web-push.ts';
 
 /** People claimed per round trip: small enough that one batch's pushes end in seconds. */
@@ -56,6 +64,12 @@ interface ReminderRun {
   pushed: number;
   push_failed: number;
   push_removed: number;
+  /** Reminder e-mails, one per person with an address. */
+  emailed: number;
+  email_failed: number;
+  /** What the mail outbox held (new times, cancellations) and this run sent. */
+  outbox_sent: number;
+  outbox_failed: number;
   /** The run stopped at its bound; reminders may still be due (the next run takes them). */
   more: boolean;
 }
@@ -98,6 +112,30 @@ async function pushReminder(admin: SupabaseClient, session: PushSession, userIds
   }
 }
 
+/** One session's e-mails; a failure of the whole send (no SMTP, call ended since) counts them failed. */
+async function mailReminder(admin: SupabaseClient, sessionId: string, people: ClaimedReminder[]): Promise<MailOutcome> {
+  const userIds = people.filter((person) => person.user_id).map((person) => person.user_id!);
+  const emails = people.filter((person) => !person.user_id && person.email).map((person) => person.email!);
+  if (userIds.length + emails.length === 0) return { sent: 0, failed: 0 };
+  try {
+    return await sendCallEmails(admin, 'reminder', sessionId, { userIds, emails });
+  } catch (error) {
+    console.error(`reminder e-mails for ${sessionId}: ${(error as Error).message}`);
+    return { sent: 0, failed: userIds.length + emails.length };
+  }
+}
+
+/** One batch of the outbox; a failing drain (no SMTP with mail queued) leaves it queued. */
+async function drainOutbox(admin: SupabaseClient, run: ReminderRun): Promise<void> {
+  try {
+    const outcome = await sendQueuedCallEmails(admin);
+    run.outbox_sent += outcome.sent;
+    run.outbox_failed += outcome.failed;
+  } catch (error) {
+    console.error(`mail outbox: ${(error as Error).message}`);
+  }
+}
+
 async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run: ReminderRun): Promise<void> {
   const bySession = new Map<string, ClaimedReminder[]>();
   for (const reminder of reminders) {
@@ -111,11 +149,14 @@ async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run:
       const session = sessions.get(sessionId);
       // Deleted since the claim: nobody to remind.
       if (!session) continue;
-      const userIds = people.filter((person) => !person.present && person.user_id).map((person) => person.user_id!);
-      const outcome = await pushReminder(admin, session, userIds);
-      run.pushed += outcome.sent;
-      run.push_failed += outcome.failed;
-      run.push_removed += outcome.removed;
+      const absent = people.filter((person) => !person.present);
+      const userIds = absent.filter((person) => person.user_id).map((person) => person.user_id!);
+      const [pushes, mails] = await Promise.all([pushReminder(admin, session, userIds), mailReminder(admin, sessionId, absent)]);
+      run.pushed += pushes.sent;
+      run.push_failed += pushes.failed;
+      run.push_removed += pushes.removed;
+      run.emailed += mails.sent;
+      run.email_failed += mails.failed;
     }
   };
   await Promise.all(Array.from({ length: Math.min(SESSION_CONCURRENCY, queue.length) }, worker));
@@ -124,7 +165,19 @@ async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run:
 /** Claims and sends until nothing is due, the run's limit is reached or its time is up. */
 async function runReminders(admin: SupabaseClient, limit: number): Promise<ReminderRun> {
   const started = Date.now();
-  const run: ReminderRun = { due: 0, participants: 0, pushed: 0, push_failed: 0, push_removed: 0, more: false };
+  const run: ReminderRun = {
+    due: 0,
+    participants: 0,
+    pushed: 0,
+    push_failed: 0,
+    push_removed: 0,
+    emailed: 0,
+    email_failed: 0,
+    outbox_sent: 0,
+    outbox_failed: 0,
+    more: false,
+  };
+  await drainOutbox(admin, run);
   for (;;) {
     const left = limit - run.participants;
     if (left <= 0 || Date.now() - started > RUN_BUDGET_MS) {
