@@ -101,7 +101,8 @@ returns table (
   user_id uuid,
   email text,
   present boolean,
-  offset_minutes integer[]
+  offset_minutes integer[],
+  scheduled_at timestamptz
 )
 language plpgsql security definer set search_path = ''
 as $$
@@ -139,14 +140,40 @@ begin
     select d.session_id, d.participant_id, d.offset_minutes, d.scheduled_at
       from due d join chosen using (participant_id)
     on conflict do nothing
-    returning c.session_id, c.participant_id, c.offset_minutes
+    returning c.session_id, c.participant_id, c.offset_minutes, c.scheduled_at
   )
   select k.session_id, k.participant_id, p.user_id, p.email,
          p.presence_status in ('joining', 'connected'),
-         array_agg(k.offset_minutes order by k.offset_minutes desc)
+         array_agg(k.offset_minutes order by k.offset_minutes desc),
+         k.scheduled_at
     from claimed k join public.video_call_participants p on p.id = k.participant_id
-   group by k.session_id, k.participant_id, p.user_id, p.email, p.presence_status;
+   group by k.session_id, k.participant_id, p.user_id, p.email, p.presence_status, k.scheduled_at
+   -- Soonest meetings first: a run out of time gives back the later ones.
+   order by k.scheduled_at, k.session_id, k.participant_id;
 end
 $$;
 revoke execute on function public.claim_video_call_reminders(integer) from public, anon, authenticated;
 grant execute on function public.claim_video_call_reminders(integer) to service_role;
+
+-- Gives back claims a run took but never started sending (it ran out of time), so the next run
+-- takes them: (participant, offset) pairs for one session and meeting time. Returns how many.
+create function public.release_video_call_reminders(
+  p_session_id uuid,
+  p_scheduled_at timestamptz,
+  p_participant_ids uuid[],
+  p_offsets integer[]
+)
+returns integer
+language sql security definer set search_path = ''
+as $$
+  with released as (
+    delete from public.video_call_reminder_claims c
+     using unnest(p_participant_ids, p_offsets) as r(participant_id, offset_minutes)
+     where c.session_id = p_session_id and c.scheduled_at = p_scheduled_at
+       and c.participant_id = r.participant_id and c.offset_minutes = r.offset_minutes
+    returning 1
+  )
+  select count(*)::integer from released
+$$;
+revoke execute on function public.release_video_call_reminders(uuid, timestamptz, uuid[], integer[]) from public, anon, authenticated;
+grant execute on function public.release_video_call_reminders(uuid, timestamptz, uuid[], integer[]) to service_role;

@@ -32,6 +32,7 @@ interface RunAnswer {
   email_failed: number;
   outbox_sent: number;
   outbox_failed: number;
+  released: number;
   more: boolean;
 }
 
@@ -139,6 +140,7 @@ describe('video-call-reminders', () => {
       email_failed: 0,
       outbox_sent: 0,
       outbox_failed: 0,
+      released: 0,
       more: false,
     });
     assert.deepEqual(push.problems, []);
@@ -462,6 +464,42 @@ describe('video-call-reminders without SMTP', () => {
     await meetings.session(host, [guest], 5);
     assert.deepEqual(counts(await meetings.run()), { due: 2, pushed: 2, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 2 });
     assert.deepEqual(counts(await meetings.run()), { due: 0, pushed: 0, push_failed: 0, push_removed: 0, emailed: 0, email_failed: 0 });
+  });
+});
+
+describe('video-call-reminders out of time', () => {
+  const push = new PushService(vapid.publicKey);
+  let stack: TestStack;
+
+  before(async () => {
+    await push.start();
+    // Push services that hang for 3 s, and a run that must start every session within 1 s.
+    stack = await startTestStack({ functionEnv: { ...functionEnv, PUSH_TIMEOUT_MS: '3000', REMINDERS_DELIVERY_DEADLINE_MS: '1000' } });
+  });
+  after(async () => {
+    await stack?.close();
+    await push.close();
+  });
+
+  it('gives back the claims of sessions it had no time to start, and the next run sends them once', async () => {
+    const meetings = new Meetings(stack, push);
+    // Nine sessions, more than a run delivers side by side: eight hang, the last (latest) is fine.
+    const stuck = await Promise.all(Array.from({ length: 8 }, (_, i) => meetings.person(`stuck${i}`, 'hang')));
+    for (const host of stuck) await meetings.session(host, [], 5);
+    const last = await meetings.person('last');
+    await meetings.session(last, [], 6);
+
+    const first = await meetings.run();
+    assert.ok(first.released >= 1, `the first run gave back what it could not start: ${JSON.stringify(first)}`);
+    assert.equal(first.more, true);
+    assert.equal(first.due + first.released, 9);
+    const runs = [first];
+    while (runs.at(-1)!.more && runs.length < 6) runs.push(await meetings.run());
+    assert.equal(runs.at(-1)!.more, false, 'everything was sent within a few runs');
+    assert.equal(runs.reduce((sum, run) => sum + run.due, 0), 9, 'each reminder was kept by exactly one run');
+    assert.deepEqual(push.deliveries.map((delivery) => delivery.path), [last.path], 'the last host was pushed to once');
+    const { data } = await stack.serviceClient().from('video_call_push_subscriptions').select('failure_count').in('user_id', stuck.map((host) => host.id));
+    assert.deepEqual(data!.map((row) => row.failure_count), Array(8).fill(1), 'each hanging push service was tried once');
   });
 });
 

@@ -10,18 +10,21 @@
  * the browser says "starts in 3 minutes". People already in the call are claimed but not sent to.
  *
  * Bounded: people are claimed in batches of BATCH, at most `max_participants` (default 1000) per
- * run, and no new batch once RUN_BUDGET_MS has passed; `more: true` says the rest waits for the
- * next minute. A push service that fails or hangs (PUSH_TIMEOUT_MS) counts as failed and the run
+ * run, and no new batch once RUN_BUDGET_MS has passed; a session whose sending has not started by
+ * the delivery deadline (REMINDERS_DELIVERY_DEADLINE_MS, default 40 s: push services or SMTP
+ * timing out one after another) gives its claims back (`released`). `more: true` says the rest
+ * waits for the next minute, so one run stays under a minute. A push service that fails or hangs (PUSH_TIMEOUT_MS) counts as failed and the run
  * goes on; its reminder is not retried. The same for mail (MAIL_TIMEOUT_MS; without SMTP_HOST
  * every e-mail counts as failed and the pushes still go).
  *
  * Each run first sends what the mail outbox holds (new times and cancellations of scheduled
  * calls, queued by the database), one batch of it, so a call moved and reminded in the same
- * minute announces its new time before the reminder.
+ * minute announces its new time before the reminder; reminders wait for it OUTBOX_HEAD_START_MS
+ * at most, so a silent SMTP server does not hold the pushes back.
  *
  * Optional body: { max_participants?: 1..5000 }.
  * 200 { due, participants, pushed, push_failed, push_removed, emailed, email_failed, outbox_sent,
- * outbox_failed, more } | 400 malformed body |
+ * outbox_failed, released, more } | 400 malformed body |
  * 401 no or bad token | 403 not the service role | 405 other methods | 413 body too large.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
@@ -36,8 +39,18 @@ const DEFAULT_MAX_PARTICIPANTS = 1000;
 const MAX_PARTICIPANTS = 5000;
 /** No batch is claimed after this; what is claimed is always sent. */
 const RUN_BUDGET_MS = 20_000;
-/** Sessions delivered side by side (each has its own 16 pushes in flight). */
-const SESSION_CONCURRENCY = 4;
+/** Sessions delivered side by side (each has its own pushes and SMTP connections in flight). */
+const SESSION_CONCURRENCY = 8;
+/** A session not started by then is given back for the next run. */
+const DEFAULT_DELIVERY_DEADLINE_MS = 40_000;
+
+/** How long reminders wait for the outbox before they start anyway. */
+const OUTBOX_HEAD_START_MS = 10_000;
+
+function deliveryDeadlineMs(): number {
+  const value = Number(Deno.env.get('REMINDERS_DELIVERY_DEADLINE_MS'));
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_DELIVERY_DEADLINE_MS;
+}
 
 /** One participant's reminder, as claim_video_call_reminders returns it. */
 interface ClaimedReminder {
@@ -47,6 +60,7 @@ interface ClaimedReminder {
   email: string | null;
   present: boolean;
   offset_minutes: number[];
+  scheduled_at: string;
 }
 
 interface SessionRow {
@@ -57,7 +71,7 @@ interface SessionRow {
 }
 
 interface ReminderRun {
-  /** Reminders (participant × offset) this run claimed. */
+  /** Reminders (participant × offset) this run claimed and kept. */
   due: number;
   /** People reminded: one message each, however many of their offsets were due. */
   participants: number;
@@ -70,6 +84,8 @@ interface ReminderRun {
   /** What the mail outbox held (new times, cancellations) and this run sent. */
   outbox_sent: number;
   outbox_failed: number;
+  /** People whose claims this run gave back unsent, out of time; the next run takes them. */
+  released: number;
   /** The run stopped at its bound; reminders may still be due (the next run takes them). */
   more: boolean;
 }
@@ -136,7 +152,24 @@ async function drainOutbox(admin: SupabaseClient, run: ReminderRun): Promise<voi
   }
 }
 
-async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run: ReminderRun): Promise<void> {
+/** Gives one session's claims back; they count as neither due nor sent in this run. */
+async function release(admin: SupabaseClient, people: ClaimedReminder[], run: ReminderRun): Promise<void> {
+  const pairs = people.flatMap((person) => person.offset_minutes.map((offset) => [person.participant_id, offset] as const));
+  const { error } = await admin.rpc('release_video_call_reminders', {
+    p_session_id: people[0].session_id,
+    p_scheduled_at: people[0].scheduled_at,
+    p_participant_ids: pairs.map(([id]) => id),
+    p_offsets: pairs.map(([, offset]) => offset),
+  });
+  // Not given back: these reminders are lost rather than ever sent twice.
+  if (error) console.error(`releasing reminders of ${people[0].session_id}: ${error.message}`);
+  run.released += people.length;
+  run.participants -= people.length;
+  run.due -= pairs.length;
+  run.more = true;
+}
+
+async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run: ReminderRun, deadline: number): Promise<void> {
   const bySession = new Map<string, ClaimedReminder[]>();
   for (const reminder of reminders) {
     bySession.set(reminder.session_id, [...(bySession.get(reminder.session_id) ?? []), reminder]);
@@ -149,6 +182,10 @@ async function deliver(admin: SupabaseClient, reminders: ClaimedReminder[], run:
       const session = sessions.get(sessionId);
       // Deleted since the claim: nobody to remind.
       if (!session) continue;
+      if (Date.now() > deadline) {
+        await release(admin, people, run);
+        continue;
+      }
       const absent = people.filter((person) => !person.present);
       const userIds = absent.filter((person) => person.user_id).map((person) => person.user_id!);
       const [pushes, mails] = await Promise.all([pushReminder(admin, session, userIds), mailReminder(admin, sessionId, absent)]);
@@ -175,9 +212,14 @@ async function runReminders(admin: SupabaseClient, limit: number): Promise<Remin
     email_failed: 0,
     outbox_sent: 0,
     outbox_failed: 0,
+    released: 0,
     more: false,
   };
-  await drainOutbox(admin, run);
+  const deadline = started + deliveryDeadlineMs();
+  const outbox = drainOutbox(admin, run);
+  let headStart: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([outbox, new Promise((resolve) => (headStart = setTimeout(resolve, OUTBOX_HEAD_START_MS)))]);
+  clearTimeout(headStart);
   for (;;) {
     const left = limit - run.participants;
     if (left <= 0 || Date.now() - started > RUN_BUDGET_MS) {
@@ -188,10 +230,11 @@ async function runReminders(admin: SupabaseClient, limit: number): Promise<Remin
     const reminders = await claim(admin, asked);
     run.participants += reminders.length;
     run.due += reminders.reduce((sum, reminder) => sum + reminder.offset_minutes.length, 0);
-    if (reminders.length > 0) await deliver(admin, reminders, run);
-    // Fewer than asked: nothing else was due when this batch was claimed.
-    if (reminders.length < asked) break;
+    if (reminders.length > 0) await deliver(admin, reminders, run, deadline);
+    // Fewer than asked: nothing else was due when this batch was claimed. Out of time: stop.
+    if (reminders.length < asked || run.released > 0) break;
   }
+  await outbox;
   return run;
 }
 
