@@ -392,6 +392,42 @@ describe('video-call-reminders', () => {
     }
     await assert.rejects(stack.db.query('select public.invoke_video_call_reminders()'), /pg_net and Vault/);
   });
+
+  it('knocks with what pg_net would send: the project URL and the service-role key from Vault, and that request runs the reminders', async () => {
+    // Stand-ins with pg_net's and Vault's signatures, recording instead of sending; the test then
+    // sends the recorded request itself. Dropped afterwards, so no other test sees them.
+    await stack.db.exec(`
+      create schema net;
+      create table net.knocks (url text, body jsonb, headers jsonb, timeout_milliseconds integer);
+      create function net.http_post(url text, body jsonb default '{}'::jsonb, params jsonb default '{}'::jsonb,
+          headers jsonb default '{}'::jsonb, timeout_milliseconds integer default 5000)
+        returns bigint language sql as $$
+          insert into net.knocks values (url, body, headers, timeout_milliseconds); select 7::bigint $$;
+      create schema vault;
+      create table vault.decrypted_secrets (name text primary key, decrypted_secret text);`);
+    try {
+      await assert.rejects(stack.db.query('select public.invoke_video_call_reminders()'), /set the Vault secrets project_url and service_role_key/);
+      await stack.db.query(`insert into vault.decrypted_secrets values ('project_url', $1), ('service_role_key', $2)`, [`${stack.url}/`, stack.serviceRoleKey]);
+      const { rows } = await stack.db.query<{ id: string }>('select public.invoke_video_call_reminders()::text as id');
+      assert.equal(rows[0].id, '7');
+      const knocks = await stack.db.query<{ url: string; body: unknown; headers: Record<string, string>; timeout_milliseconds: number }>('select * from net.knocks');
+      assert.equal(knocks.rows.length, 1);
+      const knock = knocks.rows[0];
+      assert.equal(knock.url, `${stack.url}/functions/v1/video-call-reminders`);
+      assert.deepEqual(knock.headers, { 'content-type': 'application/json', authorization: `Bearer ${stack.serviceRoleKey}` });
+      assert.ok(knock.timeout_milliseconds >= 55_000, 'pg_net waits for a whole run');
+
+      const host = await meetings.person('anna');
+      await meetings.session(host, [], 5);
+      const response = await fetch(knock.url, { method: 'POST', headers: knock.headers, body: JSON.stringify(knock.body) });
+      assert.equal(response.status, 200);
+      assert.deepEqual(counts(await response.json()), { due: 1, pushed: 1, push_failed: 0, push_removed: 0, emailed: 1, email_failed: 0 });
+    } finally {
+      await stack.db.exec('drop schema net cascade; drop schema vault cascade;');
+    }
+    const user = await meetings.person('eve');
+    assert.ok((await user.client.rpc('invoke_video_call_reminders')).error, 'users cannot knock');
+  });
 });
 
 describe('video-call-reminders across a restart', () => {
