@@ -1,31 +1,34 @@
 /**
  * video-call-reminders: run every minute (pg_cron + pg_net on hosted projects, the local stack's
- * scheduler here) with the service-role key. Sends each participant who has not declined (the
- * host too: they need reminding as much as anyone) a `reminder` push and e-mail before a
- * scheduled call, at each offset of `settings.reminder_minutes` (default [10]). People invited
- * by e-mail only get the e-mail; people without an address, the push only. Exactly once per participant and
- * offset: claim_video_call_reminders() records each reminder before anything is sent, so
- * overlapping runs and restarts skip what another run took. Several offsets due at once (a call
- * set up late, a stack that was down) make one reminder; the payload carries the start time, so
- * the browser says "starts in 3 minutes". People already in the call are claimed but not sent to.
+ * scheduler here) with the service-role key. Before a scheduled call, at each offset of
+ * `settings.reminder_minutes` (default [10]), it sends each participant who has not declined a
+ * `reminder` push and e-mail — the host too: they need reminding as much as anyone. People
+ * invited by e-mail only get the e-mail; people without an address, the push only; people
+ * already in the call are claimed but not sent to.
  *
- * Bounded: people are claimed in batches of BATCH, at most `max_participants` (default 1000) per
- * run, and no new batch once RUN_BUDGET_MS has passed; a session whose sending has not started by
- * the delivery deadline (REMINDERS_DELIVERY_DEADLINE_MS, default 40 s: push services or SMTP
- * timing out one after another) gives its claims back (`released`). `more: true` says the rest
- * waits for the next minute, so one run stays under a minute. A push service that fails or hangs (PUSH_TIMEOUT_MS) counts as failed and the run
- * goes on; its reminder is not retried. The same for mail (MAIL_TIMEOUT_MS; without SMTP_HOST
- * every e-mail counts as failed and the pushes still go).
+ * Exactly once per participant and offset: claim_video_call_reminders() records each reminder
+ * before anything is sent, so overlapping runs and restarts skip what another run took. Several
+ * offsets due at once (a call set up late, a stack that was down) make one reminder; the payload
+ * carries the start time, so the browser says "starts in 3 minutes". A push service that fails
+ * or hangs (PUSH_TIMEOUT_MS) counts as failed and the run goes on; so does mail (MAIL_TIMEOUT_MS;
+ * without SMTP_HOST every e-mail counts as failed and the pushes still go). Failed reminders are
+ * not retried.
  *
- * Each run first sends what the mail outbox holds (new times and cancellations of scheduled
- * calls, queued by the database), one batch of it, so a call moved and reminded in the same
- * minute announces its new time before the reminder; reminders wait for it OUTBOX_HEAD_START_MS
- * at most, so a silent SMTP server does not hold the pushes back.
+ * Bounded, so one run stays under a minute: people are claimed in batches of BATCH, at most
+ * `max_participants` (default 1000) per run, no new batch once RUN_BUDGET_MS has passed, and a
+ * session whose sending has not started by the delivery deadline (REMINDERS_DELIVERY_DEADLINE_MS,
+ * default 40 s: push services or SMTP timing out one after another) gives its claims back
+ * (`released`). `more: true` says the rest waits for the next minute.
+ *
+ * Each run first sends one batch of the mail outbox (new times and cancellations of scheduled
+ * calls, queued by the database), so a call moved and reminded in the same minute announces its
+ * new time first; reminders wait for it OUTBOX_HEAD_START_MS at most, so a silent SMTP server
+ * does not hold the pushes back.
  *
  * Optional body: { max_participants?: 1..5000 }.
  * 200 { due, participants, pushed, push_failed, push_removed, emailed, email_failed, outbox_sent,
- * outbox_failed, released, more } | 400 malformed body |
- * 401 no or bad token | 403 not the service role | 405 other methods | 413 body too large.
+ * outbox_failed, released, more } | 400 malformed body | 401 no or bad token | 403 not the
+ * service role | 405 other methods | 413 body too large.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
 import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
