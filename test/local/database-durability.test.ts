@@ -38,16 +38,25 @@ function startBackend(dataDir: string, { ownGroup = false } = {}): Promise<Runni
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines: Record<string, string> = {};
   return new Promise((resolve, reject) => {
+    // stdout (the keys) and stderr (the ready line, printed after them) are two pipes read apart:
+    // the ready line may be read first, so it resolves once both have arrived.
+    let ready = false;
+    const settle = () => {
+      if (ready && lines.SUPABASE_URL && lines.SUPABASE_ANON_KEY && lines.SUPABASE_SERVICE_ROLE_KEY) {
+        resolve({ child, exited, url: lines.SUPABASE_URL, anonKey: lines.SUPABASE_ANON_KEY, serviceRoleKey: lines.SUPABASE_SERVICE_ROLE_KEY });
+      }
+    };
     createInterface({ input: child.stdout! }).on('line', (line) => {
       text += `${line}\n`;
       const match = /^([A-Z_]+)=(.*)$/.exec(line);
       if (match) lines[match[1]] = match[2];
+      settle();
     });
-    // Its last line, printed after the keys.
     createInterface({ input: child.stderr! }).on('line', (line) => {
       text += `${line}\n`;
       if (line.startsWith('local stack ready')) {
-        resolve({ child, exited, url: lines.SUPABASE_URL, anonKey: lines.SUPABASE_ANON_KEY, serviceRoleKey: lines.SUPABASE_SERVICE_ROLE_KEY });
+        ready = true;
+        settle();
       }
     });
     void exited.then((code) => reject(new Error(`the stack exited (${code}) before it was ready:\n${text}`)));
