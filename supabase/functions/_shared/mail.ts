@@ -361,8 +361,21 @@ function refusedByServer(error: unknown): boolean {
   return code === 'EENVELOPE' || code === 'EMESSAGE';
 }
 
-async function deliver(settings: SmtpSettings, envelope: Envelope): Promise<Result> {
-  const transport = nodemailer.createTransport({
+/** What a batch uses of nodemailer's pooled SMTP transport. */
+interface Transport {
+  sendMail(message: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * One pool of SMTP connections for a batch, each connection carrying many messages: a new
+ * connection and handshake per message made mail the slow half of a reminders run.
+ */
+function openTransport(settings: SmtpSettings, connections: number): Transport {
+  return nodemailer.createTransport({
+    pool: true,
+    maxConnections: connections,
+    maxMessages: 100,
     host: settings.host,
     port: settings.port,
     secure: settings.port === 465,
@@ -371,6 +384,9 @@ async function deliver(settings: SmtpSettings, envelope: Envelope): Promise<Resu
     greetingTimeout: settings.timeoutMs,
     socketTimeout: settings.timeoutMs,
   });
+}
+
+async function deliver(settings: SmtpSettings, transport: Transport, envelope: Envelope): Promise<Result> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const sending = transport.sendMail({
@@ -396,12 +412,14 @@ async function deliver(settings: SmtpSettings, envelope: Envelope): Promise<Resu
     return refusedByServer(error) ? 'refused' : 'server';
   } finally {
     clearTimeout(timer);
-    transport.close();
   }
 }
 
 async function deliverAll(settings: SmtpSettings, all: Envelope[]): Promise<MailOutcome> {
   const outcome: MailOutcome = { sent: 0, failed: 0 };
+  if (all.length === 0) return outcome;
+  const workers = Math.min(CONCURRENCY, all.length);
+  const transport = openTransport(settings, workers);
   let next = 0;
   let serverFailuresInARow = 0;
   const worker = async () => {
@@ -411,13 +429,17 @@ async function deliverAll(settings: SmtpSettings, all: Envelope[]): Promise<Mail
         outcome.failed++;
         continue;
       }
-      const result = await deliver(settings, envelope);
+      const result = await deliver(settings, transport, envelope);
       if (result === 'sent') outcome.sent++;
       else outcome.failed++;
       serverFailuresInARow = result === 'server' ? serverFailuresInARow + 1 : 0;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, all.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    transport.close();
+  }
   return outcome;
 }
 
