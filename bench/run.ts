@@ -179,17 +179,20 @@ console.log('');
 await benchColdStart();
 const stack = await startTestStack();
 try {
-  await benchRest(stack);
-  const broadcast = await benchBroadcast(stack);
-  const bare = await benchBareRelay();
-  line('broadcast round trip, 2 supabase-js clients', broadcast);
-  line('bare ws relay round trip, 2 clients', bare.relay);
-  line('bare ws echo round trip, 1 client', bare.echo);
-  const ratio = (p: number, floor: number[]) => (percentile(broadcast, p) / percentile(floor, p)).toFixed(2);
-  console.log(
-    `${'broadcast vs bare relay'.padEnd(46)} p50 ${ratio(50, bare.relay)}×   p95 ${ratio(95, bare.relay)}×`,
-  );
-  console.log(`${'broadcast vs bare echo'.padEnd(46)} p50 ${ratio(50, bare.echo)}×   p95 ${ratio(95, bare.echo)}×`);
+  // BENCH_SAMPLES=0 skips the REST and broadcast figures (the others have switches of their own).
+  if (SAMPLES > 0) {
+    await benchRest(stack);
+    const broadcast = await benchBroadcast(stack);
+    const bare = await benchBareRelay();
+    line('broadcast round trip, 2 supabase-js clients', broadcast);
+    line('bare ws relay round trip, 2 clients', bare.relay);
+    line('bare ws echo round trip, 1 client', bare.echo);
+    const ratio = (p: number, floor: number[]) => (percentile(broadcast, p) / percentile(floor, p)).toFixed(2);
+    console.log(
+      `${'broadcast vs bare relay'.padEnd(46)} p50 ${ratio(50, bare.relay)}×   p95 ${ratio(95, bare.relay)}×`,
+    );
+    console.log(`${'broadcast vs bare echo'.padEnd(46)} p50 ${ratio(50, bare.echo)}×   p95 ${ratio(95, bare.echo)}×`);
+  }
   if (process.env.BENCH_LOAD !== '0') {
     console.log('\nrealtime under load (its own in-memory stack)');
     await benchRealtimeLoad((label, value) => console.log(`${label.padEnd(46)} ${value}`));
