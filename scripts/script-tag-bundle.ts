@@ -45,11 +45,20 @@ async function releaseConfigModule() {
   };
 }
 
-export async function buildScriptTagBundle(): Promise<string> {
-  const iife = (await releaseConfigs()).find((config) => config.output.format === 'iife')!;
-  const bundle = await rollup({ ...iife, onwarn: () => undefined });
+export function buildScriptTagBundle(): Promise<string> {
+  return buildRelease('dist/call-widgets.min.js');
+}
+
+/** The service worker, dist/call-widgets-sw.js (a classic script), for the demo and the e2e tests. */
+export function buildServiceWorker(): Promise<string> {
+  return buildRelease('dist/call-widgets-sw.js');
+}
+
+async function buildRelease(file: string): Promise<string> {
+  const config = (await releaseConfigs()).find((candidate) => candidate.output.file === file)!;
+  const bundle = await rollup({ ...config, onwarn: () => undefined });
   try {
-    const { output } = await bundle.generate({ ...iife.output, sourcemap: false });
+    const { output } = await bundle.generate({ ...config.output, sourcemap: false });
     return output[0].code;
   } finally {
     await bundle.close();

@@ -25,6 +25,10 @@ export type CallErrorCode =
   | 'signaling_failed'
   | 'media_denied'
   | 'media_unavailable'
+  /** This browser cannot take push notifications (no service worker, PushManager or Notification, or not a secure context). */
+  | 'push_unsupported'
+  /** Notifications are blocked for the site, or the person did not allow them. */
+  | 'push_denied'
   /** Anything else; the message says what. */
   | 'failed';
 
