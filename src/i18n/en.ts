@@ -93,6 +93,21 @@ export const en = {
   'invitePanel.empty': 'Nobody is invited yet. Invite people by e-mail or user id.',
   'invitePanel.notHost': 'Only the host of the call can invite people.',
   'invitePanel.error': 'Could not load the invitations: {message}',
+  'notifications.label': 'Call notifications',
+  'notifications.on': 'On: invitations and reminders come to this browser',
+  'notifications.off': 'Off: press to get invitations and reminders in this browser',
+  'notifications.loading': 'Checking notifications…',
+  'notifications.enabling': 'Turning notifications on…',
+  'notifications.disabling': 'Turning notifications off…',
+  'notifications.enabled': 'Notifications are on. Invitations and reminders will come to this browser.',
+  'notifications.disabled': 'Notifications are off in this browser.',
+  'notifications.unsupported': 'This browser cannot show call notifications on this page (it needs a secure https page and support for push notifications).',
+  'notifications.signedOut': 'Sign in to get call notifications.',
+  'notifications.denied': 'Notifications are blocked for this site.',
+  'notifications.deniedHelp': 'To allow them, click the icon to the left of the address bar (a lock or sliders), open the site settings or permissions, set Notifications to Allow, and reload the page. On a phone: the browser menu → Settings → Site settings → Notifications.',
+  'notifications.dismissed': 'Notifications were not allowed. Press the bell again to be asked once more.',
+  'notifications.failed': 'Could not change notifications: {message}',
+  'notifications.noKey': 'Notifications are not configured: set vapid-public-key.',
 };
 
 export type StringKey = keyof typeof en;
