@@ -106,7 +106,7 @@ export const en = {
   'notifications.denied': 'Notifications are blocked for this site.',
   'notifications.deniedHelp': 'To allow them, click the icon to the left of the address bar (a lock or sliders), open the site settings or permissions, set Notifications to Allow, and reload the page. On a phone: the browser menu → Settings → Site settings → Notifications.',
   'notifications.dismissed': 'Notifications were not allowed. Press the bell again to be asked once more.',
-  'notifications.failed': 'Could not change notifications: {message}',
+  'notifications.failed': 'Could not change notifications.',
   'notifications.noKey': 'Notifications are not configured: set vapid-public-key.',
 };
 

@@ -269,7 +269,7 @@ describe('<call-notifications>', () => {
     expect((await failed).detail.code).to.equal('invalid_input');
     await settled(el, 'error');
     await el.updateComplete;
-    expect(message(el)).to.match(/^Не удалось изменить уведомления: could not save the push subscription: push endpoint .* must be an https: URL/);
+    expect(message(el)).to.match(/^Не удалось изменить уведомления\. could not save the push subscription: push endpoint .* must be an https: URL/);
     expect(await rows(anna)).to.deep.equal([]);
     await expect(el).to.be.accessible();
 

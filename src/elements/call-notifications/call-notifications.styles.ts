@@ -89,10 +89,16 @@ export const styles = css`
   .message p {
     margin: 0;
   }
-  .message.error p,
+  .message.error p:first-child,
   .message.help p:first-child {
     color: var(--_danger-text);
     font-weight: 600;
+  }
+  .message .detail {
+    margin-top: 4px;
+    color: var(--_muted);
+    font-size: 0.8125rem;
+    overflow-wrap: anywhere;
   }
   .message .help {
     margin-top: 6px;

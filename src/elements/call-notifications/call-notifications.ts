@@ -108,7 +108,7 @@ export class CallNotifications extends LitElement {
   declare registration: PushRegistration | undefined;
   /** What the bell shows now (reflected, so hosts can style by it). Read-only in practice. */
   declare state: CallNotificationsState;
-  declare _message: { text: string; kind: 'info' | 'error' | 'help' } | undefined;
+  declare _message: { text: string; kind: 'info' | 'error' | 'help'; detail?: string } | undefined;
 
   readonly #i18n = new LocalizeController(this);
   readonly #clients = new ClientController(this, () => void this.refresh());
@@ -139,6 +139,20 @@ export class CallNotifications extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if ((changed.has('client') || changed.has('registration') || changed.has('supabaseUrl')) && this.hasUpdated) void this.refresh();
+  }
+
+  // The panel hangs under the bell, right-aligned, but never past the edges of a narrow screen.
+  protected override updated(): void {
+    const panel = this.renderRoot.querySelector<HTMLElement>('[part~="message"]');
+    if (!panel) return;
+    panel.style.removeProperty('right');
+    panel.style.removeProperty('left');
+    if (!this._message) return;
+    const host = this.getBoundingClientRect();
+    const width = panel.getBoundingClientRect().width;
+    const left = Math.min(Math.max(host.right - width, 8), document.documentElement.clientWidth - 8 - width);
+    panel.style.left = `${Math.round(left - host.left)}px`;
+    panel.style.right = 'auto';
   }
 
   /** Reads the state again (after the page changed permissions or the worker, say). */
@@ -208,14 +222,14 @@ export class CallNotifications extends LitElement {
         this.#say(t(now === 'denied' ? 'notifications.denied' : 'notifications.dismissed'), now === 'denied' ? 'help' : 'info');
       } else {
         this.#setState('error');
-        this.#say(t('notifications.failed', { message: (error as Error)?.message ?? String(error) }), 'error');
+        this.#say(t('notifications.failed'), 'error', false, (error as Error)?.message ?? String(error));
       }
     }
   };
 
   /** Shows `text` in the panel; confirmations (`fade`) put themselves away after a while. */
-  #say(text: string, kind: 'info' | 'error' | 'help', fade = kind === 'info'): void {
-    const message = { text, kind };
+  #say(text: string, kind: 'info' | 'error' | 'help', fade = kind === 'info', detail?: string): void {
+    const message = { text, kind, detail };
     this._message = message;
     clearTimeout(this.#fading);
     if (fade) this.#fading = setTimeout(() => this._message === message && (this._message = undefined), 8000);
@@ -255,6 +269,7 @@ export class CallNotifications extends LitElement {
       <div part="message" id="message" class="message ${message ? message.kind : 'none'}" role="status" aria-live="polite">
         ${message ? html`<p>${message.text}</p>` : nothing}
         ${message?.kind === 'help' ? html`<p part="help" class="help">${t('notifications.deniedHelp')}</p>` : nothing}
+        ${message?.detail ? html`<p class="detail">${message.detail}</p>` : nothing}
       </div>`;
   }
 }
