@@ -82,6 +82,8 @@ function sameKey(a: ArrayBuffer | null | undefined, b: Uint8Array): boolean {
 export class CallPush {
   /** The worker push was enabled with (or found subscribed): tokens and sign-outs go to it. */
   #registration: PushRegistration | undefined;
+  /** Whose subscription that is: another account's session on this client is a sign-out for it. */
+  #userId: string | undefined;
   #lang: string | undefined;
 
   constructor(private readonly supabase: SupabaseClient) {
@@ -101,6 +103,7 @@ export class CallPush {
     if (error) throw toCallError(error, { action: 'could not read the push subscription' });
     if (!data) return 'unsubscribed';
     this.#registration = registration;
+    this.#userId = auth.session.user.id;
     this.#tellWorker(this.#authMessage(auth.session));
     return 'subscribed';
   }
@@ -126,6 +129,7 @@ export class CallPush {
       }
     }
     this.#registration = registration;
+    this.#userId = auth.session.user.id;
     this.#tellWorker(this.#authMessage(auth.session));
     return 'subscribed';
   }
@@ -206,7 +210,7 @@ export class CallPush {
   #authChanged(event: AuthChangeEvent, session: Session | null): void {
     const registration = this.#registration;
     if (!registration) return;
-    if (event === 'SIGNED_OUT' || !session) {
+    if (event === 'SIGNED_OUT' || !session || session.user.id !== this.#userId) {
       this.#registration = undefined;
       tell(registration, { type: 'call-widgets:signed-out' });
       // The next person on this browser must not get the previous one's calls.
