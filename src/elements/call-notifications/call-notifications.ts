@@ -194,7 +194,7 @@ export class CallNotifications extends LitElement {
     // Nothing to switch: a press explains why, a second one puts the explanation away.
     if (state === 'unsupported' || state === 'signed-out' || state === 'denied') {
       if (this._message?.text === t(stateNote[state])) this._message = undefined;
-      else this.#say(t(stateNote[state]), state === 'denied' ? 'help' : state === 'unsupported' ? 'error' : 'info', false);
+      else this.#say(t(stateNote[state]), state === 'denied' ? 'help' : 'info', false);
       return;
     }
     const client = this.#clients.current as PushClient;
