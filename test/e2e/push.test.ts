@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
 import { buildScriptTagBundle, buildServiceWorker } from '../../scripts/script-tag-bundle.ts';
+import { demoJoinUrl, seedDemoUsers, startDemoServer, type DemoServer } from '../../demo/server.ts';
 import { callFunction } from '../support/functions.ts';
 import { PushService, vapidKeys } from '../support/push-service.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
@@ -212,5 +213,70 @@ describe('push notifications in the browser', () => {
 
     await tab.evaluate(() => (window as never as { client: { supabase: { auth: { signOut(): Promise<unknown> } } } }).client.supabase.auth.signOut());
     await eventually(() => tab.evaluate(() => (window as never as { workerAuth: () => Promise<unknown> }).workerAuth()), (value) => value === null, 'the token forgotten');
+  });
+});
+
+describe('the CRM demo as a notification opens it', () => {
+  let stack: TestStack;
+  let demo: DemoServer;
+  let browser: Browser;
+
+  before(async () => {
+    stack = await startTestStack();
+    await seedDemoUsers(stack);
+    demo = await startDemoServer(stack, { port: 0 });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+    await stack?.close();
+  });
+
+  const open = async (query: string) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${demo.url}?${query}`);
+    await page.waitForFunction(() => ['none', 'scheduled', 'live'].includes((document.querySelector('event-call-button') as HTMLElement & { state?: string } | null)?.state ?? ''), undefined, { timeout: 20_000 });
+    return { page, errors };
+  };
+
+  it('links pushes to its own page, has the bell in its header with the stack’s VAPID key, and opens the linked meeting’s card', async () => {
+    assert.equal(demoJoinUrl(5173), 'http://127.0.0.1:5173/?event={event_id}');
+    const { page: anna } = await open('user=anna&lang=en');
+    // The pipeline review's id, as the page names it (the demo's meetings are made per day).
+    await anna.click('.event:has-text("Pipeline review")');
+    const eventId = await anna.locator('event-call-button').getAttribute('event-id');
+    const { page, errors } = await open(`user=boris&lang=en&event=${eventId}`);
+    assert.equal(await page.locator('#event-title').textContent(), 'Pipeline review');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'event-card');
+    assert.equal(await page.locator('#bell').getAttribute('vapid-public-key'), stack.vapidPublicKey);
+    await page.waitForFunction(() => (document.querySelector('#bell') as HTMLElement & { state: string }).state === 'prompt');
+    assert.equal(await page.locator('#bell >> [part~="button"]').getAttribute('aria-pressed'), 'false');
+    assert.deepEqual(errors, []);
+  });
+
+  it('answers "declined" for a notification whose worker had no valid token, once, and says so', async () => {
+    const { page: anna } = await open('user=anna&lang=en');
+    const { eventId, title, attendees } = await anna.evaluate(() => {
+      const button = document.querySelector('event-call-button')!;
+      return { eventId: button.getAttribute('event-id')!, title: button.getAttribute('title')!, attendees: button.getAttribute('attendees')!.split(',') };
+    });
+    const session = await anna.evaluate(
+      (event) => (window as never as { CallWidgets: { client: { openEventCall(e: unknown): Promise<{ id: string }> } } }).CallWidgets.client.openEventCall(event),
+      { eventId, title, attendees },
+    );
+    const boris = (await stack.db.query<{ id: string }>("select id from auth.users where email = 'boris@northwind.test'")).rows[0].id;
+    const status = async () => (await stack.db.query<{ invite_status: string }>('select invite_status from video_call_participants where session_id = $1 and user_id = $2', [session.id, boris])).rows[0]?.invite_status;
+    assert.equal(await status(), 'invited');
+
+    const { page, errors } = await open(`user=boris&lang=en&event=${eventId}&answer=declined`);
+    await page.waitForFunction((title) => document.querySelector('#auth-status')!.textContent === `You declined the invitation to “${title}”`, title);
+    assert.equal(await status(), 'declined');
+    assert.equal(new URL(page.url()).searchParams.has('answer'), false, 'a reload does not answer again');
+    assert.equal(new URL(page.url()).searchParams.get('event'), eventId);
+    assert.deepEqual(errors, []);
   });
 });
