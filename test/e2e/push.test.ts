@@ -9,7 +9,9 @@
  * Chromium has no vendor push service here, so `pushManager.subscribe` is the one stand-in: it
  * hands back the stand-in service's endpoint and keys. No DevTools command clicks a notification:
  * Decline is a `notificationclick` NotificationEvent dispatched in the worker itself (through the
- * worker's DevTools target), on the notification the worker showed.
+ * worker's DevTools target), on the notification the worker showed. Such an event may not open a
+ * window (that takes a person's click), so where the worker opens one, `clients.openWindow` is
+ * replaced by a recorder in that worker; everything before it is the worker's own.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -179,6 +181,8 @@ describe('push notifications in the browser', () => {
     assert.equal(shown.url, `${origin}/?event=evt-push-1`);
 
     // Decline, clicked in the worker on the notification it showed.
+    const rpcs: string[] = [];
+    context.on('request', (request) => request.method() === 'POST' && request.url().includes('/rest/v1/rpc/') && rpcs.push(request.url()));
     const worker: Worker = context.serviceWorkers().find((candidate) => candidate.url().endsWith('/call-widgets-sw.js')) ?? (await context.waitForEvent('serviceworker'));
     await worker.evaluate(async () => {
       const scope = self as unknown as ServiceWorkerGlobalScope & { NotificationEvent: typeof NotificationEvent };
@@ -188,6 +192,8 @@ describe('push notifications in the browser', () => {
     const answer = async () =>
       (await stack.serviceClient().from('video_call_participants').select('invite_status').eq('session_id', session!.id).eq('user_id', boris.id).single()).data?.invite_status;
     await eventually(answer, (status) => status === 'declined', 'the invitation declined');
+    // The worker's requests are the browser context's: the next test's "nothing sent" can be seen.
+    assert.deepEqual(rpcs, [`${stack.url}/rest/v1/rpc/answer_video_call_invitation`]);
     const [confirmation] = await eventually(list, (value) => value.length === 1 && value[0].title !== shown.title, 'the confirmation');
     assert.equal(confirmation.title, 'Вы отклонили приглашение');
     assert.equal(confirmation.body, 'Планёрка по сделке');
@@ -213,6 +219,64 @@ describe('push notifications in the browser', () => {
 
     await tab.evaluate(() => (window as never as { client: { supabase: { auth: { signOut(): Promise<unknown> } } } }).client.supabase.auth.signOut());
     await eventually(() => tab.evaluate(() => (window as never as { workerAuth: () => Promise<unknown> }).workerAuth()), (value) => value === null, 'the token forgotten');
+  });
+  it('hands Decline to the page (?answer=declined) when the worker’s token has run out, sending nothing with it; a press on the body opens the call’s page', async () => {
+    const { data: session, error } = await stack
+      .serviceClient()
+      .from('video_call_sessions')
+      .insert({ title: 'Second call', event_id: 'evt-push-2', host_id: host.id })
+      .select('id')
+      .single();
+    assert.ifError(error);
+    assert.ifError((await host.client.from('video_call_participants').insert({ session_id: session!.id, user_id: boris.id })).error);
+    // A token the server would still take, but which the page said ends a minute ago: the worker must not use it.
+    const { data: signIn } = await boris.client.auth.signInWithPassword({ email: boris.email, password: boris.password });
+    await tab.evaluate(
+      ([supabaseUrl, anonKey, accessToken]) =>
+        navigator.serviceWorker.ready.then((registration) =>
+          registration.active!.postMessage({ type: 'call-widgets:auth', supabaseUrl, anonKey, accessToken, expiresAt: Math.floor(Date.now() / 1000) - 60, lang: 'en' }),
+        ),
+      [stack.url, stack.anonKey, signIn.session!.access_token] as const,
+    );
+    await eventually(() => tab.evaluate(() => (window as never as { workerAuth: () => Promise<{ expiresAt: number } | null> }).workerAuth()), (value) => !!value && value.expiresAt * 1000 < Date.now(), 'the expired token stored');
+
+    push.deliveries.length = 0;
+    const sent = await callFunction(stack, 'webpush-send', { session_id: session!.id, kind: 'invite' }, host.token);
+    assert.deepEqual(await sent.json(), { sent: 1, failed: 0, removed: 0 });
+    await devtools.send('ServiceWorker.deliverPushMessage', { origin, registrationId: await registrationId, data: JSON.stringify(push.deliveries[0].payload) });
+    const tag = `call-widgets:${session!.id}`;
+    await eventually(() => tab.evaluate(() => (window as never as { notifications: () => Promise<{ tag: string }[]> }).notifications()), (value) => value.some((n) => n.tag === tag), 'the second invitation shown');
+
+    // Opening a window takes a person's click, which a script-dispatched event is not: the worker's
+    // openWindow records where it would go instead; everything before it is the worker's own.
+    const worker = context.serviceWorkers().find((candidate) => candidate.url().endsWith('/call-widgets-sw.js'))!;
+    const requests: string[] = [];
+    context.on('request', (request) => request.method() === 'POST' && request.url().includes('/rest/v1/rpc/') && requests.push(request.url()));
+    // tsx names functions with a `__name` helper, which the worker then needs too.
+    await worker.evaluate('self.__name = (fn) => fn');
+    await worker.evaluate(async (tag) => {
+      const scope = self as unknown as ServiceWorkerGlobalScope & { NotificationEvent: typeof NotificationEvent; opened: string[] };
+      scope.opened = [];
+      Object.defineProperty(scope.clients, 'openWindow', { value: async (url: string) => void scope.opened.push(url) });
+      const notification = (await scope.registration.getNotifications({ tag }))[0];
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification, action: 'decline' }));
+    }, tag);
+    const [opened] = await eventually(() => worker.evaluate(() => (self as unknown as { opened: string[] }).opened), (value) => value.length === 1, 'the page opened');
+    assert.equal(opened, `${origin}/?event=evt-push-2&answer=declined`);
+    assert.deepEqual(requests, [], 'no request with the expired token');
+    const answer = await stack.serviceClient().from('video_call_participants').select('invite_status').eq('session_id', session!.id).eq('user_id', boris.id).single();
+    assert.equal(answer.data!.invite_status, 'invited', 'left for the page to answer');
+
+    // A press on the body (no action) opens the call's page as it is, when no window shows it.
+    await devtools.send('ServiceWorker.deliverPushMessage', { origin, registrationId: await registrationId, data: JSON.stringify(push.deliveries[0].payload) });
+    await eventually(() => tab.evaluate(() => (window as never as { notifications: () => Promise<{ tag: string }[]> }).notifications()), (value) => value.some((n) => n.tag === tag), 'the invitation shown again');
+    await worker.evaluate(async (tag) => {
+      const scope = self as unknown as ServiceWorkerGlobalScope & { NotificationEvent: typeof NotificationEvent };
+      const notification = (await scope.registration.getNotifications({ tag }))[0];
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification }));
+    }, tag);
+    const openedNow = await eventually(() => worker.evaluate(() => (self as unknown as { opened: string[] }).opened), (value) => value.length === 2, 'the call page opened');
+    assert.equal(openedNow[1], `${origin}/?event=evt-push-2`);
   });
 });
 
