@@ -41,6 +41,8 @@ export interface EnablePushOptions {
   vapidPublicKey: string;
   /** Language of the notifications (`ru`, `en` …); default the page's `lang`, else the browser's. */
   lang?: string;
+  /** How long the browser's push service may take to subscribe before it counts as failed. Default 30 000 ms. */
+  subscribeTimeoutMs?: number;
 }
 
 export interface PushStateOptions {
@@ -85,6 +87,7 @@ export class CallPush {
   /** Whose subscription that is: another account's session on this client is a sign-out for it. */
   #userId: string | undefined;
   #lang: string | undefined;
+  #timeoutMs = 30_000;
 
   constructor(private readonly supabase: SupabaseClient) {
     supabase.auth.onAuthStateChange((event, session) => this.#authChanged(event, session));
@@ -117,6 +120,7 @@ export class CallPush {
     const permission = Notification.permission === 'granted' ? 'granted' : await Notification.requestPermission();
     if (permission !== 'granted') throw new CallError('push_denied', 'notifications are not allowed for this site');
     this.#lang = options.lang;
+    this.#timeoutMs = options.subscribeTimeoutMs ?? 30_000;
     const registration = options.registration;
     let subscription = await this.#subscribe(registration, key);
     const stored = await this.#store(subscription);
@@ -155,11 +159,18 @@ export class CallPush {
     if (existing && sameKey(existing.options?.applicationServerKey, key)) return existing;
     // Made with another VAPID key (another project, or keys rotated): pushes signed with ours would be refused.
     if (existing) await existing.unsubscribe();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A browser whose push service cannot be reached (offline, blocked, none at all) may never answer.
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(this.#timeoutMs / 1000)} s`)), this.#timeoutMs);
+    });
     try {
-      return await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      return await Promise.race([registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), silence]);
     } catch (error) {
       const denied = (error as DOMException)?.name === 'NotAllowedError';
-      throw new CallError(denied ? 'push_denied' : 'failed', `the browser's push service refused to subscribe: ${(error as Error)?.message ?? error}`, { cause: error });
+      throw new CallError(denied ? 'push_denied' : 'failed', `the browser's push service could not subscribe: ${(error as Error)?.message ?? error}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -216,6 +216,31 @@ describe('<call-notifications>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('says so when the worker at service-worker-url cannot be installed, and stores nothing', async () => {
+    await setPermission('granted');
+    const anna = await signUp('Anna');
+    // The TypeScript source registered as a classic script: its `import`s fail the install.
+    const el = await fixture<CallNotifications>(html`<call-notifications lang="en" service-worker-url="${WORKER}?classic" vapid-public-key=${VAPID_KEY} .client=${anna.callClient}></call-notifications>`);
+    await settled(el, 'unsubscribed');
+    button(el).click();
+    await settled(el, 'error');
+    await el.updateComplete;
+    expect(message(el)).to.match(/^Could not change notifications\. .*call-widgets-sw\.ts\?classic/);
+    expect(await rows(anna)).to.deep.equal([]);
+  });
+
+  it("gives up on the browser's own push service when it does not answer (headless Chromium has none), with nothing stored", async () => {
+    await setPermission('granted');
+    const anna = await signUp('Anna');
+    const failure = await anna.callClient.enablePush({ registration, vapidPublicKey: VAPID_KEY, subscribeTimeoutMs: 1500 }).then(
+      () => null,
+      (error: { code: string; message: string }) => error,
+    );
+    expect(failure?.code).to.equal('failed');
+    expect(failure?.message).to.match(/^the browser's push service could not subscribe: (no answer within 2 s|.+)/);
+    expect(await rows(anna)).to.deep.equal([]);
+  });
+
   it('turns on: stores the subscription as the user, hands the worker the access token (never the refresh token); turns off: both gone', async () => {
     await setPermission('granted');
     const anna = await signUp('Anna');

@@ -177,8 +177,21 @@ export class CallNotifications extends LitElement {
     const registrations = await navigator.serviceWorker.getRegistrations();
     const found = registrations.find((registration) => [registration.active, registration.waiting, registration.installing].some((worker) => worker?.scriptURL === script));
     if (found || !create) return found;
-    await navigator.serviceWorker.register(script);
-    return navigator.serviceWorker.ready;
+    const registration = await navigator.serviceWorker.register(script);
+    // Not `serviceWorker.ready`: that waits for a worker whose scope covers this page, which a
+    // worker kept in a folder of its own never does.
+    const worker = registration.installing ?? registration.waiting;
+    if (worker && !registration.active) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the service worker ${script} did not start`)), 15_000);
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'activated') resolve();
+          else if (worker.state === 'redundant') reject(new Error(`the service worker ${script} failed to install`));
+          if (worker.state === 'activated' || worker.state === 'redundant') clearTimeout(timer);
+        });
+      });
+    }
+    return registration;
   }
 
   #setState(state: CallNotificationsState): void {
