@@ -6,6 +6,8 @@
  *     bare `ws` echo on the same machine, as ratios
  *   - Realtime under load (bench/realtime-load.ts): 200 sockets in 20 private calls, delivery
  *     latency p50/p95 and lost messages (BENCH_LOAD=0 skips it)
+ *   - the reminders run (bench/reminders.ts): 1,000 due reminders pushed in one run, on the
+ *     embedded PostgreSQL server (BENCH_REMINDERS=0 skips it)
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
  *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
  *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
@@ -23,6 +25,7 @@ import { startTestStack } from '../test/support/stack.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCalls } from './calls.ts';
 import { benchRealtimeLoad } from './realtime-load.ts';
+import { benchReminders } from './reminders.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 
@@ -190,6 +193,10 @@ try {
   if (process.env.BENCH_LOAD !== '0') {
     console.log('\nrealtime under load (its own in-memory stack)');
     await benchRealtimeLoad((label, value) => console.log(`${label.padEnd(46)} ${value}`));
+  }
+  if (process.env.BENCH_REMINDERS !== '0') {
+    console.log('\nreminders run (its own stack on the embedded PostgreSQL server, a stand-in push service)');
+    await benchReminders((label, value) => console.log(`${label.padEnd(46)} ${value}`));
   }
   if (process.env.BENCH_CALLS !== '0') {
     // The calls run on the stack as `npm run demo` starts it: the embedded PostgreSQL server in a

@@ -13,6 +13,7 @@ export { CallInvitePanel, type CallInviteDetail, type CallInvitePanelEventMap, t
 export { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
 export {
   EventCallButton,
+  type CallInvitationAnswerDetail,
   type CallOpenDetail,
   type CallSessionCreatedDetail,
   type CallStateDetail,

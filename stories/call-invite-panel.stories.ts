@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
+import { CallError } from '../src/core/errors.ts';
 import { FixtureClient, person, type ClientFixture } from './fixtures.ts';
 
 interface Args {
@@ -47,3 +48,21 @@ export const RussianEmpty: Story = { args: { lang: 'ru', fixture: { participants
 export const Narrow: Story = { name: 'Narrow (300 px)', args: { width: '300px', fixture: { participants: invited() } } };
 export const Dark: Story = { name: 'Dark, three invited', args: { fixture: { participants: invited() } }, ...dark };
 export const DarkRussianFailed: Story = { name: 'Dark, Russian, invitation refused', args: { lang: 'ru', fixture: { participants: invited() } }, play: invite('nobody'), ...dark };
+
+const sent = (sent = 1) => ({ status: 'sent' as const, sent, failed: 0 });
+const unavailable = { status: 'failed' as const, error: new CallError('unavailable', 'video-call-email answered 503') };
+export const InvitedAndNotified: Story = {
+  name: 'Invited, e-mail and push sent',
+  args: { fixture: { participants: invited(), notified: { push: sent(), email: sent() } } },
+  play: invite('maria@acme.test'),
+};
+export const InvitedEmailFailed: Story = {
+  name: 'Invited, e-mail could not be sent',
+  args: { fixture: { participants: invited(), notified: { push: sent(0), email: unavailable } } },
+  play: invite('maria@acme.test'),
+};
+export const RussianInvitedEmailFailed: Story = {
+  name: 'Russian, invited, e-mail could not be sent',
+  args: { lang: 'ru', fixture: { participants: invited(), notified: { push: sent(), email: unavailable } } },
+  play: invite('maria@acme.test'),
+};

@@ -1,5 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
+import { CallError } from '../src/core/errors.ts';
+import type { InviteStatus } from '../src/core/participant.ts';
 import { FixtureClient, people, person, type ClientFixture } from './fixtures.ts';
 
 interface Args {
@@ -86,3 +88,29 @@ export const RussianSetUp: Story = { args: { lang: 'ru', startsAt: inHours(30), 
 export const DarkHostWithInvitations: Story = { ...HostWithInvitations, name: 'Dark, host, invitations panel open', globals: { scheme: 'dark' } };
 export const DarkEnded: Story = { ...Ended, name: 'Dark, ended', globals: { scheme: 'dark' } };
 export const DarkRussianSetUp: Story = { ...RussianSetUp, name: 'Dark, Russian, set up', globals: { scheme: 'dark' } };
+
+/** The call as an invitee sees it before it starts: the host and them, with their answer so far. */
+const invitee = (inviteStatus: InviteStatus, extra: Partial<ClientFixture> = {}): ClientFixture => ({
+  session: guest,
+  participants: [person(0, { presence: 'offline', isLocal: false }), person(1, { presence: 'offline', isLocal: true, inviteStatus })],
+  ...extra,
+});
+/** Presses one of Yes / Maybe / No once the buttons are there. */
+const press = (status: string) => async ({ canvasElement }: { canvasElement: HTMLElement }) => {
+  const button = canvasElement.querySelector('event-call-button')!;
+  const option = () => button.shadowRoot!.querySelector<HTMLButtonElement>(`[part~="answer-${status}"]`);
+  for (let i = 0; i < 80 && !option(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  option()?.click();
+};
+
+export const InviteeUnanswered: Story = { name: 'Invitee, not answered yet (Yes / Maybe / No)', args: { startsAt: inHours(3), fixture: invitee('invited') } };
+export const InviteeMaybe: Story = { name: 'Invitee answered Maybe', args: { startsAt: inHours(3), fixture: invitee('tentative') } };
+export const InviteeDeclined: Story = { name: 'Invitee answered No (can still join)', args: { fixture: invitee('declined') } };
+export const InviteeAnswering: Story = { name: 'Invitee, answer being saved', args: { startsAt: inHours(3), fixture: invitee('invited', { answer: 'pending' }) }, play: press('accepted') };
+export const InviteeAnswerFailed: Story = {
+  name: 'Invitee, answer not saved',
+  args: { startsAt: inHours(3), fixture: invitee('tentative', { answer: new CallError('failed', 'the server did not answer') }) },
+  play: press('declined'),
+};
+export const RussianInvitee: Story = { name: 'Russian, invitee answered Yes', args: { lang: 'ru', startsAt: inHours(3), fixture: invitee('accepted') } };
+export const DarkInviteeMaybe: Story = { ...InviteeMaybe, name: 'Dark, invitee answered Maybe', globals: { scheme: 'dark' } };

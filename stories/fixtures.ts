@@ -6,6 +6,8 @@
 import type { CallClientView, CallSessionRecord, RosterView } from '../src/core/call-client.ts';
 import type { CallSessionEvents, CallSessionView, Participant } from '../src/core/call-session.ts';
 import { CallError } from '../src/core/errors.ts';
+import type { InvitationAnswer, InvitationNotice, NotificationOutcome } from '../src/core/invitations.ts';
+import type { ParticipantRecord } from '../src/core/participant.ts';
 import type { CallState } from '../src/core/call-state.ts';
 import type { LocalMediaState } from '../src/core/local-media.ts';
 import type { RosterStatus } from '../src/core/participant-roster.ts';
@@ -227,6 +229,10 @@ export interface ClientFixture {
   rosterFailure?: string;
   /** An invitation never gets an answer (the busy state); without it, invitations are refused. */
   invitePending?: boolean;
+  /** Invitations succeed, and sending them reports this for each channel. */
+  notified?: { push: NotificationOutcome; email: NotificationOutcome };
+  /** Answering the invitation: stored (default), never finishes (`pending`), or refused with this error. */
+  answer?: 'pending' | CallError;
 }
 
 /** A CallClientView answering from fixture data. */
@@ -254,9 +260,26 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
     return this.fixture.session ? this.#record(this.fixture.session) : null;
   }
 
-  async invite(): Promise<never> {
+  async invite(sessionId: string, invitee: string): Promise<ParticipantRecord> {
     if (this.fixture.invitePending) await new Promise(() => undefined);
-    throw new CallError('failed', 'this is a Storybook fixture');
+    if (!this.fixture.notified) throw new CallError('failed', 'this is a Storybook fixture');
+    const byEmail = invitee.includes('@');
+    return { id: `row-${sessionId}-${invitee}`, user_id: byEmail ? null : invitee, email: byEmail ? invitee : null, display_name: null, avatar_url: null, role: 'guest', invite_status: 'invited', presence_status: 'offline', mic_on: false, cam_on: false };
+  }
+
+  async notifyInvitations(sessionId: string, participants: ParticipantRecord[]): Promise<InvitationNotice> {
+    const notified = this.fixture.notified ?? { push: { status: 'skipped' }, email: { status: 'skipped' } };
+    return { sessionId, participants, ...notified };
+  }
+
+  /** Stores the answer on the signed-in person of the fixture's list. */
+  async answerInvitation(_sessionId: string, status: InvitationAnswer): Promise<ParticipantRecord> {
+    if (this.fixture.answer === 'pending') await new Promise(() => undefined);
+    if (this.fixture.answer instanceof CallError) throw this.fixture.answer;
+    const me = this.fixture.participants?.find((p) => p.isLocal);
+    if (!me) throw new CallError('not_participant', 'you are not invited to this call');
+    me.inviteStatus = status;
+    return { id: me.rowId ?? me.id, user_id: me.userId, email: me.email, display_name: me.name, avatar_url: null, role: me.role, invite_status: status, presence_status: me.presence, mic_on: me.mic, cam_on: me.cam };
   }
 
   async uninvite(): Promise<void> {}

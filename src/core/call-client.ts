@@ -5,6 +5,7 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
 import { CallError, toCallError, type CallErrorCode } from './errors.ts';
+import { answerInvitation, notifyInvitations, readInvitations, type InvitationAnswer, type InvitationNotice } from './invitations.ts';
 import type { ParticipantRecord } from './participant.ts';
 import { CallPush, type EnablePushOptions, type PushState, type PushStateOptions } from './push.ts';
 import { ParticipantRoster } from './participant-roster.ts';
@@ -55,6 +56,14 @@ export interface CalendarEventCall {
   attendees?: string[];
 }
 
+export interface InviteOptions {
+  /**
+   * Send the new invitations by Web Push and e-mail (default true). The promise does not wait for
+   * them: the client's `invitations-notified` event tells what each channel did.
+   */
+  notify?: boolean;
+}
+
 /** The client's errors are `CallError`s (errors.ts); this name stays for hosts that used it. */
 export const CallClientError = CallError;
 /** The client's errors are `CallError`s (errors.ts); this name stays for hosts that used it. */
@@ -70,7 +79,11 @@ export type RosterView = Pick<ParticipantRoster, 'sessionId' | 'participants' | 
  * fixtures, a host's own wrapper).
  */
 export interface CallClientView
-  extends Pick<CallClient, 'currentUser' | 'findSessionByEvent' | 'openEventCall' | 'invite' | 'uninvite' | 'getSession' | 'on'> {
+  extends Pick<CallClient, 'currentUser' | 'findSessionByEvent' | 'openEventCall' | 'invite' | 'uninvite' | 'getSession' | 'on'>,
+    // Optional, so a host's own wrapper written before them still fits: without
+    // answerInvitation the event button shows no Yes / Maybe / No, without notifyInvitations the
+    // panel leaves notifying to invite().
+    Partial<Pick<CallClient, 'answerInvitation' | 'notifyInvitations'>> {
   roster(sessionId: string): Promise<RosterView>;
   session(sessionId: string, options?: CallSessionOptions): Promise<CallSessionView>;
   /**
@@ -89,6 +102,8 @@ export interface CallClientEvents {
   user: CallUser | null;
   /** This client made a CallSession object (so rosters of that session can follow it live). */
   session: CallSession;
+  /** Invitations were sent by push and e-mail (`invite()`, a call created from an event): what each channel did. */
+  'invitations-notified': InvitationNotice;
 }
 
 export class CallClient extends TypedEventTarget<CallClientEvents> {
@@ -199,10 +214,15 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
    * The open call of a calendar event: found as `findSessionByEvent` finds it, or created with the
    * caller as host and the event's attendees invited. Two attendees opening the same event at once
    * get the same call. Nobody is kept out by another's call of the same event id: whoever has no
-   * call of their own or of an attendee's that invites them gets a new one.
+   * call of their own or of an attendee's that invites them gets a new one. A call this creates
+   * has its invitations sent by push and e-mail (`options.notify`, as for `invite()`).
    */
-  async openEventCall(event: CalendarEventCall): Promise<CallSessionRecord> {
-    await this.requireUser();
+  async openEventCall(event: CalendarEventCall, options: InviteOptions = {}): Promise<CallSessionRecord> {
+    const user = await this.requireUser();
+    // event_video_call does not say whether it created the call, and only a new call's
+    // invitations are news. Its own lookup, made first, tells: the same answer it would give.
+    const found = await this.findSessionByEvent(event.eventId, { attendees: event.attendees });
+    if (found) return found;
     const { data, error } = await this.supabase.rpc('event_video_call', {
       p_event_id: event.eventId,
       p_title: event.title ?? null,
@@ -212,15 +232,52 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
       p_attendees: event.attendees ?? [],
     });
     if (error) throw toCallError(error, { refused: 'not_participant' });
-    return data as CallSessionRecord;
+    const session = data as CallSessionRecord;
+    // Someone else's call found under the lock (two attendees at once) was not created here.
+    if (session.host_id === user.id && event.attendees?.length && options.notify !== false) {
+      void readInvitations(this.supabase, session.id).then(
+        (rows) => (rows.length ? this.notifyInvitations(session.id, rows) : undefined),
+        // Not even the invitations could be read back: neither channel went out, and the host is told so.
+        (error: CallError) => this.emit('invitations-notified', { sessionId: session.id, participants: [], push: { status: 'failed', error }, email: { status: 'failed', error } }),
+      );
+    }
+    return session;
   }
 
-  /** Invites someone by user id or e-mail address (hosts only). Returns their participant row. */
-  async invite(sessionId: string, invitee: string): Promise<ParticipantRecord> {
+  /**
+   * Invites someone by user id or e-mail address (hosts only). Returns their participant row as
+   * soon as it exists; the invitation is then sent by push and e-mail (see `InviteOptions`).
+   */
+  async invite(sessionId: string, invitee: string, options: InviteOptions = {}): Promise<ParticipantRecord> {
     await this.requireUser();
     const { data, error } = await this.supabase.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: invitee });
     if (error) throw toCallError(error, { refused: 'not_host' });
-    return data as ParticipantRecord;
+    const row = data as ParticipantRecord;
+    if (options.notify !== false) void this.notifyInvitations(sessionId, [row]);
+    return row;
+  }
+
+  /**
+   * Sends invitations by Web Push (`webpush-send`) and e-mail (`video-call-email`): one request
+   * per channel for all of `participants`, side by side (hosts only; the host's own row is left
+   * out). Never rejects: a channel that is not deployed, not configured or fails is reported in
+   * the notice, and the invitations stay. Emits `invitations-notified` with the same notice.
+   */
+  async notifyInvitations(sessionId: string, participants: ParticipantRecord[]): Promise<InvitationNotice> {
+    const notice = await notifyInvitations(this.supabase, sessionId, participants);
+    this.emit('invitations-notified', notice);
+    return notice;
+  }
+
+  /**
+   * The signed-in user's answer to their invitation: `accepted` (Yes), `tentative` (Maybe) or
+   * `declined` (No); they may change it, and a declined invitee can still join. Returns their
+   * participant row. Refusals: `not_signed_in`, `not_participant` (not invited),
+   * `session_not_found`, `session_ended`, `invalid_input` (another answer, or the host answering).
+   */
+  async answerInvitation(sessionId: string, status: InvitationAnswer): Promise<ParticipantRecord> {
+    await this.requireUser();
+    return answerInvitation(this.supabase, sessionId, status);
   }
 
   /** Withdraws an invitation (hosts only; the host's own row stays). */

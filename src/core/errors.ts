@@ -25,6 +25,8 @@ export type CallErrorCode =
   | 'signaling_failed'
   | 'media_denied'
   | 'media_unavailable'
+  /** A service the call needs is not set up: a function not deployed, no SMTP or VAPID keys. */
+  | 'unavailable'
   /** This browser cannot take push notifications (no service worker, PushManager or Notification, or not a secure context). */
   | 'push_unsupported'
   /** Notifications are blocked for the site, or the person did not allow them. */
@@ -103,7 +105,11 @@ const BACKEND_CODES: Record<string, CallErrorCode | typeof REFUSED> = {
   missing_token: SIGNED_OUT,
   invalid_token: SIGNED_OUT,
   not_participant: 'not_participant',
+  not_host: 'not_host',
+  not_allowed: REFUSED,
   service_role_required: REFUSED,
+  push_unavailable: 'unavailable',
+  mail_unavailable: 'unavailable',
   session_ended: 'session_ended',
   session_not_found: 'session_not_found',
   invalid_json: INVALID,
@@ -112,6 +118,8 @@ const BACKEND_CODES: Record<string, CallErrorCode | typeof REFUSED> = {
   invalid_option: INVALID,
   invalid_payload: INVALID,
   invalid_recipient: INVALID,
+  invalid_user_ids: INVALID,
+  too_many_recipients: INVALID,
   invalid_session_id: INVALID,
   payload_too_large: INVALID,
   body_too_large: INVALID,

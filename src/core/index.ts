@@ -9,12 +9,14 @@ export {
   type CallClientInit,
   type CallSessionRecord,
   type CallUser,
+  type InviteOptions,
   type NewCallSession,
 } from './call-client.ts';
 export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
 export { CallError, toCallError, type CallErrorCode, type CallErrorContext, type CallErrorOptions } from './errors.ts';
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
+export { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice, type NotificationOutcome } from './invitations.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
 export {
   compareParticipants,

@@ -45,6 +45,8 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
   #offSession: (() => void)[] = [];
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
   #loads = 0;
+  /** The newest read under way (or done). */
+  #latest: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(
@@ -106,8 +108,22 @@ export class ParticipantRoster extends TypedEventTarget<ParticipantRosterEvents>
     this.emit('participants', this.participants);
   }
 
+  /**
+   * Reads the rows again. Resolves once the list shows rows read after this call: when a newer
+   * read overtook this one (a change arrived meanwhile), that one's, so a caller that changed a
+   * row and awaits this sees the change, not a list one read older.
+   */
   async reload(): Promise<void> {
-    const load = ++this.#loads;
+    let read = this.#read(++this.#loads);
+    this.#latest = read;
+    for (;;) {
+      await read;
+      if (read === this.#latest) return;
+      read = this.#latest;
+    }
+  }
+
+  async #read(load: number): Promise<void> {
     const [{ data, error }] = await Promise.all([
       this.supabase.from('video_call_participants').select(PARTICIPANT_COLUMNS).eq('session_id', this.sessionId).order('created_at'),
       this.#presenceHeard,

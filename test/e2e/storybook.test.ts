@@ -78,6 +78,7 @@ describe('Storybook', () => {
         removes: all('[part~="remove"]').length,
         heading: text(roots.map((root) => root.querySelector('h3')).find(Boolean)),
         main: main ? { label: text(main), disabled: main.disabled } : null,
+        answers: [...shadow.querySelectorAll<HTMLButtonElement>('[part~="answer-option"]')].map((option) => `${text(option)}${option.getAttribute('aria-pressed') === 'true' ? ' ✓' : ''}`),
         hint: text(shadow.querySelector('[part~="hint"]:not([hidden])')),
         panel: Boolean(shadow.querySelector('[part~="panel"]')),
         bar: text(shadow.querySelector('[part~="call-bar"]')),
@@ -360,6 +361,37 @@ describe('Storybook', () => {
     'elements-call-invite-panel--dark-russian-failed': (s) => {
       assert.match(s.message, /^Не удалось пригласить: /);
       assert.equal(s.colours.paper, 'rgb(30, 41, 59)');
+    },
+    'elements-call-invite-panel--invited-and-notified': (s) => assert.equal(s.message, 'maria@acme.test is invited. The e-mail was sent. A push notification was sent.'),
+    'elements-call-invite-panel--invited-email-failed': (s) => assert.equal(s.message, 'maria@acme.test is invited. The e-mail could not be sent.'),
+    'elements-call-invite-panel--russian-invited-email-failed': (s) =>
+      assert.equal(s.message, 'maria@acme.test: приглашение создано. Письмо отправить не удалось. Push-уведомление отправлено.'),
+    // The invitee's Yes / Maybe / No: `✓` marks the pressed one in the story's answer group.
+    'elements-event-call-button--invitee-unanswered': (s) => {
+      assert.deepEqual([s.state, s.main?.label], ['scheduled', 'Join the video call']);
+      assert.deepEqual(s.answers, ['Yes', 'Maybe', 'No']);
+      assert.match(s.text, /Will you attend\?/);
+    },
+    'elements-event-call-button--invitee-maybe': (s) => assert.deepEqual(s.answers, ['Yes', 'Maybe ✓', 'No']),
+    'elements-event-call-button--invitee-declined': (s) => {
+      assert.deepEqual(s.answers, ['Yes', 'Maybe', 'No ✓']);
+      assert.deepEqual(s.main, { label: 'Join now', disabled: false }, 'a declined invitee may still join');
+    },
+    'elements-event-call-button--invitee-answering': (s) => {
+      assert.deepEqual(s.answers, ['Yes ✓', 'Maybe', 'No']);
+      assert.equal(s.busy, true);
+    },
+    'elements-event-call-button--invitee-answer-failed': (s) => {
+      assert.deepEqual(s.answers, ['Yes', 'Maybe ✓', 'No'], 'the stored answer stays');
+      assert.deepEqual(s.alerts, ['Could not save your answer: the server did not answer']);
+    },
+    'elements-event-call-button--russian-invitee': (s) => {
+      assert.deepEqual(s.answers, ['Да ✓', 'Возможно', 'Нет']);
+      assert.match(s.text, /Вы придёте\?/);
+    },
+    'elements-event-call-button--dark-invitee-maybe': (s) => {
+      assert.deepEqual(s.answers, ['Yes', 'Maybe ✓', 'No']);
+      assert.equal(s.colours.contrast >= 4.5, true);
     },
   };
 

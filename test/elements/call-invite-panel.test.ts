@@ -34,7 +34,8 @@ describe('<call-invite-panel>', () => {
     await sendKeys({ type: 'maria@acme.test' });
     await sendKeys({ press: 'Enter' });
     expect((await invited).detail).to.deep.equal({ eventId: 'evt-7', sessionId, invitee: 'maria@acme.test' });
-    await until(() => message(el) === 'maria@acme.test is invited', 'the confirmation');
+    // No account behind the address: nothing to push to; the invitation goes by e-mail alone.
+    await until(() => message(el) === 'maria@acme.test is invited. The e-mail was sent.', 'the invitation and its e-mail’s fate');
     await until(() => el.state === 'ready' && names(el).includes('maria'), 'the invitee listed');
     expect(notice(el), 'no "nobody invited" once someone is').to.equal('');
     await until(() => el.shadowRoot!.activeElement === field(el) && !field(el)!.disabled, 'focus back in the field');
@@ -64,6 +65,65 @@ describe('<call-invite-panel>', () => {
     expect(inside(el, '[part~="message"]')!.classList.contains('error')).to.equal(true);
     expect(field(el)!.value).to.equal('nobody');
     expect(inside(el, '[part~="base"]')!.getAttribute('aria-busy')).to.equal('false');
+  });
+
+  it('says the invitation is on its way, then how it went on each channel, in its polite live region', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const sessionId = await newCall(anna);
+    const el = await fixture<CallInvitePanel>(html`<call-invite-panel lang="en" session-id=${sessionId} .client=${anna.callClient}></call-invite-panel>`);
+    await until(() => Boolean(field(el)), 'the form');
+    const said: string[] = [];
+    const live = inside(el, '[part~="message"]')!;
+    new MutationObserver(() => said.push(live.textContent!.trim())).observe(live, { childList: true, subtree: true, characterData: true });
+    field(el)!.value = boris.id;
+    inside<HTMLButtonElement>(el, '[part~="submit"]')!.click();
+    // Boris has no browser subscribed: push reaches nobody and says nothing; the e-mail goes.
+    await until(() => message(el) === `${boris.id} is invited. The e-mail was sent.`, 'the outcome');
+    expect(said).to.include(`${boris.id} is invited. Sending the invitation…`);
+    expect(live.classList.contains('partial')).to.equal(false);
+
+    // An address the database takes but the mail server refuses (501): invited all the same.
+    await until(() => !field(el)!.disabled, 'the field free again');
+    field(el)!.value = 'bad..dots@acme.test';
+    inside<HTMLButtonElement>(el, '[part~="submit"]')!.click();
+    await until(() => message(el) === 'bad..dots@acme.test is invited. The e-mail could not be sent.', 'the refused e-mail');
+    expect(live.classList.contains('partial'), 'invited, but not every channel went out').to.equal(true);
+    expect(live.classList.contains('error')).to.equal(false);
+    await expect(el).to.be.accessible();
+  });
+
+  it('says the notification outcome in Russian', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    const el = await fixture<CallInvitePanel>(html`<call-invite-panel lang="ru" session-id=${sessionId} .client=${anna.callClient}></call-invite-panel>`);
+    await until(() => Boolean(field(el)), 'the form');
+    field(el)!.value = 'vera@acme.test';
+    inside<HTMLButtonElement>(el, '[part~="submit"]')!.click();
+    await until(() => message(el) === 'vera@acme.test: приглашение создано. Письмо отправлено.', 'the outcome in Russian');
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows the invitees’ answers live, in the order accepted, maybe, no answer, declined', async () => {
+    const anna = await signUp('Anna');
+    const [boris, vera, gleb] = await Promise.all([signUp('Boris'), signUp('Vera'), signUp('Gleb')]);
+    const sessionId = await newCall(anna, [boris, vera, gleb]);
+    const el = await fixture<CallInvitePanel>(html`<call-invite-panel lang="en" session-id=${sessionId} .client=${anna.callClient}></call-invite-panel>`);
+    await until(() => names(el).length === 4, 'everyone listed');
+    const statuses = () => [...(list(el)?.shadowRoot?.querySelectorAll('[part~="item"]') ?? [])].map((item) => `${item.querySelector('[part~="name"]')!.textContent!.trim()}: ${item.querySelector('.summary')!.textContent!.trim()}`);
+    await gleb.callClient.answerInvitation(sessionId, 'declined');
+    await vera.callClient.answerInvitation(sessionId, 'tentative');
+    const answered = performance.now();
+    await until(() => statuses()[1] === 'Vera: Maybe · Not in the call', 'Vera’s Maybe shown', 1000);
+    expect(performance.now() - answered).to.be.below(1000);
+    expect(statuses()).to.deep.equal([
+      'Anna (you): Host · Not in the call',
+      'Vera: Maybe · Not in the call',
+      'Boris: Invited, no answer yet · Not in the call',
+      'Gleb: Declined · Not in the call',
+    ]);
+    await boris.callClient.answerInvitation(sessionId, 'accepted');
+    await until(() => statuses()[1] === 'Boris: Accepted · Not in the call', 'Boris’s Yes shown first among the guests', 1000);
   });
 
   it('tells a guest that only the host invites, and still lists the people', async () => {

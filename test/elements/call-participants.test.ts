@@ -85,6 +85,27 @@ describe('<call-participants>', () => {
     el.remove();
   });
 
+  it('re-renders an answer given on another client within a second, in the answers’ order, in Russian', async () => {
+    const anna = await signUp('Anna');
+    const [boris, vera] = await Promise.all([signUp('Boris'), signUp('Vera')]);
+    const session = await anna.callClient.openEventCall({ eventId: `evt-${crypto.randomUUID()}`, attendees: [boris.id, vera.id] });
+    const el = await fixture<CallParticipants>(html`<call-participants lang="ru" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+    await until(() => items(el).length === 3, 'three people');
+    expect(rows(el).slice(1)).to.deep.equal(['Boris | Приглашение отправлено, ответа нет · Не в звонке', 'Vera | Приглашение отправлено, ответа нет · Не в звонке']);
+    for (const [who, answer, expected] of [
+      [vera, 'tentative', ['Vera | Под вопросом · Не в звонке', 'Boris | Приглашение отправлено, ответа нет · Не в звонке']],
+      [boris, 'declined', ['Vera | Под вопросом · Не в звонке', 'Boris | Отклонено · Не в звонке']],
+      [vera, 'accepted', ['Vera | Принято · Не в звонке', 'Boris | Отклонено · Не в звонке']],
+    ] as const) {
+      const asked = performance.now();
+      await who.callClient.answerInvitation(session.id, answer);
+      await until(() => rows(el).slice(1).join() === expected.join(), `${who.name}: ${answer}`, 1000);
+      expect(performance.now() - asked).to.be.below(1000);
+    }
+    expect(items(el)[2].classList.contains('invite-declined')).to.equal(true);
+    await expect(el).to.be.accessible();
+  });
+
   it('shows presence, mic and camera from a joined session', async () => {
     const anna = await signUp('Anna');
     const session = await anna.callClient.createSession({ title: 'Standup' });

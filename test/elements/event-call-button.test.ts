@@ -27,6 +27,11 @@ async function windowInCall(user: BrowserUser, sessionId: string): Promise<{ clo
   await channel.track({ name: user.name, avatar_url: null, mic: false, cam: false, screen: false, speaking: false, hand: false });
   return { close: () => user.supabase.realtime.disconnect() };
 }
+/** The invitee's Yes / Maybe / No: each button's text and whether it is pressed. */
+const answers = (el: EventCallButton) =>
+  [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="answer-option"]')].map((button) => `${button.textContent!.trim()}${button.getAttribute('aria-pressed') === 'true' ? ' ✓' : ''}`);
+const option = (el: EventCallButton, status: string) => el.shadowRoot!.querySelector<HTMLButtonElement>(`[part~="answer-${status}"]`)!;
+const liveRegion = (el: EventCallButton) => el.shadowRoot!.querySelector('[role="status"][aria-live="polite"]')!.textContent!.trim();
 const newEventId = () => `evt-${crypto.randomUUID()}`;
 const tomorrow = () => new Date(Date.now() + 24 * 3600_000).toISOString();
 const settled = async (el: EventCallButton) => {
@@ -68,6 +73,11 @@ describe('<event-call-button>', () => {
     expect(el.shadowRoot!.querySelector('dialog'), 'open="event" leaves opening to the host').to.equal(null);
     await until(() => el.state === 'scheduled', 'the scheduled state');
     expect(main(el).textContent!.trim()).to.equal('Join the video call');
+    // Boris has no browser subscribed (push reaches nobody, so says nothing); no video-call-email on this branch yet.
+    const sentOut = () => el.shadowRoot!.querySelector('[part~="invitations-message"]')?.textContent;
+    await until(() => sentOut() === 'Attendees invited: 2. The e-mail was sent.', 'how the invitations went out');
+    expect(el.shadowRoot!.querySelector('[part~="invitations-message"]')!.getAttribute('role')).to.equal('status');
+    await expect(el).to.be.accessible();
 
     const guest = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} starts-at=${tomorrow()} .client=${boris.callClient}></event-call-button>`);
     await settled(guest);
@@ -221,7 +231,7 @@ describe('<event-call-button>', () => {
     await sendKeys({ type: 'new.client@acme.test' });
     await sendKeys({ press: 'Enter' });
     expect((await invited).detail.invitee).to.equal('new.client@acme.test');
-    await until(() => message() === 'new.client@acme.test is invited', 'the confirmation');
+    await until(() => message() === 'new.client@acme.test is invited. The e-mail was sent.', 'the confirmation and the e-mail’s fate');
     const list = panel(el)!.shadowRoot!.querySelector('call-participants')!;
     await until(() => list.shadowRoot!.textContent!.includes('new.client'), 'the invitee in the list');
 
@@ -268,5 +278,121 @@ describe('<event-call-button>', () => {
     expect(signedOut.state).to.equal('signed-out');
     expect(main(signedOut).textContent!.trim()).to.equal('Sign in to join the video call');
     await expect(signedOut).to.be.accessible();
+  });
+
+  it('lets an invitee answer Yes, Maybe or No from the keyboard, shows the answer, and still lets them join after No', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} starts-at=${tomorrow()} .client=${boris.callClient}></event-call-button>`);
+    await settled(el);
+    await until(() => answers(el).length === 3, 'the answer buttons');
+    const group = el.shadowRoot!.querySelector('[part~="answer"]')!;
+    expect(group.getAttribute('role')).to.equal('group');
+    expect(el.shadowRoot!.getElementById(group.getAttribute('aria-labelledby')!)!.textContent).to.equal('Will you attend?');
+    expect(answers(el), 'no answer yet').to.deep.equal(['Yes', 'Maybe', 'No']);
+    expect(el.invitationStatus).to.equal('invited');
+    await expect(el).to.be.accessible();
+
+    const events: { sessionId: string; status: string }[] = [];
+    el.addEventListener('call-invitation-answer', (event) => events.push(event.detail));
+    // What the group went through while saving (the key press's round trip may outlast the save).
+    const seen: string[] = [];
+    new MutationObserver(() => seen.push(`${group.getAttribute('aria-busy')} ${answers(el).join(',')}`)).observe(el.shadowRoot!, { attributes: true, subtree: true, attributeFilter: ['aria-busy', 'aria-pressed'] });
+    option(el, 'tentative').focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => events.length === 1, 'the answer stored');
+    expect(seen[0], 'busy, the choice shown at once').to.equal('true Yes,Maybe ✓,No');
+    expect(events[0]).to.deep.equal({ sessionId: session.id, status: 'tentative' });
+    await el.updateComplete;
+    expect(group.getAttribute('aria-busy')).to.equal('false');
+    expect(liveRegion(el)).to.equal('Your answer: Maybe');
+    expect(el.shadowRoot!.activeElement, 'focus stays where it was').to.equal(option(el, 'tentative'));
+
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(option(el, 'declined'));
+    await sendKeys({ press: 'Space' });
+    await until(() => events.length === 2, 'the second answer stored');
+    expect(events[1].status).to.equal('declined');
+    await el.updateComplete;
+    expect(answers(el)).to.deep.equal(['Yes', 'Maybe', 'No ✓']);
+    const { data } = await anna.supabase.from('video_call_participants').select('invite_status').eq('session_id', session.id).eq('user_id', boris.id).single();
+    expect(data!.invite_status, 'what the host reads').to.equal('declined');
+    expect(main(el).disabled, 'a declined invitee may still join').to.equal(false);
+    expect(main(el).textContent!.trim()).to.equal('Join the video call');
+    await expect(el).to.be.accessible();
+  });
+
+  it('answers in Russian, through answer() as a page handling an answer link would', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="ru" event-id=${eventId} .client=${boris.callClient}></event-call-button>`);
+    await settled(el);
+    await until(() => answers(el).length === 3, 'the answer buttons');
+    expect(answers(el)).to.deep.equal(['Да', 'Возможно', 'Нет']);
+    expect(el.shadowRoot!.querySelector('#answer-label')!.textContent).to.equal('Вы придёте?');
+    const answered = nextEvent<{ status: string }>(el, 'call-invitation-answer');
+    await el.answer('accepted');
+    expect((await answered).detail.status).to.equal('accepted');
+    await el.updateComplete;
+    expect(answers(el)).to.deep.equal(['Да ✓', 'Возможно', 'Нет']);
+    expect(liveRegion(el)).to.equal('Ваш ответ: Да');
+    await expect(el).to.be.accessible();
+  });
+
+  it('answers an invitation sent to the invitee’s e-mail address, claiming it', async () => {
+    const anna = await signUp('Anna');
+    const vera = await signUp('Vera');
+    const { data: user } = await vera.supabase.auth.getUser();
+    const eventId = newEventId();
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [user.user!.email!] });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${vera.callClient}></event-call-button>`);
+    await settled(el);
+    await until(() => answers(el).length === 3, 'the answer buttons for an invitation by address');
+    await el.answer('tentative');
+    const { data } = await anna.supabase.from('video_call_participants').select('user_id, invite_status').eq('session_id', session.id).eq('role', 'guest').single();
+    expect(data).to.deep.equal({ user_id: vera.id, invite_status: 'tentative' });
+    await until(() => el.invitationStatus === 'tentative', 'the claimed row followed');
+  });
+
+  it('says why an answer could not be saved and keeps the answer there was', async () => {
+    const anna = await signUp('Anna');
+    const boris = await signUp('Boris');
+    const eventId = newEventId();
+    const session = await anna.callClient.openEventCall({ eventId, attendees: [boris.id] });
+    await boris.callClient.answerInvitation(session.id, 'accepted');
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${boris.callClient}></event-call-button>`);
+    await settled(el);
+    await until(() => answers(el).join() === 'Yes ✓,Maybe,No', 'the stored answer shown');
+    // The call ends while the card is open.
+    await anna.supabase.from('video_call_sessions').update({ status: 'ended' }).eq('id', session.id);
+    const failed = nextEvent<{ code: string; sessionId: string }>(el, 'call-error');
+    option(el, 'declined').click();
+    const { detail } = await failed;
+    expect([detail.code, detail.sessionId]).to.deep.equal(['session_ended', session.id]);
+    let refused: unknown;
+    await el.answer('declined').catch((error) => (refused = error));
+    expect((refused as { code: string }).code, 'answer() rejects with the CallError').to.equal('session_ended');
+    // The button re-read the call and shows it ended: no answers any more, the reason said.
+    await until(() => el.state === 'ended', 'the call shown as ended');
+    await el.updateComplete;
+    expect(answers(el), 'nothing to answer in an ended call').to.deep.equal([]);
+    const alert = el.shadowRoot!.querySelector<HTMLElement>('[part~="answer-message"]')!;
+    expect([alert.getAttribute('role'), alert.textContent]).to.deep.equal(['alert', 'Could not save your answer: The call has ended: it takes no more answers.']);
+    const { data } = await anna.supabase.from('video_call_participants').select('invite_status').eq('session_id', session.id).eq('user_id', boris.id).single();
+    expect(data!.invite_status).to.equal('accepted');
+  });
+
+  it('shows the host no answer buttons, and the page no answer() to call for a host', async () => {
+    const anna = await signUp('Anna');
+    const eventId = newEventId();
+    await anna.callClient.openEventCall({ eventId });
+    const el = await fixture<EventCallButton>(html`<event-call-button lang="en" event-id=${eventId} .client=${anna.callClient}></event-call-button>`);
+    await settled(el);
+    expect(answers(el)).to.deep.equal([]);
+    expect(el.invitationStatus).to.equal(null);
   });
 });

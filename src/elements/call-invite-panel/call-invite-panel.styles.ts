@@ -30,6 +30,8 @@ export const styles = css`
   }
   .invite {
     display: grid;
+    /* Not the field's intrinsic width: on a phone the Invite button stays inside the panel. */
+    grid-template-columns: minmax(0, 1fr);
     gap: 4px;
     padding-right: 28px;
   }
@@ -76,6 +78,10 @@ export const styles = css`
     min-height: 1.2em;
     font-size: 0.8125rem;
     color: var(--_success-text);
+  }
+  /* Invited, but a notification did not go out: not a failure of the invitation, not all good either. */
+  .invite-message.partial {
+    color: var(--_text);
   }
   .invite-message.error,
   .notice.error {

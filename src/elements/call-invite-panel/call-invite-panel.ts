@@ -1,9 +1,11 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView } from '../../core/call-client.ts';
+import type { InvitationNotice } from '../../core/invitations.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
+import { describeNotice } from '../shared/invitation-notice.ts';
 import { theme } from '../shared/theme.styles.ts';
 import { styles } from './call-invite-panel.styles.ts';
 
@@ -43,7 +45,8 @@ export type CallInvitePanelState = 'idle' | 'loading' | 'ready' | 'empty' | 'not
  * @csspart invite-form - The form to invite someone.
  * @csspart invitee - The user id or e-mail field.
  * @csspart submit - The Invite button.
- * @csspart message - The status line under the field (invited, already invited, failed).
+ * @csspart message - The status line under the field (invited, already invited, failed; then
+ * whether the invitation went out by e-mail and push).
  * @csspart notice - The line shown instead of the form (loading, not the host, error) or beside it (nobody invited yet).
  * @csspart participants - The `<call-participants manage>` list.
  *
@@ -94,7 +97,7 @@ export class CallInvitePanel extends LitElement {
   /** What the panel shows now (reflected, so hosts can style by it). Read-only in practice. */
   declare state: CallInvitePanelState;
   declare _busy: boolean;
-  declare _message: { text: string; error: boolean } | undefined;
+  declare _message: { text: string; error: boolean; partial?: boolean } | undefined;
 
   readonly #i18n = new LocalizeController(this);
   readonly #clients = new ClientController(this);
@@ -190,8 +193,18 @@ export class CallInvitePanel extends LitElement {
         <input part="invitee" id="invitee" name="invitee" type="text" autocomplete="email" inputmode="email" spellcheck="false" ?disabled=${this._busy} />
         <button part="submit" type="submit" ?disabled=${this._busy}>${t('inviteForm.submit')}</button>
       </div>
-      <p part="message" class="invite-message ${message?.error ? 'error' : ''}" role="status" aria-live="polite">${message?.text ?? ''}</p>
+      <p part="message" class="invite-message ${message?.error ? 'error' : message?.partial ? 'partial' : ''}" role="status" aria-live="polite">${message?.text ?? ''}</p>
     </form>`;
+  }
+
+  /**
+   * What the invitation's channels did, in the status line (its polite live region says it). The
+   * newest news wins the line: an earlier invitation's outcome arriving later is still said.
+   */
+  #notified(who: string, notice: InvitationNotice): void {
+    if (notice.sessionId !== this.sessionId) return;
+    const { text, partial } = describeNotice(this.#i18n.t, notice);
+    this._message = { text: [this.#i18n.t('answer.notice.invited', { who }), text].filter(Boolean).join(' '), error: false, partial };
   }
 
   #invite = async (event: SubmitEvent) => {
@@ -209,11 +222,15 @@ export class CallInvitePanel extends LitElement {
     }
     this._busy = true;
     this._message = { text: t('inviteForm.sending', { who: invitee }), error: false };
+    // With notifyInvitations the panel sends the invitation itself, to say how it went; a client
+    // without it notifies inside invite(), and the panel says only "invited".
+    const notify = client.notifyInvitations?.bind(client);
     try {
-      await client.invite(sessionId, invitee);
-      this._message = { text: t('inviteForm.sent', { who: invitee }), error: false };
+      const row = await client.invite(sessionId, invitee, notify ? { notify: false } : {});
+      this._message = { text: notify ? t('answer.notice.sending', { who: invitee }) : t('inviteForm.sent', { who: invitee }), error: false };
       input.value = '';
       fire<CallInviteDetail>(this, 'call-invite', { eventId: this.eventId, sessionId, invitee });
+      if (notify) void notify(sessionId, [row]).then((notice) => this.#notified(invitee, notice));
       await this.#roster.reload();
     } catch (error) {
       const code = errorCode(error);

@@ -73,10 +73,15 @@ export const styles = css`
     background: var(--_speaking);
     border: 2px solid var(--call-list-background, var(--_surface));
   }
+  /* Someone not here: grey, and a photo faded too; initials keep their contrast (axe, WCAG AA). */
   .presence-offline .avatar,
   .presence-left .avatar,
   .invite-declined .avatar {
     filter: grayscale(1);
+  }
+  .presence-offline .avatar img,
+  .presence-left .avatar img,
+  .invite-declined .avatar img {
     opacity: 0.7;
   }
   .text {

@@ -81,6 +81,57 @@ export const styles = css`
   .hint.error {
     color: var(--_danger-text);
   }
+  /* Invitations went out, but not on every channel. */
+  .hint.partial {
+    color: var(--_text);
+  }
+  .answer {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px 10px;
+    margin-top: 8px;
+  }
+  .answer-label {
+    color: var(--_text);
+    font-weight: 500;
+  }
+  .options {
+    display: inline-flex;
+    flex-wrap: wrap;
+    gap: 6px;
+  }
+  .option {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    min-height: 36px;
+    min-width: 44px;
+    justify-content: center;
+    padding: 4px 12px;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    background: var(--_surface);
+    color: var(--_text);
+  }
+  .option svg {
+    width: 16px;
+    height: 16px;
+  }
+  .option .spinner {
+    width: 12px;
+    height: 12px;
+  }
+  /* The chosen answer: filled, with a check (not colour alone). */
+  .option[aria-pressed='true'] {
+    border-color: var(--_accent);
+    background: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 600;
+  }
+  .option[aria-disabled='true'] {
+    cursor: progress;
+  }
   .spinner {
     width: 16px;
     height: 16px;

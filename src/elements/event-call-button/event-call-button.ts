@@ -1,5 +1,8 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView, CallSessionRecord } from '../../core/call-client.ts';
+import { CallError, toCallError } from '../../core/errors.ts';
+import { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice } from '../../core/invitations.ts';
+import type { Participant } from '../../core/participant.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
@@ -7,7 +10,8 @@ import { RoomWindowController } from '../../controllers/room-window-controller.t
 import { RosterController } from '../../controllers/roster-controller.ts';
 import type { CallInviteDetail } from '../call-invite-panel/call-invite-panel.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
-import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { checkIcon, closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { describeNotice } from '../shared/invitation-notice.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { theme } from '../shared/theme.styles.ts';
 import { styles } from './event-call-button.styles.ts';
@@ -37,8 +41,15 @@ export interface CallStateDetail {
   inCall: number;
 }
 
+/** `detail` of `call-invitation-answer`: the signed-in invitee's answer, stored. */
+export interface CallInvitationAnswerDetail {
+  sessionId: string;
+  status: InvitationAnswer;
+}
+
 export interface EventCallButtonEventMap {
   'call-state': CustomEvent<CallStateDetail>;
+  'call-invitation-answer': CustomEvent<CallInvitationAnswerDetail>;
   'call-session-created': CustomEvent<CallSessionCreatedDetail>;
   'call-open': CustomEvent<CallOpenDetail>;
   'call-invite': CustomEvent<CallInviteDetail>;
@@ -61,11 +72,19 @@ const SOON_MS = 10 * 60_000;
  * @fires call-open - The user asked to open the call. Cancelable: `preventDefault()` stops the
  * built-in dialog/inline room, so the host can open its own. `detail: { eventId, sessionId, mode }`
  * @fires call-invite - The host invited someone from the invitations panel. `detail: { eventId, sessionId, invitee }`
- * @fires call-error - Loading, creating or inviting failed. `detail: { code, message, sessionId }`
+ * @fires call-invitation-answer - The signed-in invitee's answer (Yes / Maybe / No) was stored.
+ * `detail: { sessionId, status }`, status `accepted`, `tentative` or `declined`.
+ * @fires call-error - Loading, creating, inviting or answering failed. `detail: { code, message, sessionId }`
  *
  * @csspart button - The main button.
  * @csspart hint - The line under the button (start time, people in the call, errors).
  * @csspart manage - The host's "Invitations" button.
+ * @csspart answer - The invitee's Yes / Maybe / No group (invitees only, while the call is not over).
+ * @csspart answer-option - Each of its three buttons (`aria-pressed` on the current answer); also
+ * `answer-accepted`, `answer-tentative`, `answer-declined`.
+ * @csspart answer-message - The line under it when an answer could not be saved.
+ * @csspart invitations-message - For the host, once the button created the call with its
+ * attendees: how their invitations went out (e-mail and push sent or not).
  * @csspart panel - The invitations panel (a `<call-invite-panel>`).
  * @csspart invite-form - The form to invite someone (the panel's, forwarded; so are `invitee`,
  * `submit`, `message` and `participants`).
@@ -125,6 +144,10 @@ export class EventCallButton extends LitElement {
       _busy: { state: true },
       _panelOpen: { state: true },
       _isHost: { state: true },
+      _answering: { state: true },
+      _answerError: { state: true },
+      _answerNotice: { state: true },
+      _invitationsNotice: { state: true },
     };
   }
 
@@ -162,6 +185,13 @@ export class EventCallButton extends LitElement {
   declare _busy: boolean;
   declare _panelOpen: boolean;
   declare _isHost: boolean;
+  /** The answer being saved, shown as chosen meanwhile. */
+  declare _answering: InvitationAnswer | null;
+  declare _answerError: string;
+  /** Said by the live region once an answer is stored. */
+  declare _answerNotice: string;
+  /** For the host of a call just created with attendees: how its invitations went out. */
+  declare _invitationsNotice: { text: string; partial: boolean } | null;
 
   readonly #i18n = new LocalizeController(this);
   // Signing in or out (or switching user) changes what the button may show.
@@ -179,6 +209,8 @@ export class EventCallButton extends LitElement {
     stopped: () => (this._inCall = 0),
   });
   #loads = 0;
+  /** The signed-in user's address: their invitation may still be an unclaimed one by e-mail. */
+  #userEmail = '';
   #clock: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
@@ -201,6 +233,10 @@ export class EventCallButton extends LitElement {
     this._busy = false;
     this._panelOpen = false;
     this._isHost = false;
+    this._answering = null;
+    this._answerError = '';
+    this._answerNotice = '';
+    this._invitationsNotice = null;
   }
 
   /** The id of the event's call, once there is one. */
@@ -250,6 +286,7 @@ export class EventCallButton extends LitElement {
     try {
       const user = await client.currentUser();
       if (load !== this.#loads) return;
+      this.#userEmail = user?.email?.toLowerCase() ?? '';
       if (!user) {
         await this.#roster.follow(null);
         this._session = null;
@@ -290,8 +327,76 @@ export class EventCallButton extends LitElement {
     this.#window.leave();
   }
 
+  /** The signed-in invitee's answer to the event's call, as shown: `invited` until they answer; null when they are not a guest of it. */
+  get invitationStatus(): Participant['inviteStatus'] | null {
+    return this._answering ?? this.#invitation()?.inviteStatus ?? null;
+  }
+
+  /**
+   * Answers the signed-in user's invitation to the event's call — `accepted`, `tentative` or
+   * `declined` — as the Yes / Maybe / No buttons do (a page handling an "answer" link calls this).
+   * Shows the saving and error states and fires `call-invitation-answer` once stored; rejects
+   * with the core's `CallError` when it could not be stored.
+   */
+  async answer(status: InvitationAnswer): Promise<void> {
+    const client = this.#clients.current;
+    const session = this._session;
+    if (!client?.answerInvitation || !session) {
+      throw new CallError('invalid_input', 'there is no invitation to the event’s call to answer here');
+    }
+    this._answering = status;
+    this._answerError = '';
+    this._answerNotice = this.#i18n.t('answer.saving');
+    try {
+      await client.answerInvitation(session.id, status);
+      // The roster hears of the change too; reading now shows it without waiting for that.
+      await this.#roster.reload();
+      this._answerNotice = this.#i18n.t('answer.saved', { answer: this.#i18n.t(`answer.${status}`) });
+      fire<CallInvitationAnswerDetail>(this, 'call-invitation-answer', { sessionId: session.id, status });
+    } catch (error) {
+      const failure = toCallError(error);
+      const t = this.#i18n.t;
+      const code = failure.code;
+      const words =
+        code === 'not_signed_in' || code === 'session_ended'
+          ? t(`answer.error.${code}`)
+          : code === 'not_participant' || code === 'session_not_found'
+            ? t(`error.${code}`)
+            : failure.message;
+      this._answerError = this.#i18n.t('answer.failed', { message: words });
+      this._answerNotice = '';
+      fire<CallErrorDetail>(this, 'call-error', { code: errorCode(failure), message: failure.message, sessionId: session.id });
+      // An ended call shows as ended.
+      if (failure.code === 'session_ended') void this.#reloadSession(session.id);
+      throw failure;
+    } finally {
+      if (this._answering === status) this._answering = null;
+    }
+  }
+
+  /** The signed-in user's invitation to the event's call, when they are a guest of it. */
+  #invitation(): Participant | undefined {
+    if (this._isHost || !this._session) return undefined;
+    const people = this.#roster.participants;
+    const mine = people.find((p) => p.isLocal) ?? (this.#userEmail ? people.find((p) => !p.userId && p.email?.toLowerCase() === this.#userEmail) : undefined);
+    return mine?.role === 'guest' ? mine : undefined;
+  }
+
   async #create(client: CallClientView): Promise<CallSessionRecord | null> {
     this._busy = true;
+    // The core sends a new call's invitations once it exists; its notice says how they went.
+    let created: CallSessionRecord | undefined;
+    const notices: InvitationNotice[] = [];
+    const hear = (notice: InvitationNotice) => {
+      if (!created) notices.push(notice);
+      else if (notice.sessionId === created.id && this._session?.id === created.id) {
+        off();
+        const { text, partial } = describeNotice(this.#i18n.t, notice);
+        this._invitationsNotice = { text: [this.#i18n.t('answer.notice.attendees', { count: notice.participants.length || this.attendees.length }), text].filter(Boolean).join(' '), partial };
+      }
+    };
+    const off = this.attendees.length ? client.on('invitations-notified', hear) : () => undefined;
+    setTimeout(off, 60_000);
     try {
       const session = await client.openEventCall({
         eventId: this.eventId,
@@ -301,10 +406,12 @@ export class EventCallButton extends LitElement {
         crmEntityId: this.crmEntityId || undefined,
         attendees: this.attendees,
       });
-      const created = session.id !== this._session?.id;
+      created = session;
+      const isNew = session.id !== this._session?.id;
       const user = await client.currentUser();
       await this.#show(session, user?.id ?? '');
-      if (created && session.host_id === user?.id) {
+      for (const notice of notices.splice(0)) hear(notice);
+      if (isNew && session.host_id === user?.id) {
         fire<CallSessionCreatedDetail>(this, 'call-session-created', { eventId: this.eventId, sessionId: session.id, session });
       }
       return session;
@@ -323,6 +430,10 @@ export class EventCallButton extends LitElement {
   }
 
   async #show(session: CallSessionRecord | null, userId: string): Promise<void> {
+    if (session?.id !== this._session?.id) {
+      this._answerError = '';
+      this._invitationsNotice = null;
+    }
     this._session = session;
     this.#window.follow(session);
     this._isHost = Boolean(session && session.host_id === userId);
@@ -395,10 +506,48 @@ export class EventCallButton extends LitElement {
           : nothing}
       </div>
       <p id="hint" part="hint" class="hint ${this.state === 'error' ? 'error' : ''}" role=${this.state === 'error' ? 'alert' : nothing} ?hidden=${!hint}>${hint}</p>
+      ${this.#renderAnswer()}
+      ${this._invitationsNotice && this._isHost
+        ? html`<p part="invitations-message" class="hint ${this._invitationsNotice.partial ? 'partial' : ''}" role="status">${this._invitationsNotice.text}</p>`
+        : nothing}
       ${this._panelOpen && this._isHost && this._session ? this.#renderPanel(this._session) : nothing}
       ${this.#window.render(this._session?.title || this.eventTitle || t('event.untitled'))}
-      <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement}</div>
+      <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement || this._answerNotice}</div>
     </div>`;
+  }
+
+  /** Yes / Maybe / No for an invitee while the call is not over; a declined invitee may still join. */
+  #renderAnswer(): TemplateResult {
+    const t = this.#i18n.t;
+    const invitation = this.#invitation();
+    // Why the last answer failed stays said even when the failure removed the buttons (the call ended, the invitation was withdrawn).
+    const failure = this._answerError ? html`<p part="answer-message" class="hint error" role="alert">${this._answerError}</p>` : nothing;
+    if (!invitation || !this.#clients.current?.answerInvitation || (this.state !== 'scheduled' && this.state !== 'live')) return html`${failure}`;
+    const current = this._answering ?? invitation.inviteStatus;
+    const saving = this._answering !== null;
+    return html`<div part="answer" class="answer" role="group" aria-labelledby="answer-label" aria-busy=${saving ? 'true' : 'false'}>
+        <span id="answer-label" class="answer-label">${t('answer.label')}</span>
+        <span class="options">
+          ${INVITATION_ANSWERS.map(
+            (status) => html`<button
+              part="answer-option answer-${status}"
+              class="option option-${status} ${saving && current === status ? 'saving' : ''}"
+              aria-pressed=${current === status ? 'true' : 'false'}
+              aria-disabled=${saving ? 'true' : 'false'}
+              @click=${() => this.#choose(status)}
+            >
+              ${current === status ? (saving ? html`<span class="spinner" aria-hidden="true"></span>` : checkIcon) : nothing}<span>${t(`answer.${status}`)}</span>
+            </button>`,
+          )}
+        </span>
+      </div>
+      ${failure}`;
+  }
+
+  #choose(status: InvitationAnswer): void {
+    // aria-disabled rather than disabled while saving: focus stays on the button pressed.
+    if (this._answering !== null) return;
+    this.answer(status).catch(() => undefined); // shown in the element and told by call-error
   }
 
   #label(): string {

@@ -15,3 +15,4 @@ export const videoIcon = icon(svg`<rect x="2" y="6" width="14" height="12" rx="2
 export const peopleIcon = icon(svg`<circle cx="9" cy="8" r="4"></circle><path d="M1 21a8 8 0 0 1 16 0M17 4a4 4 0 0 1 0 8M23 21a8 8 0 0 0-5-7.4"></path>`);
 export const minimiseIcon = icon(svg`<path d="M5 18h14"></path>`);
 export const closeIcon = icon(svg`<path d="M18 6 6 18M6 6l12 12"></path>`);
+export const checkIcon = icon(svg`<path d="M20 6 9 17l-5-5"></path>`);
