@@ -83,7 +83,9 @@ describe('the npm package', () => {
         if (!source.startsWith('../../') || !file.startsWith('dist/call-widgets.')) assert.ok(files.has(resolved), `${file} names ${source}, which is in the package`);
       }
     }
-    assert.ok(packed.unpackedSize < 2_500_000, `the package unpacks to ${packed.unpackedSize} bytes`);
+    // Maps carrying their sources were 1.35 MB each; without, the package is 2.57 MB since issue 14
+    // (the service worker, the bell and both bundles' growth are 124 kB of it).
+    assert.ok(packed.unpackedSize < 2_750_000, `the package unpacks to ${packed.unpackedSize} bytes`);
   });
 
   it('resolves every entry point in `exports` to a file that exists, with its declarations', async () => {
