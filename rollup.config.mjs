@@ -130,4 +130,14 @@ export default [
     output: { file: 'dist/call-widgets.esm.min.js', format: 'es', ...sourcemap },
     plugins,
   },
+  // The service worker: a classic script (an IIFE, no import/export), so a site's own worker can
+  // importScripts() it. It bundles no dependency, so it needs neither the notices nor the stubs.
+  {
+    input: 'src/sw/call-widgets-sw.ts',
+    output: { file: 'dist/call-widgets-sw.js', format: 'iife', ...sourcemap },
+    plugins: [
+      esbuild({ target: browserTargets, minify: true, legalComments: 'none', tsconfig: 'tsconfig.json' }),
+      minify({ target: browserTargets, legalComments: 'none', banner: `/*! supabase-call-widgets ${version} service worker (MIT) */` }),
+    ],
+  },
 ];

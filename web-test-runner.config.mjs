@@ -25,10 +25,31 @@ function localStack() {
   };
 }
 
+/**
+ * `executeServerCommand('set-notification-permission', { setting })` from a test: the page's
+ * notification permission as the browser's own settings would set it — `granted`, `denied`, or
+ * `prompt` (the default, asking again) — for the <call-notifications> tests.
+ */
+function notificationPermission() {
+  return {
+    name: 'notification-permission',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'set-notification-permission') return undefined;
+      const page = session.browser.getPage(session.id);
+      const origin = new URL(page.url()).origin;
+      const context = page.browserContext();
+      if (payload?.setting === 'prompt') await context.clearPermissionOverrides();
+      // Overriding with a list denies every permission not in it.
+      else await context.overridePermissions(origin, payload?.setting === 'granted' ? ['notifications'] : []);
+      return true;
+    },
+  };
+}
+
 export default {
   files: ['test/elements/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'production'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), localStack()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), localStack(), notificationPermission()],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { rollup } from 'rollup';
-import { browserTargets, BUNDLE_BUDGETS, buildScriptTagBundle, releaseConfigs } from '../scripts/script-tag-bundle.ts';
+import { browserTargets, BUNDLE_BUDGETS, buildScriptTagBundle, buildServiceWorker, releaseConfigs } from '../scripts/script-tag-bundle.ts';
 
 const root = join(import.meta.dirname, '..');
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
@@ -44,6 +44,7 @@ export async function benchBundles(print: (label: string, value: string) => void
   const src = (path: string) => JSON.stringify(join(root, 'src', path));
   const rows: [string, string, number?][] = [
     ['script-tag bundle, everything (dist/call-widgets.min.js)', await buildScriptTagBundle(), BUNDLE_BUDGETS.scriptTag],
+    ['service worker (dist/call-widgets-sw.js)', await buildServiceWorker(), BUNDLE_BUDGETS.serviceWorker],
     ['core + every element, no dependencies', await rollupSize(`export * from ${src('index.ts')};`, deps), BUNDLE_BUDGETS.library],
     ['core only, no dependencies', await rollupSize(`export * from ${src('core/index.ts')};`, deps)],
     ['<video-call-room> alone, no dependencies', await rollupSize(`import { defineVideoCallRoom } from ${src('index.ts')}; defineVideoCallRoom();`, deps)],

@@ -2,7 +2,7 @@
 // arrive through the <script src="/call-widgets.min.js"> tag; this file only configures them,
 // signs the chosen person in, and places elements with attributes — what a CRM template does.
 /* global CallWidgets */
-const { supabaseUrl, anonKey, password, users } = window.DEMO_CONFIG;
+const { supabaseUrl, anonKey, vapidPublicKey, password, users } = window.DEMO_CONFIG;
 
 // Each browser tab signs in on its own (sessionStorage), so two windows can be two people.
 const calls = CallWidgets.configure({
@@ -42,6 +42,9 @@ const text = {
     'activity.invited': '{who} invited {invitee}',
     'activity.empty': 'Calls started from this deal’s meetings are logged here.',
     'week': '{from} – {to}',
+    'answer.declined': 'You declined the invitation to “{title}”',
+    'answer.failed': 'Could not decline the invitation: {message}',
+    'activity.declined': '{who} declined the video call',
   },
   ru: {
     'nav.deals': 'Сделки',
@@ -73,6 +76,9 @@ const text = {
     'activity.invited': '{who} пригласил(а) {invitee}',
     'activity.empty': 'Здесь появятся звонки со встреч по этой сделке.',
     'week': '{from} – {to}',
+    'answer.declined': 'Вы отклонили приглашение на «{title}»',
+    'answer.failed': 'Не удалось отклонить приглашение: {message}',
+    'activity.declined': '{who}: приглашение на видеозвонок отклонено',
   },
 };
 let lang = sessionStorage.getItem('northwind-lang') || 'en';
@@ -327,6 +333,31 @@ async function signIn(key) {
   renderCard();
 }
 
+// ---- arriving from a notification or an e-mail: /?event=<id>[&answer=declined] -----------------
+
+/**
+ * The join link (CALL_JOIN_URL) opens the meeting's card. A notification's Decline adds
+ * `answer=declined` when its worker had no valid token to answer with: the page answers then.
+ */
+async function arrive(params) {
+  if (params.get('answer') !== 'declined' || !selected || selected.id !== params.get('event')) return;
+  const event = selected;
+  try {
+    const session = await calls.findSessionByEvent(event.id);
+    if (!session) throw new Error(event.title);
+    const { error } = await calls.supabase.rpc('answer_video_call_invitation', { p_session_id: session.id, p_status: 'declined' });
+    if (error) throw new Error(error.message);
+    $('auth-status').textContent = t('answer.declined', { title: event.title });
+    const who = me();
+    log(event.id, () => t('activity.declined', { who }));
+  } catch (error) {
+    $('auth-status').textContent = t('answer.failed', { message: error.message });
+  }
+  // Answered once: a reload must not answer again.
+  params.delete('answer');
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
 function init() {
   $('user').replaceChildren(...users.map((user) => el('option', { value: user.key }, [`${user.name} — ${user.title}`])));
   $('user').addEventListener('change', (event) => void signIn(event.target.value));
@@ -340,10 +371,15 @@ function init() {
   });
   const params = new URLSearchParams(location.search);
   if (params.get('lang') === 'ru' || params.get('lang') === 'en') lang = params.get('lang');
+  selected = events.find((event) => event.id === params.get('event')) ?? selected;
+  $('bell').setAttribute('vapid-public-key', vapidPublicKey);
   renderChrome();
   renderWeek();
   renderDeal();
-  void signIn(params.get('user') ?? sessionStorage.getItem('northwind-user') ?? 'anna');
+  void signIn(params.get('user') ?? sessionStorage.getItem('northwind-user') ?? 'anna').then(() => {
+    if (params.has('event')) $('event-card').focus();
+    return arrive(params);
+  });
 }
 
 init();

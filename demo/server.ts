@@ -5,6 +5,9 @@
  *   --memory        throwaway database
  *   --port N        demo page port (default 5173; the stack keeps 54321 from config.toml)
  *   --stack-port N  stack port
+ *
+ * Pushes and e-mails link to the demo page itself (`CALL_JOIN_URL`, unless the environment sets
+ * one): `http://127.0.0.1:<port>/?event={event_id}` opens that meeting's card.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildScriptTagBundle } from '../scripts/script-tag-bundle.ts';
+import { buildScriptTagBundle, buildServiceWorker } from '../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../supabase/local/server.ts';
 
 const here = import.meta.dirname;
@@ -24,6 +27,11 @@ export const DEMO_USERS = [
   { key: 'maria', email: 'maria@acme.test', name: 'Maria Chen', title: 'Head of IT, Acme' },
 ] as const;
 export const DEMO_PASSWORD = 'demo-password';
+
+/** The demo page's join link for `port`: pushes and e-mails open the meeting's card. */
+export function demoJoinUrl(port: number): string {
+  return `http://127.0.0.1:${port}/?event={event_id}`;
+}
 
 /** Creates the demo users through the Auth admin API unless they exist. */
 export async function seedDemoUsers(stack: LocalStack): Promise<void> {
@@ -49,7 +57,7 @@ export interface DemoServer {
 
 /** Serves the demo page against `stack`; `/config.js` tells the page where the backend is. */
 export async function startDemoServer(stack: LocalStack, options: { port?: number; host?: string } = {}): Promise<DemoServer> {
-  const bundle = await buildScriptTagBundle();
+  const [bundle, serviceWorker] = await Promise.all([buildScriptTagBundle(), buildServiceWorker()]);
   // The CRM knows its users' ids, as a real one sharing the Supabase project would: the page
   // invites attendees by id, which shows their names at once (an e-mail address is never resolved).
   const { rows } = await stack.db.query<{ id: string; email: string }>('select id, lower(email) as email from auth.users');
@@ -57,6 +65,7 @@ export async function startDemoServer(stack: LocalStack, options: { port?: numbe
   const config = `window.DEMO_CONFIG = ${JSON.stringify({
     supabaseUrl: stack.url,
     anonKey: stack.anonKey,
+    vapidPublicKey: stack.vapidPublicKey,
     password: DEMO_PASSWORD,
     users,
   })};\n`;
@@ -67,6 +76,9 @@ export async function startDemoServer(stack: LocalStack, options: { port?: numbe
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (file === '/call-widgets.min.js') {
       res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' }).end(bundle);
+    } else if (file === '/call-widgets-sw.js') {
+      // At the site's root, so its scope is the whole demo, as a CRM would serve it.
+      res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' }).end(serviceWorker);
     } else if (file === '/config.js') {
       res.writeHead(200, { 'content-type': TYPES['.js'], 'cache-control': 'no-store' }).end(config);
     } else if (STATIC.has(file)) {
@@ -92,13 +104,15 @@ export async function startDemoServer(stack: LocalStack, options: { port?: numbe
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: { memory: { type: 'boolean', default: false }, port: { type: 'string' }, 'stack-port': { type: 'string' } } });
+  const port = values.port ? Number(values.port) : Number(process.env.DEMO_PORT ?? 5173);
   const stack = await startLocalStack({
     port: values['stack-port'] ? Number(values['stack-port']) : undefined,
     memory: values.memory,
     databaseUrl: process.env.DATABASE_URL || undefined,
+    functionEnv: { CALL_JOIN_URL: process.env.CALL_JOIN_URL || demoJoinUrl(port) },
   });
   await seedDemoUsers(stack);
-  const demo = await startDemoServer(stack, { port: values.port ? Number(values.port) : Number(process.env.DEMO_PORT ?? 5173) });
+  const demo = await startDemoServer(stack, { port });
   console.log(`SUPABASE_URL=${stack.url}`);
   console.log(`SUPABASE_ANON_KEY=${stack.anonKey}`);
   console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);

@@ -22,13 +22,18 @@ const root = join(import.meta.dirname, '..');
  * waiting for an offer being verified — 86 / 29 kB. Issue 14's invitation answers added 2.5 kB
  * to the bundle and to our code (answerInvitation and notifying both channels in the core 0.8;
  * the Yes / Maybe / No group and the panel's and button's notification outcomes 1.1; their ru/en
- * strings 0.6 — Russian is escaped to ASCII in the bundle) — 88.5 / 32 kB.
+ * strings 0.6 — Russian is escaped to ASCII in the bundle) — 88.5 / 32 kB. Issue 14's push in the
+ * browser then added 3.9 kB (92.4 / 35.8): the core's push subscription, its timeout and the
+ * worker hand-over 1.7; `<call-notifications>` with its ru/en texts (the blocked-site help is most
+ * of them) 2.2 — 93 / 36 kB. The service worker is a file of its own, never in the page's bundle.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 88.5 * 1024,
+  scriptTag: 93 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 32 * 1024,
+  library: 36 * 1024,
+  /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
+  serviceWorker: 3 * 1024,
 } as const;
 
 /** The release build's rollup configurations. */
@@ -48,11 +53,20 @@ async function releaseConfigModule() {
   };
 }
 
-export async function buildScriptTagBundle(): Promise<string> {
-  const iife = (await releaseConfigs()).find((config) => config.output.format === 'iife')!;
-  const bundle = await rollup({ ...iife, onwarn: () => undefined });
+export function buildScriptTagBundle(): Promise<string> {
+  return buildRelease('dist/call-widgets.min.js');
+}
+
+/** The service worker, dist/call-widgets-sw.js (a classic script), for the demo and the e2e tests. */
+export function buildServiceWorker(): Promise<string> {
+  return buildRelease('dist/call-widgets-sw.js');
+}
+
+async function buildRelease(file: string): Promise<string> {
+  const config = (await releaseConfigs()).find((candidate) => candidate.output.file === file)!;
+  const bundle = await rollup({ ...config, onwarn: () => undefined });
   try {
-    const { output } = await bundle.generate({ ...iife.output, sourcemap: false });
+    const { output } = await bundle.generate({ ...config.output, sourcemap: false });
     return output[0].code;
   } finally {
     await bundle.close();

@@ -1,4 +1,5 @@
 import { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
+import { defineCallNotifications } from './elements/call-notifications/define.ts';
 import { defineCallParticipants } from './elements/call-participants/define.ts';
 import { defineEventCallButton } from './elements/event-call-button/define.ts';
 import { defineVideoCallRoom } from './elements/video-call-room/define.ts';
@@ -9,4 +10,5 @@ export function defineAll(): void {
   defineCallParticipants();
   defineCallInvitePanel();
   defineEventCallButton();
+  defineCallNotifications();
 }

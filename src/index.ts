@@ -22,4 +22,11 @@ export {
   type EventCallState,
 } from './elements/event-call-button/event-call-button.ts';
 export { defineEventCallButton } from './elements/event-call-button/define.ts';
+export {
+  CallNotifications,
+  type CallNotificationsChangeDetail,
+  type CallNotificationsEventMap,
+  type CallNotificationsState,
+} from './elements/call-notifications/call-notifications.ts';
+export { defineCallNotifications } from './elements/call-notifications/define.ts';
 export { defineAll } from './define-all.ts';

@@ -7,6 +7,7 @@ import { CallSession, type CallSessionOptions, type CallSessionView } from './ca
 import { CallError, toCallError, type CallErrorCode } from './errors.ts';
 import { answerInvitation, notifyInvitations, readInvitations, type InvitationAnswer, type InvitationNotice } from './invitations.ts';
 import type { ParticipantRecord } from './participant.ts';
+import { CallPush, type EnablePushOptions, type PushState, type PushStateOptions } from './push.ts';
 import { ParticipantRoster } from './participant-roster.ts';
 import { RosterRegistry, type RosterLease } from './roster-leases.ts';
 import { TypedEventTarget } from './typed-events.ts';
@@ -111,6 +112,7 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   /** The newest CallSession object made for each session id. */
   readonly #sessions = new Map<string, CallSession>();
   readonly #rosters = new RosterRegistry((sessionId, userId) => new ParticipantRoster(this.supabase, sessionId, userId), this);
+  readonly #push: CallPush;
 
   constructor(init: CallClientInit) {
     super();
@@ -126,6 +128,30 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
         this.emit('user', next);
       }
     });
+    this.#push = new CallPush(this.supabase);
+  }
+
+  /**
+   * Call notifications on this browser for the signed-in user: asks for permission (when not
+   * yet given), subscribes with `vapidPublicKey`, stores the subscription, and hands the
+   * service worker the access token (again on every refresh) so Decline works without a page.
+   * Throws `push_unsupported`, `push_denied`, `not_signed_in` or `invalid_input` `CallError`s.
+   */
+  enablePush(options: EnablePushOptions): Promise<PushState> {
+    return this.#push.enable(options);
+  }
+
+  /** Turns call notifications off on this browser: the stored subscription is deleted and the browser unsubscribed. */
+  disablePush(options?: PushStateOptions): Promise<void> {
+    return this.#push.disable(options);
+  }
+
+  /**
+   * Where push stands on this browser for the signed-in user (see `PushState`). When
+   * `subscribed`, the worker is handed the current token from then on, so call this at start.
+   */
+  pushState(options?: PushStateOptions): Promise<PushState> {
+    return this.#push.state(options);
   }
 
   /** The signed-in user, or null. */

@@ -27,6 +27,10 @@ export type CallErrorCode =
   | 'media_unavailable'
   /** A service the call needs is not set up: a function not deployed, no SMTP or VAPID keys. */
   | 'unavailable'
+  /** This browser cannot take push notifications (no service worker, PushManager or Notification, or not a secure context). */
+  | 'push_unsupported'
+  /** Notifications are blocked for the site, or the person did not allow them. */
+  | 'push_denied'
   /** Anything else; the message says what. */
   | 'failed';
 

@@ -28,6 +28,8 @@ export {
   type PresenceStatus,
 } from './participant.ts';
 export { ParticipantRoster, type ParticipantRosterEvents, type RosterStatus } from './participant-roster.ts';
+export { CallPush, pushSupported, vapidKeyBytes, type EnablePushOptions, type PushRegistration, type PushState, type PushStateOptions } from './push.ts';
+export type { CallPushPayload, WorkerAuthMessage, WorkerMessage, WorkerSignedOutMessage } from '../sw/messages.ts';
 export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
 export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
 export { SignalSigner, verifySignal } from './signal-keys.ts';

@@ -111,6 +111,22 @@ export const en = {
   'answer.notice.emailFailed': 'The e-mail could not be sent.',
   'answer.notice.pushSent': 'A push notification was sent.',
   'answer.notice.pushFailed': 'The push notification could not be sent.',
+  // The notification bell (issue 14): <call-notifications>.
+  'notifications.label': 'Call notifications',
+  'notifications.on': 'On: invitations and reminders come to this browser',
+  'notifications.off': 'Off: press to get invitations and reminders in this browser',
+  'notifications.loading': 'Checking notifications…',
+  'notifications.enabling': 'Turning notifications on…',
+  'notifications.disabling': 'Turning notifications off…',
+  'notifications.enabled': 'Notifications are on. Invitations and reminders will come to this browser.',
+  'notifications.disabled': 'Notifications are off in this browser.',
+  'notifications.unsupported': 'This browser cannot show call notifications on this page (it needs a secure https page and support for push notifications).',
+  'notifications.signedOut': 'Sign in to get call notifications.',
+  'notifications.denied': 'Notifications are blocked for this site.',
+  'notifications.deniedHelp': 'To allow them, click the icon to the left of the address bar (a lock or sliders), open the site settings or permissions, set Notifications to Allow, and reload the page. On a phone: the browser menu → Settings → Site settings → Notifications.',
+  'notifications.dismissed': 'Notifications were not allowed. Press the bell again to be asked once more.',
+  'notifications.failed': 'Could not change notifications.',
+  'notifications.noKey': 'Notifications are not configured: set vapid-public-key.',
 };
 
 export type StringKey = keyof typeof en;

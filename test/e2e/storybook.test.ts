@@ -49,7 +49,7 @@ describe('Storybook', () => {
   /** What a story's element shows, read from its shadow root (and the panel and list nested in it). */
   function snapshot(page: Page) {
     return page.evaluate(() => {
-      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel') as HTMLElement & { state?: string };
+      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications') as HTMLElement & { state?: string };
       const shadow = element.shadowRoot!;
       const roots = [shadow];
       for (let i = 0; i < roots.length; i++) {
@@ -331,6 +331,33 @@ describe('Storybook', () => {
       assert.equal(s.state, 'ready');
       assert.equal(s.colours.paper, 'rgb(30, 41, 59)', 'the dark surface');
     },
+    'elements-call-notifications--unsupported': (s) => {
+      assert.deepEqual([s.state, s.main], ['unsupported', { label: 'Call notifications', disabled: false }]);
+      assert.match(s.message, /^This browser cannot show call notifications on this page/);
+    },
+    'elements-call-notifications--signed-out': (s) => assert.deepEqual([s.state, s.message], ['signed-out', 'Sign in to get call notifications.']),
+    'elements-call-notifications--prompt': (s) => assert.deepEqual([s.state, s.message, s.busy], ['prompt', '', false]),
+    'elements-call-notifications--denied': (s) => {
+      assert.equal(s.state, 'denied');
+      assert.match(s.message, /^Notifications are blocked for this site\. To allow them, click the icon to the left of the address bar/);
+    },
+    'elements-call-notifications--unsubscribed': (s) => assert.deepEqual([s.state, s.message], ['unsubscribed', '']),
+    'elements-call-notifications--subscribed': (s) => assert.equal(s.state, 'subscribed'),
+    'elements-call-notifications--working': (s) => assert.deepEqual([s.state, s.busy, s.message], ['working', true, 'Turning notifications on…']),
+    'elements-call-notifications--failed': (s) => assert.deepEqual([s.state, s.message], ['error', 'Could not change notifications. push endpoint is refused']),
+    'elements-call-notifications--russian-denied': (s) => {
+      assert.equal(s.main?.label, 'Уведомления о звонках');
+      assert.match(s.message, /^Уведомления для этого сайта заблокированы\./);
+    },
+    'elements-call-notifications--russian-subscribed': (s) =>
+      assert.deepEqual([s.state, s.message], ['subscribed', 'Уведомления включены. Приглашения и напоминания будут приходить в этот браузер.']),
+    'elements-call-notifications--narrow': (s) => {
+      assert.equal(s.state, 'denied');
+      assert.ok(s.width <= 48, `the bell alone: ${s.width} px`);
+      assert.match(s.message, /How|allow/i);
+    },
+    'elements-call-notifications--dark': (s) => assert.equal(s.state, 'subscribed'),
+    'elements-call-notifications--dark-russian-denied': (s) => assert.match(s.message, /^Уведомления для этого сайта заблокированы/),
     'elements-call-invite-panel--dark-russian-failed': (s) => {
       assert.match(s.message, /^Не удалось пригласить: /);
       assert.equal(s.colours.paper, 'rgb(30, 41, 59)');
@@ -374,7 +401,7 @@ describe('Storybook', () => {
     await page.emulateMedia({ colorScheme: /--dark/.test(id) ? 'dark' : 'light' });
     await page.goto(`${origin}/iframe.html?id=${id}&viewMode=story`);
     await page.waitForFunction(() => {
-      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel');
+      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications');
       return Boolean(element?.shadowRoot?.textContent?.trim());
     });
     const deadline = Date.now() + 5000;

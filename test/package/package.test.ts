@@ -50,7 +50,7 @@ describe('the npm package', () => {
   it('ships the built modules with types, the bundles and the manifest, and nothing of the repo', () => {
     const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
     const files = new Set<string>(packed.files.map((file: { path: string }) => file.path));
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js', 'custom-elements.json', 'package.json', 'README.md', 'LICENSE', 'dist/call-widgets.LICENSES.txt']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/define.js', 'dist/core/index.js', 'dist/core/index.d.ts', 'dist/call-widgets.min.js', 'dist/call-widgets.esm.min.js', 'dist/call-widgets-sw.js', 'custom-elements.json', 'package.json', 'README.md', 'LICENSE', 'dist/call-widgets.LICENSES.txt']) {
       assert.ok(files.has(file), `${file} is in the package`);
     }
     // The bundles carry Lit and supabase-js, so the package carries their licences, named from the bundle's banner.
@@ -83,7 +83,9 @@ describe('the npm package', () => {
         if (!source.startsWith('../../') || !file.startsWith('dist/call-widgets.')) assert.ok(files.has(resolved), `${file} names ${source}, which is in the package`);
       }
     }
-    assert.ok(packed.unpackedSize < 2_500_000, `the package unpacks to ${packed.unpackedSize} bytes`);
+    // Maps carrying their sources were 1.35 MB each; without, the package is 2.57 MB since issue 14
+    // (the service worker, the bell and both bundles' growth are 124 kB of it).
+    assert.ok(packed.unpackedSize < 2_750_000, `the package unpacks to ${packed.unpackedSize} bytes`);
   });
 
   it('resolves every entry point in `exports` to a file that exists, with its declarations', async () => {
