@@ -3,7 +3,7 @@
  * the invitee's card after answering Maybe, and the host's people list and invitations panel
  * with that answer and a new invitation's notification outcome, in English and Russian, 1280 px
  * and 360 px wide. Run: `node_modules/.bin/node --import tsx test/e2e/invitation-screenshots.ts`.
- * The local stack runs without video-call-email here, so the panel says the e-mail was not sent.
+ * The stack's mail catcher takes the invitation, so the panel says the e-mail was sent.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { launchBrowser, signUp } from './support.ts';
 const out = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
 
-const stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: false });
+const stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: { port: 0, smtpPort: 0 } });
 const crm = await serveCrmPage(stack);
 const browser = await launchBrowser();
 try {

@@ -2,13 +2,14 @@
  * Answering an invitation between two CRM pages that embed the script-tag bundle: the invitee
  * answers Maybe, then No, on the event's card (`<event-call-button>`), and the host's people list
  * and invitations panel show each answer live, in the answers' order. The host's panel then says
- * how a new invitation's notifications went (video-call-email is not on this branch yet: the
- * e-mail is reported as not sent).
+ * how a new invitation's notifications went, and the e-mail with its calendar invitation is in the
+ * stack's mail catcher.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import { Inbox } from '../support/mail.ts';
 import { serveCrmPage, type EnterPage } from './invitation-page.ts';
 import { CHROMIUM, CHROMIUM_ARGS, signUp } from './support.ts';
 
@@ -40,7 +41,7 @@ describe('answering invitations across two pages', () => {
   let browser: Browser;
 
   before(async () => {
-    stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: false });
+    stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: { port: 0, smtpPort: 0 } });
     crm = await serveCrmPage(stack);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -113,8 +114,13 @@ describe('answering invitations across two pages', () => {
     await panel.getByRole('button', { name: 'Invite' }).click();
     await until(
       () => panel.locator('[part~="message"]').textContent(),
-      (text) => text?.trim() === 'dana@acme.test is invited. The e-mail could not be sent.',
+      (text) => text?.trim() === 'dana@acme.test is invited. The e-mail was sent.',
       'the notification outcome',
     );
+    const inbox = new Inbox(stack.mailUrl!);
+    const mail = await inbox.only('dana@acme.test');
+    assert.match(mail.Subject, /Acme|invit/i);
+    const calendar = await inbox.calendar(mail);
+    assert.equal(calendar?.get('METHOD')?.value, 'REQUEST', 'a calendar invitation rides with the e-mail');
   });
 });

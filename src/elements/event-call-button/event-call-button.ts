@@ -1,16 +1,16 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { CallClientView, CallSessionRecord } from '../../core/call-client.ts';
-import { CallError, toCallError } from '../../core/errors.ts';
-import { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice } from '../../core/invitations.ts';
+import type { InvitationAnswer, InvitationNotice } from '../../core/invitations.ts';
 import type { Participant } from '../../core/participant.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
+import { InvitationAnswerController } from '../../controllers/invitation-answer-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RoomWindowController } from '../../controllers/room-window-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
 import type { CallInviteDetail } from '../call-invite-panel/call-invite-panel.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
-import { checkIcon, closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
+import { closeIcon, peopleIcon, videoIcon } from '../shared/icons.ts';
 import { describeNotice } from '../shared/invitation-notice.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { theme } from '../shared/theme.styles.ts';
@@ -144,9 +144,6 @@ export class EventCallButton extends LitElement {
       _busy: { state: true },
       _panelOpen: { state: true },
       _isHost: { state: true },
-      _answering: { state: true },
-      _answerError: { state: true },
-      _answerNotice: { state: true },
       _invitationsNotice: { state: true },
     };
   }
@@ -185,11 +182,6 @@ export class EventCallButton extends LitElement {
   declare _busy: boolean;
   declare _panelOpen: boolean;
   declare _isHost: boolean;
-  /** The answer being saved, shown as chosen meanwhile. */
-  declare _answering: InvitationAnswer | null;
-  declare _answerError: string;
-  /** Said by the live region once an answer is stored. */
-  declare _answerNotice: string;
   /** For the host of a call just created with attendees: how its invitations went out. */
   declare _invitationsNotice: { text: string; partial: boolean } | null;
 
@@ -207,6 +199,16 @@ export class EventCallButton extends LitElement {
       if (this.#roster.sessionId) void this.#reloadSession(this.#roster.sessionId);
     },
     stopped: () => (this._inCall = 0),
+  });
+  readonly #answers = new InvitationAnswerController(this, this.#i18n, {
+    client: () => this.#clients.current,
+    reload: () => this.#roster.reload(),
+    stored: (sessionId, status) => fire<CallInvitationAnswerDetail>(this, 'call-invitation-answer', { sessionId, status }),
+    failed: (sessionId, failure) => {
+      fire<CallErrorDetail>(this, 'call-error', { code: errorCode(failure), message: failure.message, sessionId });
+      // An ended call shows as ended.
+      if (failure.code === 'session_ended') void this.#reloadSession(sessionId);
+    },
   });
   #loads = 0;
   /** The signed-in user's address: their invitation may still be an unclaimed one by e-mail. */
@@ -233,9 +235,6 @@ export class EventCallButton extends LitElement {
     this._busy = false;
     this._panelOpen = false;
     this._isHost = false;
-    this._answering = null;
-    this._answerError = '';
-    this._answerNotice = '';
     this._invitationsNotice = null;
   }
 
@@ -329,7 +328,7 @@ export class EventCallButton extends LitElement {
 
   /** The signed-in invitee's answer to the event's call, as shown: `invited` until they answer; null when they are not a guest of it. */
   get invitationStatus(): Participant['inviteStatus'] | null {
-    return this._answering ?? this.#invitation()?.inviteStatus ?? null;
+    return this.#answers.answering ?? this.#invitation()?.inviteStatus ?? null;
   }
 
   /**
@@ -339,39 +338,7 @@ export class EventCallButton extends LitElement {
    * with the core's `CallError` when it could not be stored.
    */
   async answer(status: InvitationAnswer): Promise<void> {
-    const client = this.#clients.current;
-    const session = this._session;
-    if (!client?.answerInvitation || !session) {
-      throw new CallError('invalid_input', 'there is no invitation to the event’s call to answer here');
-    }
-    this._answering = status;
-    this._answerError = '';
-    this._answerNotice = this.#i18n.t('answer.saving');
-    try {
-      await client.answerInvitation(session.id, status);
-      // The roster hears of the change too; reading now shows it without waiting for that.
-      await this.#roster.reload();
-      this._answerNotice = this.#i18n.t('answer.saved', { answer: this.#i18n.t(`answer.${status}`) });
-      fire<CallInvitationAnswerDetail>(this, 'call-invitation-answer', { sessionId: session.id, status });
-    } catch (error) {
-      const failure = toCallError(error);
-      const t = this.#i18n.t;
-      const code = failure.code;
-      const words =
-        code === 'not_signed_in' || code === 'session_ended'
-          ? t(`answer.error.${code}`)
-          : code === 'not_participant' || code === 'session_not_found'
-            ? t(`error.${code}`)
-            : failure.message;
-      this._answerError = this.#i18n.t('answer.failed', { message: words });
-      this._answerNotice = '';
-      fire<CallErrorDetail>(this, 'call-error', { code: errorCode(failure), message: failure.message, sessionId: session.id });
-      // An ended call shows as ended.
-      if (failure.code === 'session_ended') void this.#reloadSession(session.id);
-      throw failure;
-    } finally {
-      if (this._answering === status) this._answering = null;
-    }
+    return this.#answers.answer(this._session?.id, status);
   }
 
   /** The signed-in user's invitation to the event's call, when they are a guest of it. */
@@ -431,7 +398,7 @@ export class EventCallButton extends LitElement {
 
   async #show(session: CallSessionRecord | null, userId: string): Promise<void> {
     if (session?.id !== this._session?.id) {
-      this._answerError = '';
+      this.#answers.forget();
       this._invitationsNotice = null;
     }
     this._session = session;
@@ -506,48 +473,16 @@ export class EventCallButton extends LitElement {
           : nothing}
       </div>
       <p id="hint" part="hint" class="hint ${this.state === 'error' ? 'error' : ''}" role=${this.state === 'error' ? 'alert' : nothing} ?hidden=${!hint}>${hint}</p>
-      ${this.#renderAnswer()}
+      ${this.#answers.render(this.#invitation(), this.state === 'scheduled' || this.state === 'live', (status) => {
+        this.answer(status).catch(() => undefined); // shown in the element and told by call-error
+      })}
       ${this._invitationsNotice && this._isHost
         ? html`<p part="invitations-message" class="hint ${this._invitationsNotice.partial ? 'partial' : ''}" role="status">${this._invitationsNotice.text}</p>`
         : nothing}
       ${this._panelOpen && this._isHost && this._session ? this.#renderPanel(this._session) : nothing}
       ${this.#window.render(this._session?.title || this.eventTitle || t('event.untitled'))}
-      <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement || this._answerNotice}</div>
+      <div class="visually-hidden" role="status" aria-live="polite">${this.#window.announcement || this.#answers.notice}</div>
     </div>`;
-  }
-
-  /** Yes / Maybe / No for an invitee while the call is not over; a declined invitee may still join. */
-  #renderAnswer(): TemplateResult {
-    const t = this.#i18n.t;
-    const invitation = this.#invitation();
-    // Why the last answer failed stays said even when the failure removed the buttons (the call ended, the invitation was withdrawn).
-    const failure = this._answerError ? html`<p part="answer-message" class="hint error" role="alert">${this._answerError}</p>` : nothing;
-    if (!invitation || !this.#clients.current?.answerInvitation || (this.state !== 'scheduled' && this.state !== 'live')) return html`${failure}`;
-    const current = this._answering ?? invitation.inviteStatus;
-    const saving = this._answering !== null;
-    return html`<div part="answer" class="answer" role="group" aria-labelledby="answer-label" aria-busy=${saving ? 'true' : 'false'}>
-        <span id="answer-label" class="answer-label">${t('answer.label')}</span>
-        <span class="options">
-          ${INVITATION_ANSWERS.map(
-            (status) => html`<button
-              part="answer-option answer-${status}"
-              class="option option-${status} ${saving && current === status ? 'saving' : ''}"
-              aria-pressed=${current === status ? 'true' : 'false'}
-              aria-disabled=${saving ? 'true' : 'false'}
-              @click=${() => this.#choose(status)}
-            >
-              ${current === status ? (saving ? html`<span class="spinner" aria-hidden="true"></span>` : checkIcon) : nothing}<span>${t(`answer.${status}`)}</span>
-            </button>`,
-          )}
-        </span>
-      </div>
-      ${failure}`;
-  }
-
-  #choose(status: InvitationAnswer): void {
-    // aria-disabled rather than disabled while saving: focus stays on the button pressed.
-    if (this._answering !== null) return;
-    this.answer(status).catch(() => undefined); // shown in the element and told by call-error
   }
 
   #label(): string {
