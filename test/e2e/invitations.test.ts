@@ -57,7 +57,14 @@ describe('answering invitations across two pages', () => {
     const vera = await signUp(stack.url, stack.anonKey, 'Vera');
     const eventId = `crm-${Math.random().toString(36).slice(2)}`;
     await anna.client.auth.signInWithPassword({ email: anna.email, password: anna.password });
-    const { data: session, error } = await anna.client.rpc('event_video_call', { p_event_id: eventId, p_title: 'ACME renewal', p_attendees: [boris.id, vera.id] });
+    // Two hours ahead: a call with a time, so its invitations carry a calendar REQUEST.
+    const startsAt = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const { data: session, error } = await anna.client.rpc('event_video_call', {
+      p_event_id: eventId,
+      p_title: 'ACME renewal',
+      p_scheduled_at: startsAt,
+      p_attendees: [boris.id, vera.id],
+    });
     assert.ifError(error);
     // Vera said yes earlier: Boris's answers move him around her.
     await vera.client.auth.signInWithPassword({ email: vera.email, password: vera.password });
@@ -122,5 +129,6 @@ describe('answering invitations across two pages', () => {
     assert.match(mail.Subject, /Acme|invit/i);
     const calendar = await inbox.calendar(mail);
     assert.equal(calendar?.get('METHOD')?.value, 'REQUEST', 'a calendar invitation rides with the e-mail');
+    assert.equal(calendar!.get('UID')?.value, `${session.id}@supabase-call-widgets`);
   });
 });
