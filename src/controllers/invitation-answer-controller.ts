@@ -34,6 +34,11 @@ export class InvitationAnswerController implements ReactiveController {
     host.addController(this);
   }
 
+  /** Taken off the page: what the live region said is not said again when it comes back. */
+  hostDisconnected(): void {
+    this.#notice = '';
+  }
+
   get answering(): InvitationAnswer | null {
     return this.#answering;
   }
