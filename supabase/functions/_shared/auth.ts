@@ -39,6 +39,27 @@ export async function requireServiceRole(request: Request): Promise<void> {
   throw new FunctionError(401, 'invalid_token', 'the bearer token is invalid or expired');
 }
 
+/**
+ * The service role (null) or a signed-in user's id, for functions both may call (webpush-send,
+ * video-call-email: the service role, or a session's host): 401 for bad tokens, 403 for the
+ * anon key, saying `refusal`.
+ */
+export async function serviceRoleOrUser(request: Request, refusal: string): Promise<string | null> {
+  try {
+    await requireServiceRole(request);
+    return null;
+  } catch (error) {
+    if (!(error instanceof FunctionError && error.status === 403)) throw error;
+  }
+  try {
+    return (await requireUser(request)).id;
+  } catch (error) {
+    // A real key that is no user's token: the project's anon key.
+    if (error instanceof FunctionError && error.status === 401) throw new FunctionError(403, 'not_allowed', refusal);
+    throw error;
+  }
+}
+
 async function verifiedUser(token: string): Promise<User | undefined> {
   const { data, error } = await userClient(token).auth.getUser(token);
   // No answer, or a failing one, from the Auth server says nothing about the token.

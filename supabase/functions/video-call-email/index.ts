@@ -14,7 +14,7 @@
  * | 401 no or bad token | 403 other callers, or an ended session (except for `cancel`) | 404
  * unknown session | 405 other methods | 413 body too large | 503 SMTP_HOST not configured.
  */
-import { requireServiceRole, requireUser } from '../_shared/auth.ts';
+import { serviceRoleOrUser } from '../_shared/auth.ts';
 import { errorResponse, FunctionError, isUuid, json, preflight, readJsonObject } from '../_shared/http.ts';
 import { MAIL_KINDS, type MailKind, mailConfigured, sendCallEmails, sendQueuedCallEmails } from '../_shared/mail.ts';
 import { readSession, refuseEnded } from '../_shared/sessions.ts';
@@ -55,30 +55,11 @@ function parseRequest(body: Record<string, unknown>): MailRequest {
   return { session_id, kind: kind as MailKind, user_ids: ids, emails: addresses };
 }
 
-/** The caller's user id, or null for the service role; 401 for bad tokens, 403 for the anon key. */
-async function caller(request: Request): Promise<string | null> {
-  try {
-    await requireServiceRole(request);
-    return null;
-  } catch (error) {
-    if (!(error instanceof FunctionError && error.status === 403)) throw error;
-  }
-  try {
-    return (await requireUser(request)).id;
-  } catch (error) {
-    // A real key that is no user's token: the project's anon key.
-    if (error instanceof FunctionError && error.status === 401) {
-      throw new FunctionError(403, 'not_allowed', 'only the service role or the session\'s host may send call e-mail');
-    }
-    throw error;
-  }
-}
-
 async function handle(request: Request): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
 
-  const userId = await caller(request);
+  const userId = await serviceRoleOrUser(request, 'only the service role or the session\'s host may send call e-mail');
   const body = await readJsonObject(request, MAX_BODY_BYTES);
   const admin = serviceClient();
 

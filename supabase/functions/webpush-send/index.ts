@@ -8,7 +8,7 @@
  * service role nor the host inviting, or session ended | 404 unknown session | 405 other methods |
  * 413 body too large | 503 VAPID keys not configured.
  */
-import { requireServiceRole, requireUser } from '../_shared/auth.ts';
+import { serviceRoleOrUser } from '../_shared/auth.ts';
 import { errorResponse, FunctionError, isUuid, json, preflight, readJsonObject } from '../_shared/http.ts';
 import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
@@ -49,30 +49,11 @@ function parseRequest(body: Record<string, unknown>): PushRequest {
   return { session_id, kind: kind as PushKind, user_ids: user_ids ? [...new Set(user_ids.map((id) => id.toLowerCase()))] : null };
 }
 
-/** The caller's user id, or null for the service role; 401 for bad tokens, 403 for the anon key. */
-async function caller(request: Request): Promise<string | null> {
-  try {
-    await requireServiceRole(request);
-    return null;
-  } catch (error) {
-    if (!(error instanceof FunctionError && error.status === 403)) throw error;
-  }
-  try {
-    return (await requireUser(request)).id;
-  } catch (error) {
-    // A real key that is no user's token: the project's anon key.
-    if (error instanceof FunctionError && error.status === 401) {
-      throw new FunctionError(403, 'not_allowed', 'only the service role or the session\'s host may send pushes');
-    }
-    throw error;
-  }
-}
-
 async function handle(request: Request): Promise<Response> {
   const early = preflight(request);
   if (early) return early;
 
-  const userId = await caller(request);
+  const userId = await serviceRoleOrUser(request, 'only the service role or the session\'s host may send pushes');
   const push = parseRequest(await readJsonObject(request, MAX_BODY_BYTES));
   if (userId !== null && push.kind !== 'invite') {
     throw new FunctionError(403, 'service_role_required', 'only the service role may send reminders');
