@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { loadConfig } from '../../supabase/local/config.ts';
-import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+import { createServerDatabase, startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
 import { callFunction } from '../support/functions.ts';
 import { Inbox } from '../support/mail.ts';
 import { PushService, subscriptionValues, vapidKeys } from '../support/push-service.ts';
@@ -437,7 +437,7 @@ describe('video-call-reminders across a restart', () => {
 
   before(async () => {
     await push.start();
-    if (onPostgres) server = await serverDatabase(process.env.TEST_DATABASE_URL!);
+    if (onPostgres) server = await createServerDatabase(process.env.TEST_DATABASE_URL!);
     else dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-reminders-'));
   });
   after(async () => {
@@ -546,25 +546,4 @@ async function untilDatabaseTime(stack: TestStack, moment: Date): Promise<void> 
     if (rows[0].passed) return;
     await new Promise((resolve) => setTimeout(resolve, Math.max(20, moment.getTime() - Date.now())));
   }
-}
-
-/** A database of its own on the test server, kept across the stacks of one test and dropped after. */
-async function serverDatabase(adminUrl: string) {
-  const { default: pg } = await import('pg');
-  const name = `call_widgets_reminders_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
 }

@@ -101,8 +101,11 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
   };
 }
 
-/** With a real server, each test stack gets a database of its own so test files run in parallel. */
-async function createServerDatabase(adminUrl: string) {
+/**
+ * With a real server, each test stack gets a database of its own so test files run in parallel;
+ * a test that restarts a stack on the same data makes one itself and drops it after.
+ */
+export async function createServerDatabase(adminUrl: string) {
   const { default: pg } = await import('pg');
   const name = `call_widgets_test_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
