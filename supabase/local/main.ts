@@ -12,6 +12,11 @@
  *   --mail-port N       (or MAIL_PORT) the mail catcher's API and inbox page, default 54324 (or a free one)
  *   --smtp-port N       (or SMTP_PORT) the mail catcher's SMTP port, default 54325 (or a free one)
  *   --no-mail           no mail catcher (the functions then get SMTP_* only from .env or the environment)
+ *   --turn              require coturn (Debian's turnserver): an error when it is not installed
+ *   --no-turn           no TURN server (by default coturn runs when installed, and is skipped with a note when not)
+ *   --turn-port N       (or TURN_PORT) coturn's STUN/TURN port (UDP and TCP), default 3478 (or a free one);
+ *                       relays on UDP 49160–49359; the functions get TURN_SECRET (made at start),
+ *                       TURN_URLS and STUN_URLS for it
  *   SMTP_HOST, SMTP_FROM  mail elsewhere than the catcher (these, and supabase/functions/.env, win)
  *   CALL_JOIN_URL       the join link in pushes and mail, `{session_id}` / `{event_id}` filled in
  *   VAPID_SUBJECT       the push subject (default mailto:video-calls@localhost); the VAPID keys
@@ -19,7 +24,8 @@
  *
  * SIGINT, SIGTERM and SIGHUP close the stack in order (function processes, connections, database);
  * a second signal, or a close that hangs, ends the process at once. However the process ends, the
- * functions' Deno processes end with it (see functions/service.ts).
+ * functions' Deno processes, the PostgreSQL server and coturn end with it (see functions/service.ts,
+ * db/embedded-postgres.ts, turn/coturn.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +45,9 @@ const { values } = parseArgs({
     'mail-port': { type: 'string' },
     'smtp-port': { type: 'string' },
     'no-mail': { type: 'boolean', default: false },
+    turn: { type: 'boolean', default: false },
+    'no-turn': { type: 'boolean', default: false },
+    'turn-port': { type: 'string' },
   },
 });
 
@@ -55,6 +64,11 @@ function portOption(name: string, value: string | undefined): number | undefined
 }
 const mailPort = portOption('--mail-port / MAIL_PORT', values['mail-port'] ?? process.env.MAIL_PORT);
 const smtpPort = portOption('--smtp-port / SMTP_PORT', values['smtp-port'] ?? process.env.SMTP_PORT);
+const turnPort = portOption('--turn-port / TURN_PORT', values['turn-port'] ?? process.env.TURN_PORT);
+if (values.turn && values['no-turn']) {
+  console.error('--turn and --no-turn contradict each other; give one');
+  process.exit(2);
+}
 const started = Date.now();
 const stack = await startLocalStack({
   port: port === undefined ? undefined : Number(port),
@@ -66,6 +80,11 @@ const stack = await startLocalStack({
   databaseUrl: process.env.DATABASE_URL || undefined,
   jwtSecret: process.env.JWT_SECRET || undefined,
   mail: values['no-mail'] ? false : { port: mailPort, smtpPort },
+  turn: values['no-turn'] ? false : { port: turnPort, required: values.turn },
+}).catch((error: unknown) => {
+  // What could not start (a port taken, coturn missing with --turn), without a stack trace.
+  console.error(`the local stack did not start: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
 });
 
 console.log(`SUPABASE_URL=${stack.url}`);
@@ -73,6 +92,7 @@ console.log(`SUPABASE_ANON_KEY=${stack.anonKey}`);
 console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);
 console.log(`VAPID_PUBLIC_KEY=${stack.vapidPublicKey}`);
 if (stack.mailUrl) console.log(`MAIL_URL=${stack.mailUrl}`);
+if (stack.turnUrl) console.log(`TURN_URL=${stack.turnUrl}`);
 console.log(`DATABASE=${stack.db.description}`);
 if (stack.db.serverUrl) console.log(`DB_URL=${stack.db.serverUrl}`);
 const earlierPglite = join(process.cwd(), '.supabase-local', 'db');

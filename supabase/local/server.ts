@@ -18,6 +18,7 @@ import { createRealtimeService } from './realtime/service.ts';
 import { startMailCatcher, type MailCatcher } from './mail/catcher.ts';
 import { loadVapidKeys, generateVapidKeys, VAPID_FILE, type VapidKeys } from './push/vapid.ts';
 import { createRestService } from './rest/service.ts';
+import { findTurnserver, startCoturn, type TurnServer } from './turn/coturn.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import type { Service, StackContext } from './service.ts';
 
@@ -56,6 +57,12 @@ export interface LocalStackOptions {
    * when free, else any free ones; `false` runs none.
    */
   mail?: false | { port?: number; smtpPort?: number };
+  /**
+   * coturn as the stack's TURN server (turn/coturn.ts): by default started when `turnserver` is
+   * on PATH and skipped otherwise; `true` or `{ required: true }` fails the start without it;
+   * `false` runs none. The port defaults to 3478 when free (UDP and TCP), else any free one.
+   */
+  turn?: boolean | { port?: number; required?: boolean; binary?: string };
   log?: (service: string, message: string) => void;
 }
 
@@ -75,6 +82,10 @@ export interface LocalStack {
   mailUrl?: string;
   /** The mail catcher's SMTP port on 127.0.0.1, unless started with `mail: false`. */
   smtpPort?: number;
+  /** `turn:127.0.0.1:<port>` while the stack's coturn runs. */
+  turnUrl?: string;
+  /** The stack's coturn, with stop() / start() / restart() for fault tests; absent when none runs. */
+  turn?: TurnServer;
   close(): Promise<void>;
 }
 
@@ -170,9 +181,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     }
   }
-  const functionDefaults: Record<string, string> = mail
-    ? { SMTP_HOST: mail.smtpHost, SMTP_PORT: String(mail.smtpPort), SMTP_FROM: DEFAULT_SMTP_FROM }
-    : {};
+  let turn: TurnServer | undefined;
+  const turnOptions = options.turn === undefined ? {} : options.turn === true ? { required: true } : options.turn;
+  if (turnOptions !== false) {
+    try {
+      const binary = turnOptions.binary ?? findTurnserver(env.PATH ?? process.env.PATH);
+      if (binary) turn = await startCoturn({ host, port: turnOptions.port, binary, log: (message) => log('turn', message) });
+      else if (turnOptions.required) throw new Error('coturn is not installed (no turnserver on PATH): apt-get install coturn, or start without --turn');
+      else log('turn', 'coturn is not installed (no turnserver on PATH): no TURN server, so calls connect directly or not at all (apt-get install coturn)');
+    } catch (error) {
+      await mail?.close().catch(() => undefined);
+      await schema.close().catch(() => undefined);
+      server.close();
+      await db.close();
+      throw error;
+    }
+  }
+  const functionDefaults: Record<string, string> = {
+    ...(mail ? { SMTP_HOST: mail.smtpHost, SMTP_PORT: String(mail.smtpPort), SMTP_FROM: DEFAULT_SMTP_FROM } : {}),
+    ...(turn ? { TURN_SECRET: turn.secret, TURN_URLS: turn.turnUrls.join(','), STUN_URLS: turn.stunUrls.join(',') } : {}),
+  };
   const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionDefaults, functionEnv, log };
 
   const services: Record<string, Service> = {
@@ -272,6 +300,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     vapidPublicKey: vapid.publicKey,
     mailUrl: mail?.url,
     smtpPort: mail?.smtpPort,
+    turnUrl: turn?.url,
+    turn,
     async close() {
       scheduler?.stop();
       // One service failing to close must not leave the others (and their Deno processes) running.
@@ -279,6 +309,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const service of Object.values(services)) await service.close().catch((error: unknown) => failures.push(error));
       await schema.close().catch((error: unknown) => failures.push(error));
       await mail?.close().catch((error: unknown) => failures.push(error));
+      await turn?.stop().catch((error: unknown) => failures.push(error));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();

@@ -53,7 +53,10 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     env: {},
     // Never the default ports: test files run in parallel.
     mail: { port: 0, smtpPort: 0 },
+    // coturn only for the tests that ask (turn: true), on a free port.
+    turn: false,
     ...options,
+    ...(options.turn === true ? { turn: { port: 0, required: true } } : {}),
   });
   const { JwtKeys } = await import('../../supabase/local/auth/jwt.ts');
   const keys = new JwtKeys(stack.jwtSecret);
