@@ -17,6 +17,7 @@ const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
 const backendFiles = [...testFiles('test/backend'), ...testFiles('test/local')];
 const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
 const chromiumAvailable = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+const firefoxAvailable = existsSync(process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr');
 
 /**
  * Each suite reports its counts: node:test's spec summary ('spec'), the runner's own
@@ -47,7 +48,14 @@ const SUITES = {
     counts: 'summary',
     requires: chromiumAvailable ? undefined : 'Chromium (apt-get install -y chromium)',
   },
-  // Real calls between Chromium pages: one file at a time, the machine has two cores.
+  // The same element tests in Firefox ESR over WebDriver BiDi; the few it cannot run are named,
+  // with the reason, in its config (and counted skipped there, not passed).
+  'elements-firefox': {
+    command: [node, '--import', 'tsx', join('node_modules', '@web', 'test-runner', 'dist', 'bin.js'), '--config', 'web-test-runner.firefox.config.mjs'],
+    counts: 'summary',
+    requires: firefoxAvailable ? undefined : 'Firefox ESR (apt-get install -y firefox-esr)',
+  },
+  // Real calls between Chromium pages, and between Chromium and Firefox (firefox.test.ts): one file at a time, the machine has two cores.
   e2e: {
     command: [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/e2e')],
     counts: 'spec',
