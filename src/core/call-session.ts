@@ -10,6 +10,8 @@ import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } 
 import { claimCallTopic } from './call-presence.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
+import { external, fallbackSettings, type CallFallbackDetail, type FallbackSettings, type LinkRung } from './fallback.ts';
+import { IceServerLease, type IceServersAnswer, type IceServersWarning } from './ice-servers.ts';
 import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
 import { PARTICIPANT_COLUMNS, type Participant, type ParticipantRecord, type PresenceMeta } from './participant.ts';
 import { ParticipantStore } from './participant-store.ts';
@@ -31,11 +33,24 @@ export interface CallSessionEvents {
   'participant-left': Participant;
   'local-media': LocalMediaState;
   error: CallError;
+  /**
+   * The call, or one link of it, stepped down the fallback ladder (ARCHITECTURE 9.2): to the TURN
+   * relay, to the session's external meeting, or nowhere (`none`). `peerId` is set for one link.
+   */
+  fallback: CallFallbackDetail;
+  /** A link's rung on the ladder changed (`failed`: media cannot flow with that peer, retrying). */
+  'link-rung': { peerId: string; rung: LinkRung };
+  /** Something the call can live without is missing: TURN servers (the call is STUN only). */
+  warning: { code: IceServersWarning; message: string };
 }
 
 export interface CallSessionOptions {
   /** `broadcast` (default) or `table` (the durable path through video-call-signal). */
   transport?: TransportName;
+  /**
+   * STUN/TURN servers for the peer connections. Given, they replace the ones fetched from the
+   * `video-call-ice-servers` function (which is then not asked).
+   */
   iceServers?: RTCIceServer[];
   /** What to ask the browser for; `false` joins to watch and listen only. */
   media?: MediaRequest | false;
@@ -44,7 +59,13 @@ export interface CallSessionOptions {
   /** How long someone gone from presence keeps their tile while their media still flows (default 6 s). */
   presenceGraceMs?: number;
   log?(message: string): void;
+  /** Peer-mesh timings, for tests: see PeerMeshOptions. */
+  connectTimeoutMs?: number;
+  retryFailedMs?: number;
 }
+
+/** Channel rejoins (0.5 + 1 + 2 + 4 + 8 s of backoff) before the call counts as `signaling-unreachable`. */
+const SIGNALING_RETRY_BUDGET = 5;
 
 /** A participant row as the joined session reads it: the roster's columns plus the signing key. */
 interface ParticipantRow extends ParticipantRecord {
@@ -67,7 +88,9 @@ type RowChange = RealtimePostgresChangesPayload<Record<string, unknown>>;
  * Storybook fixture, a host's own wrapper.
  */
 export interface CallSessionView
-  extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'> {
+  extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
+    // Optional, so look-alikes written before the fallback ladder still fit.
+    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer'>> {
   readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice'>;
 }
 
@@ -79,6 +102,10 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly transportName: TransportName;
   mesh: PeerMesh | undefined;
   error: CallError | undefined;
+  /** The latest step down the fallback ladder, until the call (or that link) works again. */
+  fallback: CallFallbackDetail | undefined;
+  /** The servers the peer connections use, once joining has got them. */
+  iceServers: IceServersAnswer | undefined;
 
   readonly #options: CallSessionOptions;
   readonly #machine: CallStateMachine;
@@ -104,6 +131,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Present members whose key was read for ahead of their first signal. */
   #keysAsked = new Set<string>();
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
+  #fallbackSettings: FallbackSettings = { forceRelay: false, fallbackUrl: undefined };
+  #iceLease: IceServerLease | undefined;
+  #signalingLost = false;
 
   constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
     super();
@@ -213,27 +243,42 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.to('joining');
     const log = this.#log;
     try {
+      if (typeof RTCPeerConnection === 'undefined') {
+        // Before claiming a place: nobody should see us "in" a call we cannot take part in.
+        await this.#readFallbackSettings();
+        this.#stepDown(external('webrtc-unsupported', this.#fallbackSettings.fallbackUrl));
+        throw new CallError('webrtc_unsupported', 'this browser cannot make WebRTC calls (no RTCPeerConnection)');
+      }
       const { signer: signing, ready } = this.#prepare();
       const signer = await signing;
       // The place (with our signal key), the camera and what prepare() gets ready (at once, or
       // already) together. Nobody sees us until our presence is tracked below, once the mesh exists.
       const mediaRequest = this.#options.media;
-      const [joined, media, channel] = await Promise.allSettled([
+      const [joined, media, channel, , servers] = await Promise.allSettled([
         this.supabase.rpc('join_video_call', signer ? { p_session_id: this.id, p_signal_key: signer.publicJwk } : { p_session_id: this.id }),
         mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),
         ready,
+        this.#readFallbackSettings(),
+        this.#startIceServers(),
       ]);
       if (joined.status === 'rejected') throw joined.reason;
       if (joined.value.error) throw toCallError(joined.value.error, { refused: 'not_participant', fallback: 'join_failed' });
       if (media.status === 'rejected') throw media.reason;
       if (channel.status === 'rejected') throw channel.reason;
+      // Never rejects (see #startIceServers); STUN only at worst.
+      const iceServers = servers.status === 'fulfilled' ? servers.value : [];
+      // Denied camera and microphone: the call goes on to watch and listen (LocalMedia's `denied`).
+      if (this.media.state.status === 'denied') this.#stepDown({ reason: 'media-denied', step: 'none' });
       const me = joined.value.data as ParticipantRow;
       this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
       if ((this.state as CallState) !== 'joining') return; // left while joining
 
       this.mesh = new PeerMesh({
         localId: this.userId,
-        iceServers: this.#options.iceServers,
+        iceServers,
+        fallback: this.#fallbackSettings,
+        ...(this.#options.connectTimeoutMs ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
+        ...(this.#options.retryFailedMs ? { retryFailedMs: this.#options.retryFailedMs } : {}),
         send: (signal) => this.#send(signal),
         // Cameras stay small until nobody's connections are forming (each says so in presence).
         othersForming: () =>
@@ -250,7 +295,16 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#people.setConnection(peerId, state);
         if ((state === 'failed' || state === 'closed') && !this.#people.isPresent(peerId)) this.mesh?.remove(peerId, false);
       });
-      this.mesh.on('peer-removed', ({ peerId }) => this.#people.setConnection(peerId, undefined));
+      this.mesh.on('peer-removed', ({ peerId }) => {
+        this.#people.setConnection(peerId, undefined);
+        this.#linkWorks(peerId);
+      });
+      this.mesh.on('fallback', (detail) => this.#stepDown(detail));
+      this.mesh.on('rung', ({ peerId, rung }) => {
+        this.emit('link-rung', { peerId, rung });
+        if (rung !== 'failed' && this.fallback?.step !== 'relay') this.#linkWorks(peerId);
+        this.#people.changed();
+      });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
       this.#machine.tryTo('connected');
       // The row says what the camera and microphone are only where it does not already.
@@ -308,6 +362,17 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#people.changed();
   }
 
+  /** Where the link to a participant stands on the fallback ladder (undefined: no link). */
+  linkRung(userId: string): LinkRung | undefined {
+    return this.mesh?.rung(userId);
+  }
+
+  /** Starts the connection to a participant over (after "could not connect to X"). */
+  retryPeer(userId: string): void {
+    this.mesh?.retry(userId);
+    this.#linkWorks(userId);
+  }
+
   /** Remote streams for one participant. */
   streamsOf(userId: string): Partial<Record<StreamRole, MediaStream>> {
     return this.mesh?.remoteStreams(userId) ?? {};
@@ -338,6 +403,10 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         if (channel !== this.#channel) return;
         if (status === 'SUBSCRIBED') {
           this.#rejoinAttempts = 0;
+          if (this.#signalingLost) {
+            this.#signalingLost = false;
+            this.#linkWorks(undefined);
+          }
           // While joining, join() announces us once the mesh is ready.
           if (this.mesh) {
             void this.#trackPresence();
@@ -369,6 +438,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #scheduleRejoin(): void {
     clearTimeout(this.#rejoinTimer);
+    if (this.#rejoinAttempts === SIGNALING_RETRY_BUDGET && !this.#signalingLost) {
+      // Media already flowing keeps flowing; nobody new can reach us until the channel is back.
+      this.#signalingLost = true;
+      this.#stepDown(external('signaling-unreachable', this.#fallbackSettings.fallbackUrl));
+    }
     const delay = Math.min(10_000, 500 * 2 ** this.#rejoinAttempts++);
     this.#rejoinTimer = setTimeout(async () => {
       if (this.state !== 'reconnecting') return;
@@ -503,6 +577,53 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     } else if (typeof change.new.id === 'string') this.#people.setRow(change.new as unknown as ParticipantRow);
   }
 
+  // ---- fallback ------------------------------------------------------------------------------
+
+  /** `settings.force_relay` and `settings.fallback_url`; unreadable settings mean neither. */
+  async #readFallbackSettings(): Promise<void> {
+    const { data, error } = await this.supabase.from('video_call_sessions').select('settings').eq('id', this.id).maybeSingle();
+    if (error) this.#log(`could not read the call's settings: ${error.message}`);
+    this.#fallbackSettings = fallbackSettings((data as { settings?: unknown } | null)?.settings);
+  }
+
+  /**
+   * The servers: the host's (`iceServers` option) as they are, else the function's, kept fresh
+   * for the length of the call. Never rejects: without TURN the call is STUN only, with a warning.
+   */
+  async #startIceServers(): Promise<RTCIceServer[]> {
+    if (this.#options.iceServers) {
+      this.iceServers = { iceServers: this.#options.iceServers };
+      return this.#options.iceServers;
+    }
+    this.#iceLease?.stop();
+    const lease = new IceServerLease(this.supabase, this.id, {
+      onRefresh: (answer) => {
+        this.iceServers = answer;
+        this.mesh?.setIceServers(answer.iceServers);
+      },
+    });
+    this.#iceLease = lease;
+    const answer = await lease.start();
+    this.iceServers = answer;
+    if (answer.warning) {
+      const message = `no TURN relay for this call (${answer.warning}${answer.detail ? `: ${answer.detail}` : ''}); STUN only`;
+      console.warn(`[supabase-call-widgets] ${message}`);
+      this.emit('warning', { code: answer.warning, message });
+    }
+    return answer.iceServers;
+  }
+
+  #stepDown(detail: CallFallbackDetail): void {
+    this.fallback = detail;
+    this.#log(`fallback: ${detail.reason} → ${detail.step}${detail.peerId ? ` (peer ${detail.peerId})` : ''}`);
+    this.emit('fallback', detail);
+  }
+
+  /** A link (or the channel) works again: its notice goes. */
+  #linkWorks(peerId: string | undefined): void {
+    if (this.fallback && this.fallback.peerId === peerId) this.fallback = undefined;
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------------
 
   async #touch(): Promise<void> {
@@ -529,6 +650,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#preparing = undefined;
     this.#keysAsked.clear();
     this.#forming = false;
+    this.#iceLease?.stop();
+    this.#iceLease = undefined;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#trackTimer);

@@ -25,6 +25,8 @@ export type CallErrorCode =
   | 'signaling_failed'
   | 'media_denied'
   | 'media_unavailable'
+  /** This browser cannot make WebRTC calls (no RTCPeerConnection): see the `fallback` event. */
+  | 'webrtc_unsupported'
   /** A service the call needs is not set up: a function not deployed, no SMTP or VAPID keys. */
   | 'unavailable'
   /** This browser cannot take push notifications (no service worker, PushManager or Notification, or not a secure context). */

@@ -16,6 +16,8 @@ export { CallSession, type CallSessionEvents, type CallSessionOptions, type Call
 export { CallError, toCallError, type CallErrorCode, type CallErrorContext, type CallErrorOptions } from './errors.ts';
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
+export { checkedFallbackUrl, fallbackSettings, nextRung, type CallFallbackDetail, type FallbackReason, type FallbackSettings, type FallbackStep, type LinkRung } from './fallback.ts';
+export { fetchIceServers, hasRelay, IceServerLease, parseIceServers, STUN_ONLY, type IceServersAnswer, type IceServersWarning } from './ice-servers.ts';
 export { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice, type NotificationOutcome } from './invitations.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
 export {

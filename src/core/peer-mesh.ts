@@ -6,7 +6,9 @@
  * side attaches its tracks to the transceivers the offer created and answers sendrecv. If no
  * offer arrives in time, the polite side offers itself and perfect negotiation sorts it out.
  */
+import { nextRung, type CallFallbackDetail, type FallbackSettings, type LinkRung } from './fallback.ts';
 import { IceBatcher } from './ice-batcher.ts';
+import { hasRelay } from './ice-servers.ts';
 import { isPolite, type Signal, type SignalKind, type StreamRoles } from './signal.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
@@ -26,6 +28,10 @@ export interface PeerMeshEvents {
   'peer-removed': { peerId: string };
   /** Whether some of this page's connections are still forming (emitted on every check). */
   forming: boolean;
+  /** A link stepped down the fallback ladder (relay, or external / none when nothing flows). */
+  fallback: CallFallbackDetail & { peerId: string };
+  /** A link's rung changed: `direct`, `relay`, or `failed` (media cannot flow; retried in the background). */
+  rung: { peerId: string; rung: LinkRung };
 }
 
 export interface PeerMeshOptions {
@@ -51,6 +57,16 @@ export interface PeerMeshOptions {
    * answer may have changed.
    */
   othersForming?(): boolean;
+  /** `settings.force_relay` and `settings.fallback_url` of the session (the fallback ladder). */
+  fallback?: FallbackSettings;
+  /**
+   * How long a link may try to connect (from its start or its latest ICE restart) before it
+   * counts as failed and steps down the ladder (default 20 s): a peer that never answers, or
+   * a relay that never allocates, ends in a clear state instead of `connecting` for ever.
+   */
+  connectTimeoutMs?: number;
+  /** How long a failed link waits before trying again in the background (default 5 s). */
+  retryFailedMs?: number;
 }
 
 /** A connection that has not connected this long after it was made no longer counts as forming. */
@@ -62,7 +78,9 @@ const FULL_SIZE_AFTER_MS = 1000;
 type Slot = 'camera-audio' | 'camera-video' | 'screen-video';
 
 export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
-  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>> & Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>;
+  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'fallback'>> &
+    Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>;
+  #fallback: FallbackSettings;
   readonly #links = new Map<string, PeerLink>();
   #local: LocalStreams = {};
   #iceServers: RTCIceServer[];
@@ -71,8 +89,9 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
 
   constructor(options: PeerMeshOptions) {
     super();
-    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, startSmall: true, ...options };
+    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, startSmall: true, connectTimeoutMs: 20_000, retryFailedMs: 5000, ...options };
     this.#iceServers = options.iceServers ?? [];
+    this.#fallback = options.fallback ?? { forceRelay: false, fallbackUrl: undefined };
   }
 
   get localId(): string {
@@ -97,9 +116,31 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     return { ...this.#links.get(peerId)?.remote };
   }
 
+  /**
+   * New STUN/TURN servers (fresh TURN credentials): used by new connections and handed to the
+   * live ones, which use them from their next ICE restart on.
+   */
   setIceServers(servers: RTCIceServer[]): void {
     this.#iceServers = servers;
-    for (const link of this.#links.values()) link.pc.setConfiguration({ ...link.pc.getConfiguration(), iceServers: servers });
+    for (const link of this.#links.values()) link.setIceServers(servers);
+  }
+
+  /** Whether TURN servers are known, so a failed link can restart relay-only. */
+  get relayKnown(): boolean {
+    return hasRelay(this.#iceServers);
+  }
+
+  /** Where a link stands on the fallback ladder. */
+  rung(peerId: string): LinkRung | undefined {
+    return this.#links.get(peerId)?.rung;
+  }
+
+  /** Starts the connection to a peer over from scratch (the room's "retry" on a failed link). */
+  retry(peerId: string): void {
+    if (!this.#links.has(peerId)) return;
+    this.remove(peerId, false);
+    this.#options.send({ to: peerId, kind: 'restart', payload: {} });
+    this.#create(peerId);
   }
 
   /** What we send: the camera/mic stream and an optional screen stream. Applied to every peer. */
@@ -184,6 +225,16 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       localId: this.localId,
       remoteId: peerId,
       iceServers: this.#iceServers,
+      forceRelay: this.#fallback.forceRelay,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      retryFailedMs: this.#options.retryFailedMs,
+      stepDown: (rung) => {
+        const decision = nextRung(rung, this.relayKnown, this.#fallback, peerId);
+        this.emit('fallback', { ...decision.fallback, peerId });
+        return decision.rung;
+      },
+      onRung: (rung) => this.emit('rung', { peerId, rung }),
+      relayKnown: () => this.relayKnown,
       offerTimeoutMs: this.#options.offerTimeoutMs,
       disconnectedRestartMs: this.#options.disconnectedRestartMs,
       send: (kind, payload) => this.#options.send({ to: peerId, kind, payload }),
@@ -237,6 +288,14 @@ interface PeerLinkOptions {
   localId: string;
   remoteId: string;
   iceServers: RTCIceServer[];
+  /** Relay-only from the start (`settings.force_relay`). */
+  forceRelay: boolean;
+  connectTimeoutMs: number;
+  retryFailedMs: number;
+  /** The link failed on `rung`: the mesh decides the next rung (and tells the session). */
+  stepDown(rung: LinkRung): LinkRung;
+  onRung(rung: LinkRung): void;
+  relayKnown(): boolean;
   offerTimeoutMs: number;
   disconnectedRestartMs: number;
   send(kind: SignalKind, payload: Record<string, unknown>): void;
@@ -265,7 +324,13 @@ class PeerLink {
   #queue: Promise<void> = Promise.resolve();
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Where the link stands on the ladder; `relay` also while it is relay-only from the start. */
+  rung: LinkRung;
+  /** The rung to go back to when a failed link connects again. */
+  #working: LinkRung;
+  #iceServers: RTCIceServer[];
   readonly #createdAt = Date.now();
   #small = false;
   /** setParameters calls, one at a time (each needs the sender's latest parameters). */
@@ -274,15 +339,19 @@ class PeerLink {
   constructor(options: PeerLinkOptions) {
     this.#options = options;
     this.polite = isPolite(options.localId, options.remoteId);
-    this.pc = new RTCPeerConnection({ iceServers: options.iceServers });
+    this.rung = this.#working = options.forceRelay ? 'relay' : 'direct';
+    this.#iceServers = options.iceServers;
+    this.pc = new RTCPeerConnection(this.#configuration());
     this.#ice = new IceBatcher({ send: (candidates) => options.send('ice', { candidates, connection: this.connectionId }) });
     this.pc.onicecandidate = ({ candidate }) => this.#ice.add(candidate ? candidate.toJSON() : null);
     this.pc.onnegotiationneeded = () => void this.#offer();
     this.pc.ontrack = (event) => this.#onTrack(event);
     this.pc.onconnectionstatechange = () => {
       options.onState(this.pc.connectionState);
-      if (this.pc.connectionState === 'connected') clearTimeout(this.#restartTimer);
+      // Failures come through iceConnectionState (below), once.
+      if (this.pc.connectionState === 'connected') this.#onConnected();
     };
+    this.#armConnectTimer();
     this.pc.oniceconnectionstatechange = () => this.#onIceState();
   }
 
@@ -471,18 +540,78 @@ class PeerLink {
     this.#options.onRemoteStream(role, stream);
   }
 
+  #configuration(): RTCConfiguration {
+    return { iceServers: this.#iceServers, iceTransportPolicy: this.#working === 'relay' ? 'relay' : 'all' };
+  }
+
+  setIceServers(servers: RTCIceServer[]): void {
+    this.#iceServers = servers;
+    if (!this.#closed) this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...this.#configuration() });
+  }
+
+  /** ICE gathers again (with the configuration as it now is) and the link renegotiates. */
+  #restartIce(why: string): void {
+    if (this.#closed) return;
+    this.#options.log(`${why}; restarting ICE (${this.#working})`);
+    this.pc.restartIce();
+    this.#armConnectTimer();
+  }
+
+  /** Not connected within connectTimeoutMs of the start or the latest ICE restart: failed. */
+  #armConnectTimer(): void {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (!this.#closed && this.pc.connectionState !== 'connected') this.#onFailed();
+    }, this.#options.connectTimeoutMs);
+  }
+
+  #onConnected(): void {
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#connectTimer);
+    if (this.rung === 'failed') {
+      this.rung = this.#working;
+      this.#options.onRung(this.rung);
+    }
+  }
+
+  /**
+   * ICE failed (or never connected): one rung down. To relay: relay-only from now on and an ICE
+   * restart. Failed: media cannot flow, and the link keeps trying in the background every
+   * retryFailedMs (a TURN server restarting, a network coming back), so the call heals by itself.
+   */
+  #onFailed(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#connectTimer);
+    if (this.rung !== 'failed') {
+      const next = this.#options.stepDown(this.rung);
+      if (next === 'relay') {
+        this.rung = this.#working = 'relay';
+        this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...this.#configuration() });
+        this.#options.onRung(this.rung);
+        this.#restartIce('connection failed; falling back to the TURN relay');
+        return;
+      }
+      this.rung = 'failed';
+      this.#options.onRung(this.rung);
+    }
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      if (!this.#closed && this.pc.connectionState !== 'connected') this.#restartIce('still failed');
+    }, this.#options.retryFailedMs);
+  }
+
   #onIceState(): void {
     const state = this.pc.iceConnectionState;
     if (state === 'failed') {
-      this.#options.log('ICE failed; restarting ICE');
-      this.pc.restartIce();
+      this.#onFailed();
     } else if (state === 'disconnected') {
       clearTimeout(this.#restartTimer);
       this.#restartTimer = setTimeout(() => {
-        if (!this.#closed && this.pc.iceConnectionState === 'disconnected') {
-          this.#options.log('still disconnected; restarting ICE');
-          this.pc.restartIce();
-        }
+        if (this.#closed || this.pc.iceConnectionState !== 'disconnected') return;
+        // A direct path gone for this long (cut mid-call) moves to the relay at once, rather
+        // than after a direct restart has timed out too.
+        if (this.rung === 'direct' && this.#options.relayKnown()) this.#onFailed();
+        else this.#restartIce('still disconnected');
       }, this.#options.disconnectedRestartMs);
     }
   }
@@ -491,6 +620,7 @@ class PeerLink {
     this.#closed = true;
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#restartTimer);
+    clearTimeout(this.#connectTimer);
     this.#ice.dispose();
     this.pc.onicecandidate = null;
     this.pc.onnegotiationneeded = null;
