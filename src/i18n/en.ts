@@ -127,6 +127,22 @@ export const en = {
   'notifications.dismissed': 'Notifications were not allowed. Press the bell again to be asked once more.',
   'notifications.failed': 'Could not change notifications.',
   'notifications.noKey': 'Notifications are not configured: set vapid-public-key.',
+  // The fallback ladder (issue 15): <video-call-room>'s notice when a call cannot go direct.
+  'fallback.relay': 'The direct connection to {name} failed: the call now goes through the relay server.',
+  'fallback.relayCall': 'The call goes through the relay server.',
+  'fallback.ice-failed': 'Could not connect to {name}: the networks in between block a direct connection, and this call has no relay server.',
+  'fallback.relay-failed': 'Could not connect to {name}, not even through the relay server.',
+  'fallback.webrtc-unsupported': 'This browser cannot make video calls. Open the call in a recent Chrome, Firefox, Safari or Edge.',
+  'fallback.signaling-unreachable': 'The call server cannot be reached. Video already on screen keeps going; we keep trying to reconnect.',
+  'fallback.sfu-unreachable': 'The conference server cannot be reached: the call goes on peer to peer.',
+  'fallback.media-denied': 'Camera and microphone are blocked: you are in the call to watch and listen.',
+  'fallback.external': 'You can join the same meeting another way:',
+  'fallback.externalLink': 'Open the external meeting (new tab)',
+  'fallback.none': 'A VPN or a firewall may be blocking calls: try another network, or try again.',
+  'fallback.peerFailed': 'Could not connect to {name}.',
+  'fallback.retry': 'Try connecting to {name} again',
+  'fallback.retrying': 'Connecting to {name} again…',
+  'fallback.someone': 'another participant',
 };
 
 export type StringKey = keyof typeof en;

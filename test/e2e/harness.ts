@@ -16,10 +16,15 @@ interface StartOptions {
   transport?: TransportName;
   /** Only get ready (CallSession.prepare): watch who is in the call, unseen; `join()` later. */
   prepareOnly?: boolean;
+  /** Host-supplied STUN/TURN servers and peer-mesh timings (test/e2e/fallback.test.ts). */
+  iceServers?: RTCIceServer[];
+  connectTimeoutMs?: number;
+  retryFailedMs?: number;
 }
 
 let session: CallSession | undefined;
 const logs: string[] = [];
+const fallbacks: unknown[] = [];
 const videos = new Map<string, HTMLVideoElement>();
 
 async function start(options: StartOptions): Promise<string> {
@@ -27,7 +32,9 @@ async function start(options: StartOptions): Promise<string> {
   const signedIn = await supabase.auth.signInWithPassword({ email: options.email, password: options.password });
   if (signedIn.error) throw new Error(signedIn.error.message);
   const client = new CallClient({ client: supabase });
-  session = await client.session(options.sessionId, { transport: options.transport, log: (line) => logs.push(line) });
+  const { iceServers, connectTimeoutMs, retryFailedMs } = options;
+  session = await client.session(options.sessionId, { transport: options.transport, log: (line) => logs.push(line), iceServers, connectTimeoutMs, retryFailedMs });
+  session.on('fallback', (detail) => fallbacks.push(detail));
   session.on('participants', (list) => {
     for (const participant of list) {
       if (participant.isLocal || !participant.camera) continue;
@@ -85,6 +92,9 @@ Object.assign(window, {
     peers,
     state: () => session?.state ?? 'none',
     logs: () => logs.slice(),
+    /** Every `fallback` event of the session, in order. */
+    fallbacks: () => fallbacks.slice(),
+    session: () => session,
     setMic: (on: boolean) => session?.setMic(on),
     leave: () => session?.leave(),
     join: () => session?.join(),

@@ -152,4 +152,69 @@ describe('<video-call-room>', () => {
     second.remove();
     await until(() => session.state === 'left' && !session.media.camera, 'the call left and the camera off');
   });
+
+  describe('fallback', () => {
+    /** A call of the host's with these settings (force_relay, fallback_url), the guests invited. */
+    const callWith = async (host: Awaited<ReturnType<typeof signUp>>, settings: Record<string, unknown>, guests: Awaited<ReturnType<typeof signUp>>[] = []) => {
+      const session = await host.callClient.createSession({ title: 'Fallback', settings });
+      for (const guest of guests) {
+        const { error } = await host.supabase.from('video_call_participants').insert({ session_id: session.id, user_id: guest.id });
+        if (error) throw new Error(error.message);
+      }
+      return session.id;
+    };
+
+    it('tells a browser without WebRTC to use another one, in Russian, with the external meeting a real link to a new tab', async () => {
+      const anna = await signUp('Anna');
+      const sessionId = await callWith(anna, { fallback_url: 'https://meet.example.com/weekly' });
+      const original = window.RTCPeerConnection;
+      (window as { RTCPeerConnection?: unknown }).RTCPeerConnection = undefined;
+      try {
+        const el = await fixture<VideoCallRoom>(html`<video-call-room lang="ru" session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+        const fallback = nextEvent<{ reason: string; step: string; url?: string }>(el, 'call-fallback');
+        const error = nextEvent<{ code: string }>(el, 'call-error');
+        button(el, 'Присоединиться')!.click();
+        expect((await fallback).detail).to.deep.equal({ reason: 'webrtc-unsupported', step: 'external', url: 'https://meet.example.com/weekly' });
+        expect((await error).detail.code).to.equal('webrtc_unsupported');
+        await el.updateComplete;
+        expect(shadowText(el)).to.contain('Этот браузер не умеет видеозвонки');
+        const link = el.shadowRoot!.querySelector<HTMLAnchorElement>('[part~="fallback-link"]')!;
+        expect(link.href).to.equal('https://meet.example.com/weekly');
+        expect(link.target).to.equal('_blank');
+        expect(link.rel).to.contain('noopener');
+        expect(link.textContent).to.contain('Открыть внешнюю встречу');
+        await until(() => el.shadowRoot!.querySelector('[role="status"]')!.textContent!.includes('Этот браузер не умеет видеозвонки'), 'the polite announcement');
+        await expect(el).to.be.accessible();
+        // Nobody saw Anna "in" a call she could not take part in.
+        const { data } = await anna.supabase.from('video_call_participants').select('presence_status').eq('session_id', sessionId).eq('user_id', anna.id).single();
+        expect(data!.presence_status).not.to.equal('connected');
+      } finally {
+        window.RTCPeerConnection = original;
+      }
+    });
+
+    it('ends a relay-only call whose TURN server does not answer at the external meeting, and names who could not be reached with a retry', async () => {
+      const anna = await signUp('Anna');
+      const boris = await signUp('Boris');
+      const sessionId = await callWith(anna, { force_relay: true, fallback_url: 'http://127.0.0.1:9/meet' }, [boris]);
+      // A TURN server nobody runs: relay-only links get no candidates at all.
+      const iceServers = [{ urls: 'turn:127.0.0.1:9?transport=udp', username: '1:x', credential: 'x' }];
+      const host = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${anna.callClient} .iceServers=${iceServers}></video-call-room>`);
+      await nextEvent(host, 'call-joined');
+      const fallback = nextEvent<{ reason: string; step: string; url?: string; peerId?: string }>(host, 'call-fallback', 28_000);
+      const guest = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${boris.callClient} .iceServers=${iceServers}></video-call-room>`);
+      const { detail } = await fallback;
+      expect(detail).to.deep.equal({ reason: 'relay-failed', step: 'external', url: 'http://127.0.0.1:9/meet', peerId: boris.id });
+      await host.updateComplete;
+      expect(shadowText(host)).to.contain('Could not connect to Boris, not even through the relay server.');
+      expect(host.shadowRoot!.querySelector<HTMLAnchorElement>('[part~="fallback-link"]')!.href).to.equal('http://127.0.0.1:9/meet');
+      const retry = button(host, 'Try connecting to Boris again')!;
+      expect(retry, 'a retry for Boris').to.exist;
+      await expect(host).to.be.accessible();
+      retry.click();
+      await host.updateComplete;
+      expect(button(host, 'Try connecting to Boris again'), 'the retry starts over').to.equal(undefined);
+      await Promise.all([host.leave(), guest.leave()]);
+    });
+  });
 });

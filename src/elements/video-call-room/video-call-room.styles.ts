@@ -283,4 +283,33 @@ export const styles = css`
       transition: none;
     }
   }
+  /* The fallback notice (issue 15): what happened to the connection and what to do. */
+  .fallback p {
+    margin: 0 0 6px;
+  }
+  .fallback p:last-child {
+    margin-bottom: 0;
+  }
+  .fallback a.action {
+    margin-top: 4px;
+    color: inherit;
+    text-decoration: none;
+  }
+  .fallback a.action:focus-visible {
+    outline: 3px solid var(--call-focus-color, #facc15);
+    outline-offset: 2px;
+  }
+  .fallback-peers {
+    list-style: none;
+    margin: 6px 0 0;
+    padding: 0;
+    display: grid;
+    gap: 6px;
+  }
+  .fallback-peers li {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px;
+  }
 `;

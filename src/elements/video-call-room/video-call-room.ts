@@ -2,6 +2,7 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
 import { CallError, toCallError } from '../../core/errors.ts';
+import type { CallFallbackDetail } from '../../core/fallback.ts';
 import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
@@ -26,6 +27,7 @@ export interface CallParticipantDetail {
   participant: Participant;
 }
 export type { CallErrorDetail };
+export type { CallFallbackDetail };
 
 /**
  * A video call room: a responsive grid of participant tiles with the call's controls. Dark in
@@ -41,9 +43,14 @@ export type { CallErrorDetail };
  * @fires call-participant-joined - Someone else joined. `detail: { sessionId, participant }`
  * @fires call-participant-left - Someone else left. `detail: { sessionId, participant }`
  * @fires call-error - Joining failed or the call broke. `detail: { code, message, sessionId }`
+ * @fires call-fallback - The call (or the link to one participant) stepped down the fallback
+ * ladder: to the TURN relay, to the session's external meeting, or nowhere.
+ * `detail: { reason, step: 'relay' | 'external' | 'mesh' | 'none', url?, peerId? }`
  *
  * @csspart status - The top line: call state and number of people.
  * @csspart banner - A notice (reconnecting, media blocked, errors).
+ * @csspart fallback - The fallback notice: what happened to the connection and what to do.
+ * @csspart fallback-link - The link to the session's external meeting (`settings.fallback_url`).
  * @csspart grid - The grid of tiles.
  * @csspart tile - One participant's tile.
  * @csspart video - A tile's video.
@@ -89,6 +96,7 @@ export class VideoCallRoom extends LitElement {
       _devices: { state: true },
       _soundBlocked: { state: true },
       _localError: { state: true },
+      _fallback: { state: true },
     };
   }
 
@@ -112,6 +120,8 @@ export class VideoCallRoom extends LitElement {
   declare _devices: MediaDeviceInfo[];
   declare _soundBlocked: boolean;
   declare _localError: CallError | undefined;
+  /** The latest step down the fallback ladder, until it no longer holds. */
+  declare _fallback: CallFallbackDetail | undefined;
 
   readonly #i18n = new LocalizeController(this);
   readonly #clients = new ClientController(this);
@@ -125,6 +135,9 @@ export class VideoCallRoom extends LitElement {
       this.#announce(this.#i18n.t('announce.left', { name: participant.name }));
       this.#fire('call-participant-left', { sessionId: this.sessionId, participant });
     },
+    fallback: (detail) => this.#onFallback(detail),
+    'link-rung': () => this.#syncFallback(),
+    participants: () => this.#syncFallback(),
   });
 
   constructor() {
@@ -188,6 +201,7 @@ export class VideoCallRoom extends LitElement {
 
   async #join(): Promise<void> {
     this._localError = undefined;
+    this._fallback = undefined;
     let session = this.session;
     if (!session || session.state === 'left') {
       const client = this.#clients.current;
@@ -236,6 +250,7 @@ export class VideoCallRoom extends LitElement {
     return html`
       <section class="room" role="region" aria-label=${this.#i18n.t('room.label')}>
         <div class="visually-hidden" role="status" aria-live="polite">${this._announcement}</div>
+        ${this.#renderFallback(session)}
         ${state === 'connected' || state === 'reconnecting' ? this.#renderCall(session!) : this.#renderLobby(state, session)}
       </section>
     `;
@@ -451,6 +466,72 @@ export class VideoCallRoom extends LitElement {
     if (state === 'reconnecting') this.#announce(this.#i18n.t('state.reconnecting'));
   }
 
+  // ---- fallback ladder -----------------------------------------------------------------------
+
+  #onFallback(detail: CallFallbackDetail): void {
+    this._fallback = detail;
+    this.#fire('call-fallback', detail);
+    const text = this.#fallbackText(detail);
+    this.#announce(detail.step === 'external' ? `${text} ${this.#i18n.t('fallback.external')}` : text);
+  }
+
+  /** A session that keeps its own `fallback` says when the notice no longer holds (the link works again). */
+  #syncFallback(): void {
+    const session = this.session;
+    if (this._fallback && session && 'fallback' in session && session.fallback === undefined) this._fallback = undefined;
+  }
+
+  #nameOf(peerId: string | undefined): string {
+    return this.session?.participants.find((p) => p.id === peerId)?.name ?? this.#i18n.t('fallback.someone');
+  }
+
+  #fallbackText(detail: CallFallbackDetail): string {
+    const t = this.#i18n.t;
+    const name = this.#nameOf(detail.peerId);
+    if (detail.step === 'relay') return detail.peerId ? t('fallback.relay', { name }) : t('fallback.relayCall');
+    return t(`fallback.${detail.reason}` as StringKey, { name });
+  }
+
+  /**
+   * What happened to the connection and what to do: the relay (a note), the external meeting
+   * (a real link, new tab), nothing more to try (advice), and each participant whose link failed
+   * with a retry. Camera and microphone blocked already has its own banner in the call.
+   */
+  #renderFallback(session: CallSessionView | undefined): TemplateResult | typeof nothing {
+    const t = this.#i18n.t;
+    const fallback = this._fallback;
+    const failed = (session?.participants ?? []).filter((p) => !p.isLocal && session?.linkRung?.(p.id) === 'failed');
+    const shown = fallback && !(fallback.reason === 'media-denied' && session?.state === 'connected') ? fallback : undefined;
+    if (!shown && !failed.length) return nothing;
+    const serious = shown ? shown.step !== 'relay' : true;
+    return html`<div part="banner fallback" class="banner fallback ${serious ? 'warning' : ''}">
+      ${shown ? html`<p>${this.#fallbackText(shown)}</p>` : nothing}
+      ${shown?.step === 'external' && shown.url
+        ? html`<p>
+            ${t('fallback.external')}
+            <a part="fallback-link" class="action primary" href=${shown.url} target="_blank" rel="noopener noreferrer">${t('fallback.externalLink')}</a>
+          </p>`
+        : nothing}
+      ${shown?.step === 'none' && shown.reason !== 'media-denied' && shown.reason !== 'webrtc-unsupported' ? html`<p>${t('fallback.none')}</p>` : nothing}
+      ${failed.length
+        ? html`<ul class="fallback-peers">
+            ${failed.map(
+              (p) => html`<li>
+                <span>${t('fallback.peerFailed', { name: p.name })}</span>
+                <button class="action" @click=${() => this.#retryPeer(p.id, p.name)}>${t('fallback.retry', { name: p.name })}</button>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}
+    </div>`;
+  }
+
+  #retryPeer(peerId: string, name: string): void {
+    this.session?.retryPeer?.(peerId);
+    if (this._fallback?.peerId === peerId) this._fallback = undefined;
+    this.#announce(this.#i18n.t('fallback.retrying', { name }));
+  }
+
   #failLocally(error: CallError): void {
     this._localError = error;
     this.#fire('call-error', { ...error, sessionId: this.sessionId || null });
@@ -490,6 +571,7 @@ export interface VideoCallRoomEventMap {
   'call-participant-joined': CustomEvent<CallParticipantDetail>;
   'call-participant-left': CustomEvent<CallParticipantDetail>;
   'call-error': CustomEvent<CallErrorDetail>;
+  'call-fallback': CustomEvent<CallFallbackDetail>;
 }
 
 declare global {

@@ -1,0 +1,269 @@
+/**
+ * The fallback ladder in real Chromium pages over the local stack, with a real coturn
+ * (`turnserver`, use-auth-secret) the test starts, stops and restarts: a relay-only call
+ * (`settings.force_relay`) whose selected candidate pair is `relay` on both sides; the same call
+ * with the relay down ending at the session's external meeting; a relay call that survives
+ * coturn restarting; and a participant whose page never answers ending in a clear failed link.
+ *
+ * The TURN credentials are made here as video-call-ice-servers makes them (username
+ * `<expiry>:<user id>`, credential base64 HMAC-SHA1 of it with the shared secret) and given to the
+ * pages as host-supplied `iceServers`, which replace the fetched ones.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from '@supabase/supabase-js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { CallSession } from '../../src/core/call-session.ts';
+import type { CallFallbackDetail } from '../../src/core/fallback.ts';
+import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import { clientOptions } from '../support/stack.ts';
+import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
+
+type PeerView = Record<string, { connection?: string }>;
+type Harness = {
+  harness: {
+    start(o: unknown): Promise<string>;
+    peers(): Promise<PeerView>;
+    fallbacks(): CallFallbackDetail[];
+    session(): CallSession | undefined;
+    leave(): Promise<void>;
+  };
+};
+type User = Awaited<ReturnType<typeof signUp>>;
+
+/** A free UDP port on 127.0.0.1 (bound, read, released). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** coturn on loopback with a shared secret, as the stack runs it. */
+class Coturn {
+  readonly secret = randomBytes(16).toString('hex');
+  port = 0;
+  #process: ChildProcess | undefined;
+  readonly #dir = mkdtempSync(join(tmpdir(), 'coturn-'));
+
+  async start(): Promise<void> {
+    this.port ||= await freeUdpPort();
+    const args = [
+      '-n',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${this.port}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${this.secret}`,
+      '--realm=call-widgets.test',
+      '--allow-loopback-peers',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--log-file=stdout',
+      '--simple-log',
+      `--pidfile=${join(this.#dir, 'turnserver.pid')}`,
+    ];
+    const child = spawn('/usr/bin/turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#process = child;
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.once('exit', (code) => reject(new Error(`turnserver exited (${code}): ${seen.slice(-500)}`)));
+      child.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/Total General servers/.test(seen)) resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#process;
+    this.#process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Servers for `userId`, valid an hour: what video-call-ice-servers hands out. */
+  iceServers(userId: string): RTCIceServer[] {
+    const username = `${Math.floor(Date.now() / 1000) + 3600}:${userId}`;
+    const credential = createHmac('sha1', this.secret).update(username).digest('base64');
+    return [{ urls: [`turn:127.0.0.1:${this.port}?transport=udp`], username, credential }];
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+describe('fallback in the browser', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  let harness: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  const turn = new Coturn();
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-fallback-'));
+    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+    harness = await serveHarness();
+    browser = await launchBrowser();
+    await turn.start();
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+    await stack?.close();
+    await turn.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function closeAll() {
+    for (const context of contexts.splice(0)) await context.close();
+  }
+
+  async function newCall(host: User, guests: User[], settings: Record<string, unknown>): Promise<string> {
+    const { data, error } = await host.client.from('video_call_sessions').insert({ title: 'Fallback', settings }).select().single();
+    assert.ifError(error);
+    for (const guest of guests) {
+      assert.ifError((await host.client.from('video_call_participants').insert({ session_id: data.id, user_id: guest.id })).error);
+    }
+    return data.id;
+  }
+
+  async function open(user: User, sessionId: string, extra: Record<string, unknown> = {}): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(harness.url);
+    await page.waitForFunction(() => 'harness' in window);
+    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, ...extra };
+    await page.evaluate((o) => (window as never as Harness).harness.start(o), options);
+    return page;
+  }
+
+  const peers = () => (window as never as Harness).harness.peers();
+  const fallbacks = (page: Page) => page.evaluate(() => (window as never as Harness).harness.fallbacks());
+
+  /** Video frames decoded from `peerId` so far (inbound-rtp of the link's connection). */
+  const framesDecoded = (page: Page, peerId: string) =>
+    page.evaluate(async (id) => {
+      const pc = (window as never as Harness).harness.session()?.mesh?.connection(id);
+      let frames = 0;
+      (await pc?.getStats())?.forEach((report) => {
+        if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded ?? 0;
+      });
+      return frames;
+    }, peerId);
+
+  /** Frames from `peerId` keep arriving: ten more decoded than when asked. */
+  const framesFlow = async (page: Page, peerId: string, what: string, ms = 40_000) => {
+    const start = await framesDecoded(page, peerId);
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const now = await framesDecoded(page, peerId);
+      if (now > start + 10) return now;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${now - start} frames in ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+
+  /** The local and remote candidate types of the selected candidate pair of the link to `peerId`. */
+  const selectedPair = (page: Page, peerId: string) =>
+    page.evaluate(async (id) => {
+      const pc = (window as never as Harness).harness.session()!.mesh!.connection(id)!;
+      const stats = await pc.getStats();
+      let pairId: string | undefined;
+      stats.forEach((report) => {
+        if (report.type === 'transport' && report.selectedCandidatePairId) pairId = report.selectedCandidatePairId;
+      });
+      if (!pairId) {
+        stats.forEach((report) => {
+          if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') pairId = report.id;
+        });
+      }
+      const pair = pairId ? stats.get(pairId) : undefined;
+      return pair ? { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType } : undefined;
+    }, peerId);
+
+  it('makes a force_relay call through coturn, the selected candidate pair relay on both sides', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const sessionId = await newCall(anna, [boris], { force_relay: true });
+    const [pageA, pageB] = await Promise.all([open(anna, sessionId, { iceServers: turn.iceServers(anna.id) }), open(boris, sessionId, { iceServers: turn.iceServers(boris.id) })]);
+    await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
+    await framesFlow(pageB, anna.id, 'Boris to see Anna through the relay');
+    assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
+    assert.deepEqual(await selectedPair(pageB, anna.id), { local: 'relay', remote: 'relay' });
+    assert.deepEqual(await fallbacks(pageA), [], 'a relay-only call from the start is no step down');
+    await closeAll();
+  });
+
+  it('keeps a relay-only call going across a coturn restart: ICE restarts and frames flow again', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const sessionId = await newCall(anna, [boris], { force_relay: true });
+    const [pageA, pageB] = await Promise.all([open(anna, sessionId, { iceServers: turn.iceServers(anna.id) }), open(boris, sessionId, { iceServers: turn.iceServers(boris.id) })]);
+    await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
+    await turn.stop();
+    await waitFor(pageA, peers, (view) => view[boris.id]?.connection !== 'connected', 'Anna’s link to notice the relay is gone');
+    await turn.start();
+    await framesFlow(pageA, boris.id, 'Anna to see Boris again after coturn restarted', 60_000);
+    await framesFlow(pageB, anna.id, 'Boris to see Anna again after coturn restarted', 60_000);
+    assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
+    await closeAll();
+  });
+
+  it('ends a force_relay call at the external meeting when coturn is down', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const sessionId = await newCall(anna, [boris], { force_relay: true, fallback_url: 'https://meet.example.com/weekly' });
+    await turn.stop();
+    try {
+      const timings = { connectTimeoutMs: 8000, retryFailedMs: 3000 };
+      const [pageA] = await Promise.all([
+        open(anna, sessionId, { iceServers: turn.iceServers(anna.id), ...timings }),
+        open(boris, sessionId, { iceServers: turn.iceServers(boris.id), ...timings }),
+      ]);
+      const [step] = await waitFor(pageA, () => (window as never as Harness).harness.fallbacks(), (list) => list.length > 0, 'Anna’s call to step down', 30_000);
+      assert.deepEqual(step, { reason: 'relay-failed', step: 'external', url: 'https://meet.example.com/weekly', peerId: boris.id });
+      assert.equal(await pageA.evaluate((id) => (window as never as Harness).harness.session()!.linkRung(id), boris.id), 'failed');
+    } finally {
+      await turn.start();
+    }
+    await closeAll();
+  });
+
+  it('ends the link to a participant whose page never answers as failed, with nothing else to try', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const sessionId = await newCall(anna, [boris], {});
+    // Boris is present in the call (from Node, through the real Realtime channel) but no page of
+    // his ever answers an offer.
+    const silent = createClient(stack.url, stack.anonKey, clientOptions as never);
+    assert.ifError((await silent.auth.signInWithPassword({ email: boris.email, password: boris.password })).error);
+    await silent.realtime.setAuth();
+    const channel = silent.channel(`call:${sessionId}`, { config: { private: true, presence: { key: boris.id } } });
+    await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(new Error(status)))));
+    await channel.track({ name: 'Boris', avatar_url: null, mic: true, cam: true, screen: false, speaking: false, hand: false });
+    try {
+      const pageA = await open(anna, sessionId, { connectTimeoutMs: 6000, retryFailedMs: 60_000 });
+      const [step] = await waitFor(pageA, () => (window as never as Harness).harness.fallbacks(), (list) => list.length > 0, 'Anna’s link to Boris to give up', 30_000);
+      assert.deepEqual(step, { reason: 'ice-failed', step: 'none', peerId: boris.id });
+      assert.equal(await pageA.evaluate((id) => (window as never as Harness).harness.session()!.linkRung(id), boris.id), 'failed');
+    } finally {
+      await silent.removeAllChannels();
+    }
+    await closeAll();
+  });
+});
