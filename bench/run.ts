@@ -10,6 +10,8 @@
  *     embedded PostgreSQL server (BENCH_REMINDERS=0 skips it)
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
  *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
+ *   - the TURN relay (bench/relay.ts): first frame direct vs relay-only, a relay call across a
+ *     coturn restart (BENCH_RELAY=0 skips it)
  *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +27,7 @@ import { startTestStack } from '../test/support/stack.ts';
 import { benchBundles } from './bundles.ts';
 import { benchCalls } from './calls.ts';
 import { benchRealtimeLoad } from './realtime-load.ts';
+import { benchRelay } from './relay.ts';
 import { benchReminders } from './reminders.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -214,6 +217,17 @@ try {
     } finally {
       if (callStack !== stack) await callStack.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  if (process.env.BENCH_RELAY !== '0') {
+    console.log('\nTURN relay in headless Chromium (a coturn on loopback, the stack on its embedded PostgreSQL server)');
+    const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-bench-relay-'));
+    const relayStack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+    try {
+      await benchRelay(relayStack, (label, value) => console.log(`${label}\n    ${value}`));
+    } finally {
+      await relayStack.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }
 } finally {

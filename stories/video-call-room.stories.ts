@@ -1,6 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
 import { CallError } from '../src/core/errors.ts';
+import type { CallFallbackDetail, LinkRung } from '../src/core/fallback.ts';
+import type { Participant } from '../src/core/participant.ts';
 import type { SessionFixture } from './fixtures.ts';
 import { FixtureSession, people } from './fixtures.ts';
 
@@ -46,3 +48,78 @@ export const Russian: Story = { args: { lang: 'ru', fixture: () => ({ participan
 export const RussianReconnecting: Story = { args: { lang: 'ru', fixture: () => ({ state: 'reconnecting', participants: people(2) }) } };
 export const Narrow: Story = { name: 'Narrow (360 px)', args: { width: '360px', fixture: () => ({ participants: people(4) }) } };
 export const Dark: Story = { name: 'Dark page, 2 tiles', args: { fixture: () => ({ participants: people(2) }) }, globals: { scheme: 'dark' } };
+
+// ---- fallback ladder (issue 15) -----------------------------------------------------------------
+
+/** A fixture session that has stepped down the fallback ladder; its failed links can be retried. */
+class FallbackFixtureSession extends FixtureSession {
+  fallback: CallFallbackDetail | undefined;
+  #failed: Set<string>;
+
+  constructor(fixture: SessionFixture, fallback: CallFallbackDetail | undefined, failed: string[] = []) {
+    super(fixture);
+    this.fallback = fallback;
+    this.#failed = new Set(failed);
+  }
+
+  linkRung(userId: string): LinkRung {
+    return this.#failed.has(userId) ? 'failed' : this.fallback?.step === 'relay' ? 'relay' : 'direct';
+  }
+
+  retryPeer(userId: string): void {
+    this.#failed.delete(userId);
+    if (this.fallback?.peerId === userId) this.fallback = undefined;
+    this.emit('participants', this.participants);
+  }
+}
+
+/** A story of the room on a session that fell back: `fallback(participants)` says how. */
+const fallbackStory = (
+  fixture: () => SessionFixture,
+  fallback: (participants: Participant[]) => CallFallbackDetail,
+  failedPeers: (participants: Participant[]) => string[] = () => [],
+  lang: 'en' | 'ru' = 'en',
+): Story => ({
+  args: { lang, fixture },
+  render: ({ lang, width, fixture }) => {
+    const state = fixture();
+    const participants = state.participants ?? [];
+    const session = new FallbackFixtureSession(state, fallback(participants), failedPeers(participants));
+    return html`<div style="width:${width};max-width:100%"><video-call-room lang=${lang} style="height:560px" .session=${session}></video-call-room></div>`;
+  },
+});
+
+const second = (participants: Participant[]) => participants[1]?.id;
+
+export const FallbackRelay = {
+  ...fallbackStory(() => ({ participants: people(2) }), (p) => ({ reason: 'ice-failed', step: 'relay', peerId: second(p) })),
+  name: 'Fallback: through the relay',
+};
+export const FallbackExternal = {
+  ...fallbackStory(
+    () => ({ participants: people(3) }),
+    (p) => ({ reason: 'relay-failed', step: 'external', url: 'https://meet.example.com/weekly', peerId: second(p) }),
+    (p) => [second(p)!],
+  ),
+  name: 'Fallback: relay failed, external meeting',
+};
+export const FallbackNone = {
+  ...fallbackStory(
+    () => ({ participants: people(2) }),
+    (p) => ({ reason: 'ice-failed', step: 'none', peerId: second(p) }),
+    (p) => [second(p)!],
+    'ru',
+  ),
+  name: 'Fallback: could not connect (ru)',
+};
+export const FallbackUnsupported = {
+  ...fallbackStory(
+    () => ({ state: 'failed', error: new CallError('webrtc_unsupported', 'this browser cannot make WebRTC calls (no RTCPeerConnection)') }),
+    () => ({ reason: 'webrtc-unsupported', step: 'external', url: 'https://meet.example.com/weekly' }),
+  ),
+  name: 'Fallback: no WebRTC in this browser',
+};
+export const FallbackSignaling = {
+  ...fallbackStory(() => ({ state: 'reconnecting', participants: people(2) }), () => ({ reason: 'signaling-unreachable', step: 'none' }), undefined, 'ru'),
+  name: 'Fallback: call server unreachable (ru)',
+};

@@ -125,6 +125,28 @@ describe('Storybook', () => {
    * new state comes with its check.
    */
   const expectations: Record<string, (shown: Shown) => void> = {
+    // The fallback ladder's notices (issue 15).
+    'elements-video-call-room--fallback-relay': (s) => {
+      assert.match(s.text, /goes through the relay server/);
+      assert.equal(s.tiles, 2);
+    },
+    'elements-video-call-room--fallback-external': (s) => {
+      assert.match(s.text, /not even through the relay server/);
+      assert.match(s.text, /Open the external meeting/);
+      assert.match(s.text, /Try connecting to .* again/);
+    },
+    'elements-video-call-room--fallback-none': (s) => {
+      assert.match(s.text, /Не удалось подключиться к участнику/);
+      assert.match(s.text, /VPN/);
+    },
+    'elements-video-call-room--fallback-unsupported': (s) => {
+      assert.match(s.text, /This browser cannot make video calls/);
+      assert.match(s.text, /Open the external meeting/);
+      assert.equal(s.tiles, 0);
+    },
+    'elements-video-call-room--fallback-signaling': (s) => {
+      assert.match(s.text, /Сервер звонка недоступен/);
+    },
     'elements-video-call-room--idle': (s) => {
       assert.match(s.text, /Not in the call/);
       assert.match(s.text, /Join call/);

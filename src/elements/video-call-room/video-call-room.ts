@@ -499,7 +499,8 @@ export class VideoCallRoom extends LitElement {
    */
   #renderFallback(session: CallSessionView | undefined): TemplateResult | typeof nothing {
     const t = this.#i18n.t;
-    const fallback = this._fallback;
+    // A room put on a session that already stepped down (a host page re-rendering) shows it too.
+    const fallback = this._fallback ?? session?.fallback;
     const failed = (session?.participants ?? []).filter((p) => !p.isLocal && session?.linkRung?.(p.id) === 'failed');
     const shown = fallback && !(fallback.reason === 'media-denied' && session?.state === 'connected') ? fallback : undefined;
     if (!shown && !failed.length) return nothing;
