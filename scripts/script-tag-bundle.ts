@@ -26,12 +26,15 @@ const root = join(import.meta.dirname, '..');
  * browser then added 3.9 kB (92.4 / 35.8): the core's push subscription, its timeout and the
  * worker hand-over 1.7; `<call-notifications>` with its ru/en texts (the blocked-site help is most
  * of them) 2.2 — 93 / 36 kB. The service worker is a file of its own, never in the page's bundle.
+ * Issue 15's fallback ladder added 3.8 kB to both (96.2 / 39.6 measured): TURN credentials fetched,
+ * checked and refreshed, and the ladder per link in the core 2.2; the room's fallback notice with
+ * its ru/en texts 1.6 — 96.8 / 39.8 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 93 * 1024,
+  scriptTag: 96.8 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 36 * 1024,
+  library: 39.8 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;
