@@ -1,6 +1,6 @@
 /**
  * TURN relay figures from headless Chromium pages (the e2e harness: the core alone) over the
- * local stack, with a coturn on loopback:
+ * local stack and its coturn, the credentials fetched by the core from video-call-ice-servers:
  *   - join → first remote video frame, 2 peers, direct beside relay-only (`settings.force_relay`),
  *     runs taking turns so drift in machine load hits both alike (median and each run)
  *   - a relay call across a coturn restart: from coturn listening again to frames decoded again
@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
 import type { CallSession } from '../src/core/call-session.ts';
 import type { LocalStack } from '../supabase/local/server.ts';
-import { Coturn } from '../test/e2e/coturn.ts';
 import { launchBrowser, serveHarness, signUp } from '../test/e2e/support.ts';
 
 type HarnessWindow = { harness: { start(o: unknown): Promise<string>; session(): CallSession | undefined } };
@@ -37,8 +36,8 @@ const decodedBeyond = (page: Page, peerId: string, after: number, ms = 60_000) =
   );
 
 export async function benchRelay(stack: LocalStack, print: (label: string, value: string) => void): Promise<void> {
-  const turn = new Coturn();
-  await turn.start();
+  const turn = stack.turn;
+  if (!turn) throw new Error('the relay bench needs the stack’s coturn (apt-get install coturn)');
   const harness = await serveHarness();
   const browser: Browser = await launchBrowser();
   const runs = Number(process.env.BENCH_RELAY_RUNS ?? 3);
@@ -61,7 +60,6 @@ export async function benchRelay(stack: LocalStack, print: (label: string, value
         email: user.email,
         password: user.password,
         sessionId: data.id,
-        iceServers: turn.iceServers(user.id),
       });
     const started = performance.now();
     await Promise.all([open(pages[0]!, anna), open(pages[1]!, boris)]);
@@ -100,6 +98,5 @@ export async function benchRelay(stack: LocalStack, print: (label: string, value
   } finally {
     await browser.close();
     await harness.close();
-    await turn.close();
   }
 }

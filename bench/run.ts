@@ -220,9 +220,9 @@ try {
     }
   }
   if (process.env.BENCH_RELAY !== '0') {
-    console.log('\nTURN relay in headless Chromium (a coturn on loopback, the stack on its embedded PostgreSQL server)');
+    console.log('\nTURN relay in headless Chromium (the stack\'s coturn, the stack on its embedded PostgreSQL server)');
     const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-bench-relay-'));
-    const relayStack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+    const relayStack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
     try {
       await benchRelay(relayStack, (label, value) => console.log(`${label}\n    ${value}`));
     } finally {

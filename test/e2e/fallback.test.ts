@@ -1,13 +1,10 @@
 /**
- * The fallback ladder in real Chromium pages over the local stack, with a real coturn
- * (`turnserver`, use-auth-secret) the test starts, stops and restarts: a relay-only call
- * (`settings.force_relay`) whose selected candidate pair is `relay` on both sides; the same call
- * with the relay down ending at the session's external meeting; a relay call that survives
- * coturn restarting; and a participant whose page never answers ending in a clear failed link.
- *
- * The TURN credentials are made here as video-call-ice-servers makes them (username
- * `<expiry>:<user id>`, credential base64 HMAC-SHA1 of it with the shared secret) and given to the
- * pages as host-supplied `iceServers`, which replace the fetched ones.
+ * The fallback ladder in real Chromium pages over the local stack and its coturn, which the
+ * tests stop and start: a relay-only call (`settings.force_relay`) whose selected candidate pair
+ * is `relay` on both sides, with the TURN credentials the core fetched from video-call-ice-servers;
+ * the same call with coturn down ending at the session's external meeting; a relay call that
+ * survives coturn restarting; and a participant whose page never answers ending in a clear
+ * failed link after the relay was tried too.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +17,6 @@ import type { CallSession } from '../../src/core/call-session.ts';
 import type { CallFallbackDetail } from '../../src/core/fallback.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import { clientOptions } from '../support/stack.ts';
-import { Coturn } from './coturn.ts';
 import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
 
 type PeerView = Record<string, { connection?: string }>;
@@ -40,21 +36,18 @@ describe('fallback in the browser', () => {
   let stack: LocalStack;
   let harness: { url: string; close(): Promise<void> };
   let browser: Browser;
-  const turn = new Coturn();
   const contexts: BrowserContext[] = [];
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-fallback-'));
-    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined });
+    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
     harness = await serveHarness();
     browser = await launchBrowser();
-    await turn.start();
   });
   after(async () => {
     await browser?.close();
     await harness?.close();
     await stack?.close();
-    await turn.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -130,9 +123,14 @@ describe('fallback in the browser', () => {
     const anna = await signUp(stack.url, stack.anonKey, 'Anna');
     const boris = await signUp(stack.url, stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true });
-    const [pageA, pageB] = await Promise.all([open(anna, sessionId, { iceServers: turn.iceServers(anna.id) }), open(boris, sessionId, { iceServers: turn.iceServers(boris.id) })]);
+    const [pageA, pageB] = await Promise.all([open(anna, sessionId), open(boris, sessionId)]);
     await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
     await framesFlow(pageB, anna.id, 'Boris to see Anna through the relay');
+    const fetched = await pageA.evaluate(() => (window as never as Harness).harness.session()!.iceServers!);
+    assert.equal(fetched.warning, undefined);
+    assert.ok(fetched.ttl! > 0);
+    const urls = fetched.iceServers.flatMap((server) => [server.urls].flat());
+    assert.ok(urls.some((url) => url.startsWith(`turn:127.0.0.1:${stack.turn!.port}`)), `the stack’s coturn among ${urls.join(', ')}`);
     assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
     assert.deepEqual(await selectedPair(pageB, anna.id), { local: 'relay', remote: 'relay' });
     assert.deepEqual(await fallbacks(pageA), [], 'a relay-only call from the start is no step down');
@@ -143,11 +141,11 @@ describe('fallback in the browser', () => {
     const anna = await signUp(stack.url, stack.anonKey, 'Anna');
     const boris = await signUp(stack.url, stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true });
-    const [pageA, pageB] = await Promise.all([open(anna, sessionId, { iceServers: turn.iceServers(anna.id) }), open(boris, sessionId, { iceServers: turn.iceServers(boris.id) })]);
+    const [pageA, pageB] = await Promise.all([open(anna, sessionId), open(boris, sessionId)]);
     await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
-    await turn.stop();
+    await stack.turn!.stop();
     await waitFor(pageA, peers, (view) => view[boris.id]?.connection !== 'connected', 'Anna’s link to notice the relay is gone');
-    await turn.start();
+    await stack.turn!.start();
     await framesFlow(pageA, boris.id, 'Anna to see Boris again after coturn restarted', 60_000);
     await framesFlow(pageB, anna.id, 'Boris to see Anna again after coturn restarted', 60_000);
     assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
@@ -158,23 +156,20 @@ describe('fallback in the browser', () => {
     const anna = await signUp(stack.url, stack.anonKey, 'Anna');
     const boris = await signUp(stack.url, stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true, fallback_url: 'https://meet.example.com/weekly' });
-    await turn.stop();
+    await stack.turn!.stop();
     try {
       const timings = { connectTimeoutMs: 8000, retryFailedMs: 3000 };
-      const [pageA] = await Promise.all([
-        open(anna, sessionId, { iceServers: turn.iceServers(anna.id), ...timings }),
-        open(boris, sessionId, { iceServers: turn.iceServers(boris.id), ...timings }),
-      ]);
+      const [pageA] = await Promise.all([open(anna, sessionId, timings), open(boris, sessionId, timings)]);
       const [step] = await waitFor(pageA, () => (window as never as Harness).harness.fallbacks(), (list) => list.length > 0, 'Anna’s call to step down', 30_000);
       assert.deepEqual(step, { reason: 'relay-failed', step: 'external', url: 'https://meet.example.com/weekly', peerId: boris.id });
       assert.equal(await pageA.evaluate((id) => (window as never as Harness).harness.session()!.linkRung(id), boris.id), 'failed');
     } finally {
-      await turn.start();
+      await stack.turn!.start();
     }
     await closeAll();
   });
 
-  it('ends the link to a participant whose page never answers as failed, with nothing else to try', async () => {
+  it('ends the link to a participant whose page never answers as failed, after trying the relay too', async () => {
     const anna = await signUp(stack.url, stack.anonKey, 'Anna');
     const boris = await signUp(stack.url, stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], {});
@@ -188,8 +183,11 @@ describe('fallback in the browser', () => {
     await channel.track({ name: 'Boris', avatar_url: null, mic: true, cam: true, screen: false, speaking: false, hand: false });
     try {
       const pageA = await open(anna, sessionId, { connectTimeoutMs: 6000, retryFailedMs: 60_000 });
-      const [step] = await waitFor(pageA, () => (window as never as Harness).harness.fallbacks(), (list) => list.length > 0, 'Anna’s link to Boris to give up', 30_000);
-      assert.deepEqual(step, { reason: 'ice-failed', step: 'none', peerId: boris.id });
+      const steps = await waitFor(pageA, () => (window as never as Harness).harness.fallbacks(), (list) => list.length > 1, 'Anna’s link to Boris to give up', 30_000);
+      assert.deepEqual(steps, [
+        { reason: 'ice-failed', step: 'relay', peerId: boris.id },
+        { reason: 'relay-failed', step: 'none', peerId: boris.id },
+      ]);
       assert.equal(await pageA.evaluate((id) => (window as never as Harness).harness.session()!.linkRung(id), boris.id), 'failed');
     } finally {
       await silent.removeAllChannels();
