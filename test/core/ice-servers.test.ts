@@ -98,7 +98,30 @@ describe('ICE server lease', () => {
   });
 });
 
-describe('ICE servers from the local stack', () => {
+describe('ICE servers from the local stack with coturn', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack({ mail: false, turn: true });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  it('gives a participant of the call TURN credentials for the stack’s coturn, with a ttl to refresh by', async () => {
+    const host = await stack.createUser({ name: 'Anna' });
+    const { data: session, error } = await host.client.from('video_call_sessions').insert({ title: 'TURN' }).select().single();
+    assert.ifError(error);
+    const answer = await fetchIceServers(host.client, session.id);
+    assert.equal(answer.warning, undefined, answer.detail);
+    assert.equal(hasRelay(answer.iceServers), true);
+    assert.ok(answer.ttl! > 0 && answer.ttl! <= 24 * 3600);
+    const relay = answer.iceServers.find((server) => [server.urls].flat().some((url) => url.startsWith('turn:')))!;
+    assert.match(relay.username!, new RegExp(`^\\d+:${host.id}$`));
+    assert.ok(relay.credential);
+  });
+});
+
+describe('ICE servers from the local stack without TURN', () => {
   let stack: TestStack;
   before(async () => {
     stack = await startTestStack({ mail: false });
