@@ -125,6 +125,8 @@ export interface SessionFixture {
   participants?: Participant[];
   media?: Partial<LocalMediaState>;
   error?: CallError;
+  /** How many cameras the device list shows: two (a phone's front and back) bring the flip button. */
+  cameras?: number;
 }
 
 /** A CallSessionView frozen in one state. Buttons work on the fixture (mute toggles the icon). */
@@ -148,8 +150,13 @@ export class FixtureSession extends TypedEventTarget<CallSessionEvents> implemen
       state,
       camera: blocked ? null : withMicrophone(local?.camera),
       canShareScreen: true,
-      devices: async () => [],
+      devices: async () =>
+        Array.from({ length: fixture.cameras ?? 0 }, (_, i) => ({ kind: 'videoinput', deviceId: `camera-${i}`, groupId: '', label: i ? 'Back camera' : 'Front camera', toJSON: () => ({}) }) as MediaDeviceInfo),
       switchDevice: async () => undefined,
+      flipCamera: async () => {
+        this.media.state.facing = this.media.state.facing === 'environment' ? 'user' : 'environment';
+        this.emit('local-media', this.media.state);
+      },
     } as CallSessionView['media'];
   }
 

@@ -91,7 +91,7 @@ export interface CallSessionView
   extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
     // Optional, so look-alikes written before the fallback ladder still fit.
     Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer'>> {
-  readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice'>;
+  readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice' | 'flipCamera'>;
 }
 
 export class CallSession extends TypedEventTarget<CallSessionEvents> {

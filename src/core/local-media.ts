@@ -15,6 +15,12 @@ export interface LocalMediaState {
   cam: boolean;
   screen: boolean;
   speaking: boolean;
+  /**
+   * Which way the camera looks: `user` (front, shown mirrored) or `environment` (back). The
+   * browser's own word when it reports one; otherwise the first camera counts as the front one
+   * (it was asked for with `facingMode: 'user'`) and each flip turns it round.
+   */
+  facing?: 'user' | 'environment';
   /** Why media is limited (`NotAllowedError`, `NotFoundError`, …) and the browser's words. */
   error?: { name: string; message: string };
 }
@@ -33,6 +39,12 @@ export interface MediaRequest {
 }
 
 const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
+
+/** The way a camera track looks, when the browser says (phones do; desktop webcams mostly not). */
+function facingOf(track: MediaStreamTrack | undefined): 'user' | 'environment' | undefined {
+  const mode = track?.getSettings().facingMode;
+  return mode === 'user' || mode === 'environment' ? mode : undefined;
+}
 
 export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
   /** One stream for camera and microphone; tracks come and go, the stream stays. */
@@ -62,7 +74,7 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     try {
       const stream = await navigator.mediaDevices.getUserMedia(this.#constraints(audio, video));
       this.#adopt(stream);
-      this.#set({ status: 'ready', mic: stream.getAudioTracks().length > 0, cam: stream.getVideoTracks().length > 0, error: undefined });
+      this.#set({ status: 'ready', mic: stream.getAudioTracks().length > 0, cam: stream.getVideoTracks().length > 0, facing: facingOf(stream.getVideoTracks()[0]) ?? 'user', error: undefined });
     } catch (error) {
       const { name, message } = error as DOMException;
       if (name === 'NotAllowedError' || name === 'SecurityError') {
@@ -126,6 +138,53 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     this.camera.addTrack(track);
     if (isAudio) this.#watchSpeaking();
     this.#set(isAudio ? { mic: track.enabled } : { cam: true });
+    this.emit('streams', { camera: this.camera, screen: this.screen });
+  }
+
+  /**
+   * Turns the camera round (front ↔ back): by `facingMode` where the browser reports which way the
+   * camera looks (phones), else to the next camera in the device list. The peers get the new track
+   * through the same replaceTrack path as a device switch: no renegotiation.
+   */
+  async flipCamera(): Promise<void> {
+    const track = this.camera?.getVideoTracks()[0];
+    const reported = facingOf(track);
+    const facing = this.#state.facing === 'environment' ? 'user' : 'environment';
+    if (reported) {
+      try {
+        await this.#replaceVideo({ ...VIDEO, facingMode: { exact: facing } }, facing);
+        return;
+      } catch (error) {
+        // No camera looks that way (OverconstrainedError): fall back to the next one in the list.
+        if ((error as DOMException).name !== 'OverconstrainedError') throw error;
+      }
+    }
+    const cameras = (await this.devices()).filter((device) => device.kind === 'videoinput');
+    if (cameras.length < 2) return;
+    const current = cameras.findIndex((device) => device.deviceId === track?.getSettings().deviceId);
+    const next = cameras[(current + 1) % cameras.length];
+    await this.#replaceVideo({ ...VIDEO, deviceId: { exact: next.deviceId } }, facing);
+  }
+
+  async #replaceVideo(video: MediaTrackConstraints, facing: 'user' | 'environment'): Promise<void> {
+    // Stop the old camera first: many phones cannot open the front and back camera at once.
+    const old = this.camera?.getVideoTracks()[0];
+    old?.stop();
+    if (old) this.camera!.removeTrack(old);
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: false, video });
+    } catch (error) {
+      // The old camera is gone: say so rather than send a stopped track.
+      this.#set({ cam: false });
+      this.emit('streams', { camera: this.camera, screen: this.screen });
+      throw error;
+    }
+    const track = stream.getVideoTracks()[0];
+    if (!this.camera) this.camera = new MediaStream();
+    this.camera.addTrack(track);
+    this.#request = { ...this.#request, videoDeviceId: track.getSettings().deviceId };
+    this.#set({ cam: true, facing: facingOf(track) ?? facing });
     this.emit('streams', { camera: this.camera, screen: this.screen });
   }
 

@@ -143,6 +143,13 @@ export const en = {
   'fallback.retry': 'Try connecting to {name} again',
   'fallback.retrying': 'Connecting to {name} again…',
   'fallback.someone': 'another participant',
+  // Phones: the sound prompt and the camera flip.
+  'phone.enableSound': 'Tap to turn on sound',
+  'phone.soundBlocked': 'The browser is holding back the sound. Tap the button to turn it on.',
+  'phone.soundOn': 'Sound on',
+  'phone.flipCamera': 'Switch between front and back camera',
+  'phone.frontCamera': 'Front camera',
+  'phone.backCamera': 'Back camera',
 };
 
 export type StringKey = keyof typeof en;

@@ -145,4 +145,11 @@ export const ru: Record<StringKey, string> = {
   'fallback.retry': 'Снова подключиться к участнику {name}',
   'fallback.retrying': 'Снова подключаемся к участнику {name}…',
   'fallback.someone': 'другой участник',
+  // Телефоны: включение звука и смена камеры.
+  'phone.enableSound': 'Нажмите, чтобы включить звук',
+  'phone.soundBlocked': 'Браузер не включил звук. Нажмите на кнопку, чтобы его включить.',
+  'phone.soundOn': 'Звук включён',
+  'phone.flipCamera': 'Переключить фронтальную и основную камеру',
+  'phone.frontCamera': 'Фронтальная камера',
+  'phone.backCamera': 'Основная камера',
 };

@@ -153,4 +153,12 @@ export const styles = css`
   .notice.error {
     color: var(--_danger-text);
   }
+
+  /* Phones (issue 15): the remove button is a 44 × 44 px target under a thumb. */
+  @media (max-width: 480px), (max-height: 540px), (pointer: coarse) {
+    .remove {
+      width: 44px;
+      height: 44px;
+    }
+  }
 `;

@@ -301,4 +301,34 @@ export const styles = css`
       height: calc(100dvh - 52px);
     }
   }
+
+  /* Phones (issue 15): every target at least 44 × 44 px under a thumb, and on a phone held
+     sideways the room's dialog takes the whole screen too (740 × 360 leaves no room for margins). */
+  @media (max-width: 480px), (max-height: 540px), (pointer: coarse) {
+    .main,
+    .manage,
+    .option {
+      min-height: 44px;
+    }
+    .close {
+      width: 44px;
+      height: 44px;
+    }
+  }
+  @media (orientation: landscape) and (max-height: 540px) {
+    dialog {
+      width: 100vw;
+      max-width: 100vw;
+      height: 100dvh;
+      max-height: 100dvh;
+      border-radius: 0;
+    }
+    dialog header {
+      padding: 0 8px 0 16px;
+    }
+    dialog video-call-room {
+      height: calc(100dvh - 44px);
+      min-height: 0;
+    }
+  }
 `;

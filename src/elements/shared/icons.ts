@@ -16,3 +16,4 @@ export const peopleIcon = icon(svg`<circle cx="9" cy="8" r="4"></circle><path d=
 export const minimiseIcon = icon(svg`<path d="M5 18h14"></path>`);
 export const closeIcon = icon(svg`<path d="M18 6 6 18M6 6l12 12"></path>`);
 export const checkIcon = icon(svg`<path d="M20 6 9 17l-5-5"></path>`);
+export const flipCameraIcon = icon(svg`<path d="M4 8h3l2-3h6l2 3h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V9a1 1 0 0 1 1-1z"></path><path d="M9 13a3 3 0 0 1 5.2-2M15 13a3 3 0 0 1-5.2 2M14.5 9v2h-2M9.5 17v-2h2"></path>`);

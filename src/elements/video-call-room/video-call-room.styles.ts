@@ -101,7 +101,7 @@ export const styles = css`
     object-fit: cover;
     display: block;
   }
-  .tile.local video {
+  .tile.mirror video {
     transform: scaleX(-1);
   }
   .avatar {
@@ -311,5 +311,112 @@ export const styles = css`
     flex-wrap: wrap;
     align-items: center;
     gap: 8px;
+
+  /* Phones (issue 15). Portrait: the toolbar stays at the bottom, in thumb reach, on one row with
+     icons only; two people stack, four make a 2 × 2 grid, every tile fitting the room's height.
+     Landscape on a short screen: the toolbar moves to the right edge, where the thumb rests when
+     the phone is held sideways, and the tiles take the rest. */
+  .sound-prompt {
+    margin: 0 12px 8px;
+    display: flex;
+    justify-content: center;
+  }
+  .sound-prompt .action {
+    min-height: 48px;
+    padding: 0 20px;
+    font-weight: 600;
+    text-align: center;
+  }
+  .controls {
+    padding-bottom: max(12px, env(safe-area-inset-bottom));
+  }
+  @container (max-width: 420px) {
+    .controls {
+      flex-wrap: nowrap;
+      gap: 6px;
+      padding-left: 8px;
+      padding-right: 8px;
+    }
+    .controls button,
+    .devices summary {
+      min-width: 44px;
+      padding: 0 10px;
+      justify-content: center;
+    }
+    /* The device panel opens above the whole toolbar, not beside its button off the screen. */
+    .controls {
+      position: relative;
+    }
+    .devices {
+      position: static;
+    }
+    .devices .panel {
+      left: 8px;
+      right: 8px;
+      bottom: calc(100% + 4px);
+      width: auto;
+      transform: none;
+    }
+    .grid {
+      grid-auto-rows: minmax(0, 1fr);
+    }
+    .grid:has(> .tile:nth-child(2):last-child) {
+      grid-template-columns: minmax(0, 1fr);
+    }
+    .grid:has(> .tile:nth-child(3)) {
+      grid-template-columns: repeat(2, minmax(0, 1fr));
+    }
+  }
+  @media (orientation: landscape) and (max-height: 540px) {
+    .room:has(> .controls) {
+      padding-right: 64px;
+    }
+    .controls {
+      position: absolute;
+      top: 0;
+      right: 0;
+      bottom: 0;
+      width: 64px;
+      box-sizing: border-box;
+      flex-direction: column;
+      flex-wrap: nowrap;
+      justify-content: center;
+      align-items: center;
+      gap: 6px;
+      padding: 8px max(8px, env(safe-area-inset-right)) 8px 8px;
+    }
+    .controls .label-text {
+      display: none;
+    }
+    .controls button,
+    .devices summary {
+      padding: 0;
+      width: 44px;
+      justify-content: center;
+    }
+    .devices {
+      position: static;
+    }
+    .devices .panel {
+      left: auto;
+      right: calc(100% + 4px);
+      top: auto;
+      bottom: 8px;
+      transform: none;
+      width: min(280px, 60vw);
+    }
+    .status {
+      padding: 4px 12px;
+    }
+    .grid {
+      grid-auto-rows: minmax(0, 1fr);
+      grid-template-columns: repeat(auto-fit, minmax(min(100%, 160px), 1fr));
+    }
+    .grid:has(> .tile:nth-child(2)) {
+      grid-template-columns: repeat(2, minmax(0, 1fr));
+    }
+    .grid:has(> .tile:nth-child(5)) {
+      grid-template-columns: repeat(3, minmax(0, 1fr));
+    }
   }
 `;

@@ -12,7 +12,7 @@ import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
-import { camIcon, camOffIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
+import { camIcon, camOffIcon, flipCameraIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -59,6 +59,8 @@ export type { CallFallbackDetail };
  * @csspart controls - The control bar.
  * @csspart control - One control button.
  * @csspart leave - The leave button.
+ * @csspart flip - The camera flip (front/back) button, shown where there are two cameras.
+ * @csspart sound-prompt - "Tap to turn on sound", when the browser refused to play with sound.
  *
  * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
  * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
@@ -166,6 +168,7 @@ export class VideoCallRoom extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.#loadDevices);
     // A host page that re-rendered puts a new room where the old one was: same call, no rejoin.
     const live = this.session ? undefined : this.sessionId && this.#clients.current?.sessionObject?.(this.sessionId);
     if (live && isSessionLive(live)) this.session = live;
@@ -175,6 +178,7 @@ export class VideoCallRoom extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.#loadDevices);
     // Removed from the page and not replaced within a short grace: the user leaves the call.
     this.#updateHold();
   }
@@ -238,7 +242,15 @@ export class VideoCallRoom extends LitElement {
     for (const video of this.renderRoot.querySelectorAll<HTMLVideoElement>('video:not([muted])')) {
       if (video.paused && video.srcObject) {
         video.play().catch((error: DOMException) => {
-          if (error.name === 'NotAllowedError') this._soundBlocked = true;
+          if (error.name !== 'NotAllowedError') return;
+          // Refused with sound (phones, strict autoplay policies): show the picture muted and ask
+          // for the one tap that lets every voice play.
+          video.muted = true;
+          void video.play().catch(() => undefined);
+          if (!this._soundBlocked) {
+            this._soundBlocked = true;
+            this.#announce(this.#i18n.t('phone.soundBlocked'));
+          }
         });
       }
     }
@@ -296,9 +308,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
-      ${this._soundBlocked
-        ? html`<p class="banner"><button class="action primary" @click=${this.#enableSound}>${t('control.enableSound')}</button></p>`
-        : nothing}
+      ${this._soundBlocked ? this.#renderSoundPrompt() : nothing}
       <div class="stage ${screens.length ? 'with-screen' : ''}">
         ${screens.length ? this.#renderScreen(screens[0]) : nothing}
         <ul class="grid" part="grid" role="list">
@@ -307,6 +317,12 @@ export class VideoCallRoom extends LitElement {
       </div>
       ${this.#renderControls(session)}
     `;
+  }
+
+  #renderSoundPrompt(): TemplateResult {
+    return html`<p class="sound-prompt">
+      <button part="sound-prompt" class="action primary" @click=${this.#enableSound}>${this.#i18n.t('phone.enableSound')}</button>
+    </p>`;
   }
 
   #renderScreen(participant: Participant): TemplateResult {
@@ -320,6 +336,8 @@ export class VideoCallRoom extends LitElement {
     const t = this.#i18n.t;
     const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
     const showVideo = participant.cam && participant.camera;
+    // Your own front camera shows as in a mirror; the back camera shows the world as it is.
+    const mirror = participant.isLocal && this.session?.media.state.facing !== 'environment';
     const states = [
       !participant.mic ? t('tile.muted') : '',
       !participant.cam ? t('tile.cameraOff') : '',
@@ -327,7 +345,7 @@ export class VideoCallRoom extends LitElement {
       !participant.isLocal && participant.connection && participant.connection !== 'connected' ? t('tile.connecting') : '',
     ].filter(Boolean);
     return html`<li
-      class="tile ${participant.speaking && participant.mic ? 'speaking' : ''} ${participant.isLocal ? 'local' : ''}"
+      class="tile ${participant.speaking && participant.mic ? 'speaking' : ''} ${participant.isLocal ? 'local' : ''} ${mirror ? 'mirror' : ''}"
       part="tile"
       aria-label=${[name, ...states].join(', ')}
     >
@@ -369,6 +387,7 @@ export class VideoCallRoom extends LitElement {
       <button part="control" class="device" aria-pressed=${String(media.cam)} aria-label=${camLabel} title=${camLabel} ?disabled=${blocked} @click=${this.#toggleCamera}>
         ${media.cam ? camIcon : camOffIcon}<span class="label-text">${t('control.camera')}</span>
       </button>
+      ${this.#cameraCount() > 1 ? this.#renderFlip(media.cam && !blocked) : nothing}
       ${session.media.canShareScreen
         ? html`<button part="control" class="share" aria-pressed=${String(media.screen)} aria-label=${screenLabel} title=${screenLabel} @click=${this.#toggleScreen}>
             ${screenIcon}<span class="label-text">${screenLabel}</span>
@@ -379,6 +398,17 @@ export class VideoCallRoom extends LitElement {
         ${leaveIcon}<span class="label-text">${t('room.leave')}</span>
       </button>
     </div>`;
+  }
+
+  #cameraCount(): number {
+    return this._devices.filter((device) => device.kind === 'videoinput').length;
+  }
+
+  #renderFlip(enabled: boolean): TemplateResult {
+    const label = this.#i18n.t('phone.flipCamera');
+    return html`<button part="control flip" class="flip" aria-label=${label} title=${label} ?disabled=${!enabled} @click=${this.#flipCamera}>
+      ${flipCameraIcon}<span class="label-text">${label}</span>
+    </button>`;
   }
 
   #renderDevices(): TemplateResult {
@@ -435,6 +465,18 @@ export class VideoCallRoom extends LitElement {
     }
   };
 
+  #flipCamera = async () => {
+    const session = this.session;
+    if (!session) return;
+    try {
+      await session.media.flipCamera();
+      this.#announce(this.#i18n.t(session.media.state.facing === 'environment' ? 'phone.backCamera' : 'phone.frontCamera'));
+    } catch (error) {
+      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
+    }
+    this.requestUpdate();
+  };
+
   #loadDevices = async () => {
     this._devices = (await this.session?.media.devices()) ?? [];
   };
@@ -448,15 +490,37 @@ export class VideoCallRoom extends LitElement {
     }
   }
 
-  #enableSound = () => {
+  #enableSound = async () => {
+    // This tap is the user activation the browser wanted: every remote voice plays from here on.
+    const prompt = this.renderRoot.querySelector<HTMLElement>('[part~="sound-prompt"]');
+    const hadFocus = this.shadowRoot?.activeElement === prompt;
+    const remote = [...this.renderRoot.querySelectorAll<HTMLVideoElement>('.tile:not(.local) > video')];
+    const results = await Promise.allSettled(
+      remote.map((video) => {
+        video.muted = false;
+        return video.srcObject ? video.play() : Promise.resolve();
+      }),
+    );
+    // Still refused (the tap did not count as a gesture): the prompt stays for another try.
+    if (results.some((result) => result.status === 'rejected' && (result.reason as DOMException).name === 'NotAllowedError')) {
+      for (const video of remote) video.muted = true;
+      return;
+    }
     this._soundBlocked = false;
-    for (const video of this.renderRoot.querySelectorAll<HTMLVideoElement>('video')) void video.play().catch(() => undefined);
+    this.#announce(this.#i18n.t('phone.soundOn'));
+    // The prompt goes away: keep keyboard users in the controls, not on the page's body.
+    if (hadFocus) {
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>('[part~="control"]')?.focus();
+    }
   };
 
   #onState(state: string, error: CallError | undefined): void {
     const session = this.session;
     if (!session) return;
     if (state === 'connected') {
+      // Which cameras there are decides whether the flip button shows.
+      void this.#loadDevices();
       this.#fire('call-joined', { sessionId: session.id, userId: session.userId });
     } else if (state === 'left') {
       this.#fire('call-left', { sessionId: session.id });
