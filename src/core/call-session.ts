@@ -7,13 +7,15 @@
  * the channel cannot come back. While Realtime is down, peer connections keep their media.
  */
 import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import { CallFallback } from './call-fallback.ts';
 import { claimCallTopic } from './call-presence.ts';
+import type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
-import { external, fallbackSettings, type CallFallbackDetail, type FallbackSettings, type LinkRung } from './fallback.ts';
-import { IceServerLease, type IceServersAnswer, type IceServersWarning } from './ice-servers.ts';
-import { LocalMedia, type LocalMediaState, type MediaRequest } from './local-media.ts';
-import { PARTICIPANT_COLUMNS, type Participant, type ParticipantRecord, type PresenceMeta } from './participant.ts';
+import type { CallFallbackDetail, LinkRung } from './fallback.ts';
+import type { IceServersAnswer } from './ice-servers.ts';
+import { LocalMedia } from './local-media.ts';
+import { KEYED_PARTICIPANT_COLUMNS, type KeyedParticipantRecord, type Participant, type PresenceMeta } from './participant.ts';
 import { ParticipantStore } from './participant-store.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
 import type { Signal } from './signal.ts';
@@ -26,53 +28,10 @@ export type { CallState } from './call-state.ts';
 // Where they were declared before participant.ts: elements and hosts import them from here.
 export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './participant.ts';
 
-export interface CallSessionEvents {
-  state: { state: CallState; previous: CallState; error?: CallError };
-  participants: Participant[];
-  'participant-joined': Participant;
-  'participant-left': Participant;
-  'local-media': LocalMediaState;
-  error: CallError;
-  /**
-   * The call, or one link of it, stepped down the fallback ladder (ARCHITECTURE 9.2): to the TURN
-   * relay, to the session's external meeting, or nowhere (`none`). `peerId` is set for one link.
-   */
-  fallback: CallFallbackDetail;
-  /** A link's rung on the ladder changed (`failed`: media cannot flow with that peer, retrying). */
-  'link-rung': { peerId: string; rung: LinkRung };
-  /** Something the call can live without is missing: TURN servers (the call is STUN only). */
-  warning: { code: IceServersWarning; message: string };
-}
-
-export interface CallSessionOptions {
-  /** `broadcast` (default) or `table` (the durable path through video-call-signal). */
-  transport?: TransportName;
-  /**
-   * STUN/TURN servers for the peer connections. Given, they replace the ones fetched from the
-   * `video-call-ice-servers` function (which is then not asked).
-   */
-  iceServers?: RTCIceServer[];
-  /** What to ask the browser for; `false` joins to watch and listen only. */
-  media?: MediaRequest | false;
-  /** How often `touch_video_call` marks us as still here (default 20 s). */
-  heartbeatMs?: number;
-  /** How long someone gone from presence keeps their tile while their media still flows (default 6 s). */
-  presenceGraceMs?: number;
-  log?(message: string): void;
-  /** Peer-mesh timings, for tests: see PeerMeshOptions. */
-  connectTimeoutMs?: number;
-  retryFailedMs?: number;
-}
+export type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
 
 /** Channel rejoins (0.5 + 1 + 2 + 4 + 8 s of backoff) before the call counts as `signaling-unreachable`. */
 const SIGNALING_RETRY_BUDGET = 5;
-
-/** A participant row as the joined session reads it: the roster's columns plus the signing key. */
-interface ParticipantRow extends ParticipantRecord {
-  signal_key?: unknown;
-}
-
-const ROW_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key`;
 
 /** What prepare() is making ready: the signer first (join() needs its key), then the rest. */
 interface Preparation {
@@ -102,10 +61,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly transportName: TransportName;
   mesh: PeerMesh | undefined;
   error: CallError | undefined;
-  /** The latest step down the fallback ladder, until the call (or that link) works again. */
-  fallback: CallFallbackDetail | undefined;
-  /** The servers the peer connections use, once joining has got them. */
-  iceServers: IceServersAnswer | undefined;
 
   readonly #options: CallSessionOptions;
   readonly #machine: CallStateMachine;
@@ -131,9 +86,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Present members whose key was read for ahead of their first signal. */
   #keysAsked = new Set<string>();
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
-  #fallbackSettings: FallbackSettings = { forceRelay: false, fallbackUrl: undefined };
-  #iceLease: IceServerLease | undefined;
-  #signalingLost = false;
+  readonly #fallback: CallFallback;
 
   constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
     super();
@@ -142,6 +95,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.userId = userId;
     this.#options = options;
     this.transportName = options.transport ?? 'broadcast';
+    this.#fallback = new CallFallback(supabase, sessionId, options.iceServers, {
+      log: (message) => this.#log(message),
+      stepped: (detail) => this.emit('fallback', detail),
+      warned: (code, message) => this.emit('warning', { code, message }),
+      refreshed: (servers) => this.mesh?.setIceServers(servers),
+    });
     this.#machine = new CallStateMachine((state, previous) =>
       this.emit('state', { state, previous, ...(state === 'failed' && this.error ? { error: this.error } : {}) }),
     );
@@ -179,6 +138,16 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.#people.changed();
     });
     this.media.on('streams', ({ camera, screen }) => this.mesh?.setLocalStreams({ camera, screen }));
+  }
+
+  /** The latest step down the fallback ladder, until the call (or that link) works again. */
+  get fallback(): CallFallbackDetail | undefined {
+    return this.#fallback.detail;
+  }
+
+  /** The servers the peer connections use, once joining has got them. */
+  get iceServers(): IceServersAnswer | undefined {
+    return this.#fallback.iceServers;
   }
 
   get state(): CallState {
@@ -245,8 +214,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     try {
       if (typeof RTCPeerConnection === 'undefined') {
         // Before claiming a place: nobody should see us "in" a call we cannot take part in.
-        await this.#readFallbackSettings();
-        this.#stepDown(external('webrtc-unsupported', this.#fallbackSettings.fallbackUrl));
+        await this.#fallback.readSettings();
+        this.#fallback.stepOut('webrtc-unsupported');
         throw new CallError('webrtc_unsupported', 'this browser cannot make WebRTC calls (no RTCPeerConnection)');
       }
       const { signer: signing, ready } = this.#prepare();
@@ -258,25 +227,25 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.supabase.rpc('join_video_call', signer ? { p_session_id: this.id, p_signal_key: signer.publicJwk } : { p_session_id: this.id }),
         mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),
         ready,
-        this.#readFallbackSettings(),
-        this.#startIceServers(),
+        this.#fallback.readSettings(),
+        this.#fallback.startIceServers(),
       ]);
       if (joined.status === 'rejected') throw joined.reason;
       if (joined.value.error) throw toCallError(joined.value.error, { refused: 'not_participant', fallback: 'join_failed' });
       if (media.status === 'rejected') throw media.reason;
       if (channel.status === 'rejected') throw channel.reason;
-      // Never rejects (see #startIceServers); STUN only at worst.
+      // Never rejects (see CallFallback.startIceServers); STUN only at worst.
       const iceServers = servers.status === 'fulfilled' ? servers.value : [];
       // Denied camera and microphone: the call goes on to watch and listen (LocalMedia's `denied`).
-      if (this.media.state.status === 'denied') this.#stepDown({ reason: 'media-denied', step: 'none' });
-      const me = joined.value.data as ParticipantRow;
+      if (this.media.state.status === 'denied') this.#fallback.stepDown({ reason: 'media-denied', step: 'none' });
+      const me = joined.value.data as KeyedParticipantRecord;
       this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
       if ((this.state as CallState) !== 'joining') return; // left while joining
 
       this.mesh = new PeerMesh({
         localId: this.userId,
         iceServers,
-        fallback: this.#fallbackSettings,
+        fallback: this.#fallback.settings,
         ...(this.#options.connectTimeoutMs ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
         ...(this.#options.retryFailedMs ? { retryFailedMs: this.#options.retryFailedMs } : {}),
         send: (signal) => this.#send(signal),
@@ -297,12 +266,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       });
       this.mesh.on('peer-removed', ({ peerId }) => {
         this.#people.setConnection(peerId, undefined);
-        this.#linkWorks(peerId);
+        this.#fallback.works(peerId);
       });
-      this.mesh.on('fallback', (detail) => this.#stepDown(detail));
+      this.mesh.on('fallback', (detail) => this.#fallback.stepDown(detail));
       this.mesh.on('rung', ({ peerId, rung }) => {
         this.emit('link-rung', { peerId, rung });
-        if (rung !== 'failed' && this.fallback?.step !== 'relay') this.#linkWorks(peerId);
+        if (rung !== 'failed' && this.fallback?.step !== 'relay') this.#fallback.works(peerId);
         this.#people.changed();
       });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
@@ -370,7 +339,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Starts the connection to a participant over (after "could not connect to X"). */
   retryPeer(userId: string): void {
     this.mesh?.retry(userId);
-    this.#linkWorks(userId);
+    this.#fallback.works(userId);
   }
 
   /** Remote streams for one participant. */
@@ -403,10 +372,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         if (channel !== this.#channel) return;
         if (status === 'SUBSCRIBED') {
           this.#rejoinAttempts = 0;
-          if (this.#signalingLost) {
-            this.#signalingLost = false;
-            this.#linkWorks(undefined);
-          }
+          this.#fallback.signalingBack();
           // While joining, join() announces us once the mesh is ready.
           if (this.mesh) {
             void this.#trackPresence();
@@ -438,11 +404,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #scheduleRejoin(): void {
     clearTimeout(this.#rejoinTimer);
-    if (this.#rejoinAttempts === SIGNALING_RETRY_BUDGET && !this.#signalingLost) {
-      // Media already flowing keeps flowing; nobody new can reach us until the channel is back.
-      this.#signalingLost = true;
-      this.#stepDown(external('signaling-unreachable', this.#fallbackSettings.fallbackUrl));
-    }
+    if (this.#rejoinAttempts === SIGNALING_RETRY_BUDGET) this.#fallback.signalingLost();
     const delay = Math.min(10_000, 500 * 2 ** this.#rejoinAttempts++);
     this.#rejoinTimer = setTimeout(async () => {
       if (this.state !== 'reconnecting') return;
@@ -538,7 +500,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#rowReads++;
     let result;
     try {
-      result = await this.supabase.from('video_call_participants').select(ROW_COLUMNS).eq('session_id', this.id);
+      result = await this.supabase.from('video_call_participants').select(KEYED_PARTICIPANT_COLUMNS).eq('session_id', this.id);
     } finally {
       this.#rowReads--;
     }
@@ -547,7 +509,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.#log(`could not read participants: ${result.error.message}`);
       return;
     }
-    this.#people.setRows((result.data ?? []) as ParticipantRow[]);
+    this.#people.setRows((result.data ?? []) as KeyedParticipantRecord[]);
     for (const change of replay) this.#applyRowChange(change);
     await this.#keys?.learn(result.data ?? []);
     this.#connectPresent();
@@ -567,61 +529,14 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   async #onRowChange(change: RowChange): Promise<void> {
     if (this.#rowReads) this.#changesDuringRead.push(change);
     this.#applyRowChange(change);
-    if (change.eventType !== 'DELETE') await this.#keys?.learn([change.new as unknown as ParticipantRow]);
+    if (change.eventType !== 'DELETE') await this.#keys?.learn([change.new as unknown as KeyedParticipantRecord]);
     this.#connectPresent();
   }
 
   #applyRowChange(change: RowChange): void {
     if (change.eventType === 'DELETE') {
       if (typeof change.old.id === 'string') this.#people.deleteRow(change.old.id);
-    } else if (typeof change.new.id === 'string') this.#people.setRow(change.new as unknown as ParticipantRow);
-  }
-
-  // ---- fallback ------------------------------------------------------------------------------
-
-  /** `settings.force_relay` and `settings.fallback_url`; unreadable settings mean neither. */
-  async #readFallbackSettings(): Promise<void> {
-    const { data, error } = await this.supabase.from('video_call_sessions').select('settings').eq('id', this.id).maybeSingle();
-    if (error) this.#log(`could not read the call's settings: ${error.message}`);
-    this.#fallbackSettings = fallbackSettings((data as { settings?: unknown } | null)?.settings);
-  }
-
-  /**
-   * The servers: the host's (`iceServers` option) as they are, else the function's, kept fresh
-   * for the length of the call. Never rejects: without TURN the call is STUN only, with a warning.
-   */
-  async #startIceServers(): Promise<RTCIceServer[]> {
-    if (this.#options.iceServers) {
-      this.iceServers = { iceServers: this.#options.iceServers };
-      return this.#options.iceServers;
-    }
-    this.#iceLease?.stop();
-    const lease = new IceServerLease(this.supabase, this.id, {
-      onRefresh: (answer) => {
-        this.iceServers = answer;
-        this.mesh?.setIceServers(answer.iceServers);
-      },
-    });
-    this.#iceLease = lease;
-    const answer = await lease.start();
-    this.iceServers = answer;
-    if (answer.warning) {
-      const message = `no TURN relay for this call (${answer.warning}${answer.detail ? `: ${answer.detail}` : ''}); STUN only`;
-      console.warn(`[supabase-call-widgets] ${message}`);
-      this.emit('warning', { code: answer.warning, message });
-    }
-    return answer.iceServers;
-  }
-
-  #stepDown(detail: CallFallbackDetail): void {
-    this.fallback = detail;
-    this.#log(`fallback: ${detail.reason} → ${detail.step}${detail.peerId ? ` (peer ${detail.peerId})` : ''}`);
-    this.emit('fallback', detail);
-  }
-
-  /** A link (or the channel) works again: its notice goes. */
-  #linkWorks(peerId: string | undefined): void {
-    if (this.fallback && this.fallback.peerId === peerId) this.fallback = undefined;
+    } else if (typeof change.new.id === 'string') this.#people.setRow(change.new as unknown as KeyedParticipantRecord);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -650,8 +565,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#preparing = undefined;
     this.#keysAsked.clear();
     this.#forming = false;
-    this.#iceLease?.stop();
-    this.#iceLease = undefined;
+    this.#fallback.stop();
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
     clearTimeout(this.#trackTimer);

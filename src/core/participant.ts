@@ -61,6 +61,12 @@ export interface ParticipantRecord {
 /** The columns of `ParticipantRecord`, for `select()`. */
 export const PARTICIPANT_COLUMNS = 'id, user_id, email, display_name, avatar_url, role, invite_status, presence_status, mic_on, cam_on';
 
+/** A participant row as a joined session reads it: the roster's columns plus the signing key. */
+export interface KeyedParticipantRecord extends ParticipantRecord {
+  signal_key?: unknown;
+}
+export const KEYED_PARTICIPANT_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key`;
+
 /** The key a participant is known by: the user id, or `email:<address>` for an unclaimed invitation. */
 export const participantKey = (row: Pick<ParticipantRecord, 'user_id' | 'email'>): string => row.user_id ?? `email:${row.email}`;
 

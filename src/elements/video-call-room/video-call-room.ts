@@ -7,12 +7,14 @@ import { holdSession, isSessionLive, releaseSession } from '../../core/session-h
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { SoundController } from '../../controllers/sound-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, flipCameraIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
+import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -96,7 +98,6 @@ export class VideoCallRoom extends LitElement {
       iceServers: { attribute: false },
       _announcement: { state: true },
       _devices: { state: true },
-      _soundBlocked: { state: true },
       _localError: { state: true },
       _fallback: { state: true },
     };
@@ -120,12 +121,12 @@ export class VideoCallRoom extends LitElement {
   declare iceServers: RTCIceServer[] | undefined;
   declare _announcement: string;
   declare _devices: MediaDeviceInfo[];
-  declare _soundBlocked: boolean;
   declare _localError: CallError | undefined;
   /** The latest step down the fallback ladder, until it no longer holds. */
   declare _fallback: CallFallbackDetail | undefined;
 
   readonly #i18n = new LocalizeController(this);
+  readonly #sound = new SoundController(this, this.#i18n, (text) => this.#announce(text));
   readonly #clients = new ClientController(this);
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
@@ -152,7 +153,6 @@ export class VideoCallRoom extends LitElement {
     this.transport = 'broadcast';
     this._announcement = '';
     this._devices = [];
-    this._soundBlocked = false;
   }
 
   /** The session shown (a CallSession or a look-alike): set one, joined or not, or read the one `join()` made. */
@@ -237,32 +237,20 @@ export class VideoCallRoom extends LitElement {
     if (changed.has('autojoin' as keyof VideoCallRoom) && this.autojoin && this.isConnected && !this.session) void this.join();
   }
 
-  protected override updated(): void {
-    // Remote audio plays from the tiles' videos; browsers may refuse until the user taps.
-    for (const video of this.renderRoot.querySelectorAll<HTMLVideoElement>('video:not([muted])')) {
-      if (video.paused && video.srcObject) {
-        video.play().catch((error: DOMException) => {
-          if (error.name !== 'NotAllowedError') return;
-          // Refused with sound (phones, strict autoplay policies): show the picture muted and ask
-          // for the one tap that lets every voice play.
-          video.muted = true;
-          void video.play().catch(() => undefined);
-          if (!this._soundBlocked) {
-            this._soundBlocked = true;
-            this.#announce(this.#i18n.t('phone.soundBlocked'));
-          }
-        });
-      }
-    }
-  }
-
   protected override render(): TemplateResult {
     const session = this.session;
     const state = this._localError ? 'failed' : (session?.state ?? 'idle');
     return html`
       <section class="room" role="region" aria-label=${this.#i18n.t('room.label')}>
         <div class="visually-hidden" role="status" aria-live="polite">${this._announcement}</div>
-        ${this.#renderFallback(session)}
+        ${renderFallbackNotice({
+          t: this.#i18n.t,
+          // A room put on a session that already stepped down (a host page re-rendering) shows it too.
+          fallback: this._fallback ?? session?.fallback,
+          session,
+          text: (detail) => this.#fallbackText(detail),
+          retry: (peerId, name) => this.#retryPeer(peerId, name),
+        })}
         ${state === 'connected' || state === 'reconnecting' ? this.#renderCall(session!) : this.#renderLobby(state, session)}
       </section>
     `;
@@ -308,7 +296,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
-      ${this._soundBlocked ? this.#renderSoundPrompt() : nothing}
+      ${this.#sound.render()}
       <div class="stage ${screens.length ? 'with-screen' : ''}">
         ${screens.length ? this.#renderScreen(screens[0]) : nothing}
         <ul class="grid" part="grid" role="list">
@@ -317,12 +305,6 @@ export class VideoCallRoom extends LitElement {
       </div>
       ${this.#renderControls(session)}
     `;
-  }
-
-  #renderSoundPrompt(): TemplateResult {
-    return html`<p class="sound-prompt">
-      <button part="sound-prompt" class="action primary" @click=${this.#enableSound}>${this.#i18n.t('phone.enableSound')}</button>
-    </p>`;
   }
 
   #renderScreen(participant: Participant): TemplateResult {
@@ -490,31 +472,6 @@ export class VideoCallRoom extends LitElement {
     }
   }
 
-  #enableSound = async () => {
-    // This tap is the user activation the browser wanted: every remote voice plays from here on.
-    const prompt = this.renderRoot.querySelector<HTMLElement>('[part~="sound-prompt"]');
-    const hadFocus = this.shadowRoot?.activeElement === prompt;
-    const remote = [...this.renderRoot.querySelectorAll<HTMLVideoElement>('.tile:not(.local) > video')];
-    const results = await Promise.allSettled(
-      remote.map((video) => {
-        video.muted = false;
-        return video.srcObject ? video.play() : Promise.resolve();
-      }),
-    );
-    // Still refused (the tap did not count as a gesture): the prompt stays for another try.
-    if (results.some((result) => result.status === 'rejected' && (result.reason as DOMException).name === 'NotAllowedError')) {
-      for (const video of remote) video.muted = true;
-      return;
-    }
-    this._soundBlocked = false;
-    this.#announce(this.#i18n.t('phone.soundOn'));
-    // The prompt goes away: keep keyboard users in the controls, not on the page's body.
-    if (hadFocus) {
-      await this.updateComplete;
-      this.renderRoot.querySelector<HTMLElement>('[part~="control"]')?.focus();
-    }
-  };
-
   #onState(state: string, error: CallError | undefined): void {
     const session = this.session;
     if (!session) return;
@@ -550,45 +507,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #fallbackText(detail: CallFallbackDetail): string {
-    const t = this.#i18n.t;
-    const name = this.#nameOf(detail.peerId);
-    if (detail.step === 'relay') return detail.peerId ? t('fallback.relay', { name }) : t('fallback.relayCall');
-    return t(`fallback.${detail.reason}` as StringKey, { name });
-  }
-
-  /**
-   * What happened to the connection and what to do: the relay (a note), the external meeting
-   * (a real link, new tab), nothing more to try (advice), and each participant whose link failed
-   * with a retry. Camera and microphone blocked already has its own banner in the call.
-   */
-  #renderFallback(session: CallSessionView | undefined): TemplateResult | typeof nothing {
-    const t = this.#i18n.t;
-    // A room put on a session that already stepped down (a host page re-rendering) shows it too.
-    const fallback = this._fallback ?? session?.fallback;
-    const failed = (session?.participants ?? []).filter((p) => !p.isLocal && session?.linkRung?.(p.id) === 'failed');
-    const shown = fallback && !(fallback.reason === 'media-denied' && session?.state === 'connected') ? fallback : undefined;
-    if (!shown && !failed.length) return nothing;
-    const serious = shown ? shown.step !== 'relay' : true;
-    return html`<div part="banner fallback" class="banner fallback ${serious ? 'warning' : ''}">
-      ${shown ? html`<p>${this.#fallbackText(shown)}</p>` : nothing}
-      ${shown?.step === 'external' && shown.url
-        ? html`<p>
-            ${t('fallback.external')}
-            <a part="fallback-link" class="action primary" href=${shown.url} target="_blank" rel="noopener noreferrer">${t('fallback.externalLink')}</a>
-          </p>`
-        : nothing}
-      ${shown?.step === 'none' && shown.reason !== 'media-denied' && shown.reason !== 'webrtc-unsupported' ? html`<p>${t('fallback.none')}</p>` : nothing}
-      ${failed.length
-        ? html`<ul class="fallback-peers">
-            ${failed.map(
-              (p) => html`<li>
-                <span>${t('fallback.peerFailed', { name: p.name })}</span>
-                <button class="action" @click=${() => this.#retryPeer(p.id, p.name)}>${t('fallback.retry', { name: p.name })}</button>
-              </li>`,
-            )}
-          </ul>`
-        : nothing}
-    </div>`;
+    return fallbackText(this.#i18n.t, detail, this.#nameOf(detail.peerId));
   }
 
   #retryPeer(peerId: string, name: string): void {

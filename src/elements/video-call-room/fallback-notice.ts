@@ -1,0 +1,53 @@
+/**
+ * `<video-call-room>`'s notice of the fallback ladder: what happened to the connection and what
+ * to do — the relay (a note), the external meeting (a real link, new tab), nothing more to try
+ * (advice), and each participant whose link failed, with a retry. Camera and microphone blocked
+ * already has its own banner in the call.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+import type { CallSessionView } from '../../core/call-session.ts';
+import type { CallFallbackDetail } from '../../core/fallback.ts';
+import type { StringKey } from '../../i18n/index.ts';
+
+type Translate = (key: StringKey, values?: Record<string, string | number>) => string;
+
+/** The sentence for a step down, naming the peer of a link (`name`). */
+export function fallbackText(t: Translate, detail: CallFallbackDetail, name: string): string {
+  if (detail.step === 'relay') return detail.peerId ? t('fallback.relay', { name }) : t('fallback.relayCall');
+  return t(`fallback.${detail.reason}` as StringKey, { name });
+}
+
+export interface FallbackNotice {
+  t: Translate;
+  fallback: CallFallbackDetail | undefined;
+  session: CallSessionView | undefined;
+  text(detail: CallFallbackDetail): string;
+  retry(peerId: string, name: string): void;
+}
+
+export function renderFallbackNotice({ t, fallback, session, text, retry }: FallbackNotice): TemplateResult | typeof nothing {
+  const failed = (session?.participants ?? []).filter((p) => !p.isLocal && session?.linkRung?.(p.id) === 'failed');
+  const shown = fallback && !(fallback.reason === 'media-denied' && session?.state === 'connected') ? fallback : undefined;
+  if (!shown && !failed.length) return nothing;
+  const serious = shown ? shown.step !== 'relay' : true;
+  return html`<div part="banner fallback" class="banner fallback ${serious ? 'warning' : ''}">
+    ${shown ? html`<p>${text(shown)}</p>` : nothing}
+    ${shown?.step === 'external' && shown.url
+      ? html`<p>
+          ${t('fallback.external')}
+          <a part="fallback-link" class="action primary" href=${shown.url} target="_blank" rel="noopener noreferrer">${t('fallback.externalLink')}</a>
+        </p>`
+      : nothing}
+    ${shown?.step === 'none' && shown.reason !== 'media-denied' && shown.reason !== 'webrtc-unsupported' ? html`<p>${t('fallback.none')}</p>` : nothing}
+    ${failed.length
+      ? html`<ul class="fallback-peers">
+          ${failed.map(
+            (p) => html`<li>
+              <span>${t('fallback.peerFailed', { name: p.name })}</span>
+              <button class="action" @click=${() => retry(p.id, p.name)}>${t('fallback.retry', { name: p.name })}</button>
+            </li>`,
+          )}
+        </ul>`
+      : nothing}
+  </div>`;
+}
