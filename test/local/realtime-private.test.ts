@@ -122,9 +122,19 @@ describe('private call channels and their public twin', () => {
     const anonChannel = anon.channel(topic, { config: { private: false, broadcast: { ack: true } } });
     for (const channel of [guestChannel, twinChannel, anonChannel]) await subscribe(channel);
 
+    // Node has no WebRTC, and join() refuses a browser without it. Nobody else joins this call, so
+    // no peer connection is ever made: the constructor is only there to be seen, and throws if used.
+    const hadPeerConnection = 'RTCPeerConnection' in globalThis;
+    Object.assign(globalThis, {
+      RTCPeerConnection: class {
+        constructor() {
+          throw new Error('no peer connection is expected in this test');
+        }
+      },
+    });
     const session = new CallSession(host.client, topic.slice('call:'.length), host.id, { media: false });
-    await session.join();
     try {
+      await session.join();
       assert.equal(session.state, 'connected');
       const callChannels = host.client.getChannels().filter((channel) => channel.topic === `realtime:${topic}`);
       assert.equal(callChannels.length, 1);
@@ -136,6 +146,7 @@ describe('private call channels and their public twin', () => {
       assert.deepEqual(twinEars.heard, ['broadcast:marker'], 'the core’s presence never reaches the public twin');
     } finally {
       await session.leave();
+      if (!hadPeerConnection) delete (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection;
     }
   });
 });
