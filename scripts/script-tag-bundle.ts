@@ -28,11 +28,12 @@ const root = join(import.meta.dirname, '..');
  * of them) 2.2 — 93 / 36 kB. The service worker is a file of its own, never in the page's bundle.
  * Issue 15's fallback ladder added 3.8 kB to both (96.2 / 39.6 measured): TURN credentials fetched,
  * checked and refreshed, and the ladder per link in the core 2.2; the room's fallback notice with
- * its ru/en texts 1.6 — 96.8 / 39.8 kB.
+ * its ru/en texts 1.6 — 96.8 / 39.8 kB. Issue 15's phones (the toolbar's placement, the sound
+ * prompt as a controller, the camera flip) brought the bundle to 98.0 kB measured — 98.5 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 96.8 * 1024,
+  scriptTag: 98.5 * 1024,
   /** The core and every element, without lit and supabase-js. */
   library: 39.8 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */

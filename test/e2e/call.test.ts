@@ -145,8 +145,10 @@ describe('calls in the browser', () => {
     const before = (await pageA.evaluate(peers))[boris.id].frames;
     await waitFor(pageA, peers, (view) => (view[boris.id]?.frames ?? 0) > before + 10, 'video to keep flowing without the backend');
     stack = await startStack(port);
+    // The channel's backoff reaches 10 s between tries; a stack slow to boot on a loaded machine
+    // (PGlite, coturn) can cost one more of them.
     for (const page of [pageA, pageB]) {
-      await waitFor(page, () => (window as never as Harness).harness.state(), (state) => state === 'connected', 'the call to reconnect', 40_000);
+      await waitFor(page, () => (window as never as Harness).harness.state(), (state) => state === 'connected', 'the call to reconnect', 60_000);
     }
     await pageA.evaluate(() => (window as never as Harness).harness.setMic(false));
     await waitFor(pageB, peers, (view) => view[anna.id]?.mic === false, 'signaling to work again after the restart', 20_000);

@@ -28,7 +28,12 @@ describe('<video-call-room>', () => {
     expect(tiles.length).to.equal(1);
     expect(tiles[0].getAttribute('aria-label')).to.contain('Anna (you)');
     const video = tiles[0].querySelector('video')!;
-    expect(getComputedStyle(video).transform, 'your own picture is mirrored, as in a mirror').to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+    // A front camera (or one the browser says nothing about, as Chromium's fake) shows as in a
+    // mirror; Firefox's fake camera says it faces the world, and a back camera is not mirrored.
+    const facing = video.srcObject instanceof MediaStream ? video.srcObject.getVideoTracks()[0]?.getSettings().facingMode : undefined;
+    expect(getComputedStyle(video).transform, 'your own front camera is mirrored, as in a mirror').to.equal(
+      facing === 'environment' ? 'none' : 'matrix(-1, 0, 0, 1, 0, 0)',
+    );
     expect(getComputedStyle(tiles[0].querySelector('[part~="name"]')!).transform, 'your name is not').to.equal('none');
     // The attribute, which is what iOS reads: Firefox has no playsInline property at all.
     expect(video.hasAttribute('playsinline')).to.equal(true);
@@ -198,7 +203,8 @@ describe('<video-call-room>', () => {
       const boris = await signUp('Boris');
       const sessionId = await callWith(anna, { force_relay: true, fallback_url: 'http://127.0.0.1:9/meet' }, [boris]);
       // A TURN server nobody runs: relay-only links get no candidates at all.
-      const iceServers = [{ urls: 'turn:127.0.0.1:9?transport=udp', username: '1:x', credential: 'x' }];
+      // A port nobody listens on (Firefox refuses well-known ones such as 9 outright).
+      const iceServers = [{ urls: 'turn:127.0.0.1:49999?transport=udp', username: '1:x', credential: 'x' }];
       const host = await fixture<VideoCallRoom>(html`<video-call-room lang="en" autojoin session-id=${sessionId} .client=${anna.callClient} .iceServers=${iceServers}></video-call-room>`);
       await nextEvent(host, 'call-joined');
       const fallback = nextEvent<{ reason: string; step: string; url?: string; peerId?: string }>(host, 'call-fallback', 28_000);

@@ -311,6 +311,7 @@ export const styles = css`
     flex-wrap: wrap;
     align-items: center;
     gap: 8px;
+  }
 
   /* Phones (issue 15). Portrait: the toolbar stays at the bottom, in thumb reach, on one row with
      icons only; two people stack, four make a 2 × 2 grid, every tile fitting the room's height.
