@@ -25,7 +25,7 @@ describe('calls in the browser', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  const startStack = (port = 0) => startLocalStack({ port, dataDir, scheduler: false, log: () => undefined });
+  const startStack = (port = 0) => startLocalStack({ port, dataDir, scheduler: false, turn: false, log: () => undefined });
 
   async function newCall(host: User, guests: User[]): Promise<string> {
     const { data, error } = await host.client.from('video_call_sessions').insert({ title: 'E2E' }).select().single();
