@@ -36,6 +36,17 @@ export function errorResponse(error: unknown): Response {
   return json(500, { error: { code: 'internal_error', message: 'the function failed unexpectedly' } });
 }
 
+/** Serves `handle`, answering whatever it throws in the `{ error }` shape (500 when unexpected). */
+export function serveFunction(handle: (request: Request) => Promise<Response>): void {
+  Deno.serve(async (request) => {
+    try {
+      return await handle(request);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  });
+}
+
 /** Answers preflight and refuses methods other than POST; returns a Response to send, if any. */
 export function preflight(request: Request): Response | undefined {
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: corsHeaders });

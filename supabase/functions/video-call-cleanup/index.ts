@@ -6,7 +6,7 @@
  * Optional body: { stale_after_seconds?, abandon_after_seconds?, signal_ttl_seconds? }.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
-import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { FunctionError, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 
 const DEFAULTS = { stale_after_seconds: 120, abandon_after_seconds: 600, signal_ttl_seconds: 3600 };
@@ -34,10 +34,4 @@ async function handle(request: Request): Promise<Response> {
   return json(200, data);
 }
 
-Deno.serve(async (request) => {
-  try {
-    return await handle(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-});
+serveFunction(handle);

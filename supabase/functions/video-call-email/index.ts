@@ -15,7 +15,7 @@
  * unknown session | 405 other methods | 413 body too large | 503 SMTP_HOST not configured.
  */
 import { serviceRoleOrUser } from '../_shared/auth.ts';
-import { errorResponse, FunctionError, isUuid, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { FunctionError, isUuid, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
 import { MAIL_KINDS, type MailKind, mailConfigured, sendCallEmails, sendQueuedCallEmails } from '../_shared/mail.ts';
 import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
@@ -89,10 +89,4 @@ async function handle(request: Request): Promise<Response> {
   return json(200, outcome);
 }
 
-Deno.serve(async (request) => {
-  try {
-    return await handle(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-});
+serveFunction(handle);

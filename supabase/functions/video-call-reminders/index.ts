@@ -31,7 +31,7 @@
  * service role | 405 other methods | 413 body too large.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
-import { errorResponse, FunctionError, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { FunctionError, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
 import { serviceClient, type SupabaseClient } from '../_shared/supabase.ts';
 import { type MailOutcome, sendCallEmails, sendQueuedCallEmails } from '../_shared/mail.ts';
 import { type PushOutcome, type PushSession, sendCallPushes } from '../_shared/web-push.ts';
@@ -249,10 +249,4 @@ async function handle(request: Request): Promise<Response> {
   return json(200, await runReminders(serviceClient(), limit));
 }
 
-Deno.serve(async (request) => {
-  try {
-    return await handle(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-});
+serveFunction(handle);

@@ -7,14 +7,7 @@
  * session ended | 404 unknown session | 405 other methods | 413 body too large.
  */
 import { requireUser } from '../_shared/auth.ts';
-import {
-  errorResponse,
-  FunctionError,
-  isUuid,
-  json,
-  preflight,
-  readJsonObject,
-} from '../_shared/http.ts';
+import { FunctionError, isUuid, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes, SIGNAL_KINDS } from '../_shared/signal-limits.ts';
 import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
@@ -79,10 +72,4 @@ async function handle(request: Request): Promise<Response> {
   return json(201, stored);
 }
 
-Deno.serve(async (request) => {
-  try {
-    return await handle(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-});
+serveFunction(handle);

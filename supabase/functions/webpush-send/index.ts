@@ -9,7 +9,7 @@
  * 413 body too large | 503 VAPID keys not configured.
  */
 import { serviceRoleOrUser } from '../_shared/auth.ts';
-import { errorResponse, FunctionError, isUuid, json, preflight, readJsonObject } from '../_shared/http.ts';
+import { FunctionError, isUuid, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
 import { readSession, refuseEnded } from '../_shared/sessions.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 import { PUSH_KINDS, type PushKind, sendCallPushes } from '../_shared/web-push.ts';
@@ -97,10 +97,4 @@ async function handle(request: Request): Promise<Response> {
   return json(200, outcome);
 }
 
-Deno.serve(async (request) => {
-  try {
-    return await handle(request);
-  } catch (error) {
-    return errorResponse(error);
-  }
-});
+serveFunction(handle);
