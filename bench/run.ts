@@ -11,7 +11,8 @@
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
  *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
  *   - the TURN relay (bench/relay.ts): first frame direct vs relay-only, a relay call across a
- *     coturn restart (BENCH_RELAY=0 skips it)
+ *     coturn restart, and (bench/path-cut.ts, in a network namespace of its own) a direct path
+ *     cut mid-call until frames flow over the relay (BENCH_RELAY=0 skips them)
  *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
  */
 import { spawn } from 'node:child_process';
@@ -229,6 +230,13 @@ try {
       await relayStack.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
+    // The cut needs a network of its own to firewall: a child process in a private namespace.
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn('scripts/with-private-network.sh', [process.execPath, '--import', 'tsx', 'bench/path-cut.ts'], { stdio: 'inherit' });
+      child.on('exit', (status) => resolve(status ?? 1));
+      child.on('error', () => resolve(1));
+    });
+    if (code !== 0) console.log('direct path cut → relay: not measured (needs unshare, ip and nft: apt-get install -y iproute2 nftables)');
   }
 } finally {
   await stack.close();

@@ -18,6 +18,7 @@ const backendFiles = [...testFiles('test/backend'), ...testFiles('test/local')];
 const postgresAvailable = existsSync('/usr/lib/postgresql/15/bin/initdb');
 const chromiumAvailable = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 const firefoxAvailable = existsSync(process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr');
+const networkToolsMissing = ['unshare', 'ip', 'nft'].filter((tool) => !['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((dir) => existsSync(join(dir, tool))));
 
 /**
  * Each suite reports its counts: node:test's spec summary ('spec'), the runner's own
@@ -60,6 +61,12 @@ const SUITES = {
     command: [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/e2e')],
     counts: 'spec',
     requires: chromiumAvailable ? undefined : 'Chromium (apt-get install -y chromium)',
+  },
+  // Calls whose network is cut for real (nft), in a network namespace of their own.
+  network: {
+    command: ['scripts/with-private-network.sh', node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/network')],
+    counts: 'spec',
+    requires: !chromiumAvailable ? 'Chromium (apt-get install -y chromium)' : networkToolsMissing.length ? `${networkToolsMissing.join(', ')} (apt-get install -y iproute2 nftables)` : undefined,
   },
   'backend-postgres': {
     command: ['scripts/with-postgres.sh', node, '--import', 'tsx', '--test', ...backendFiles],

@@ -13,22 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@supabase/supabase-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { CallSession } from '../../src/core/call-session.ts';
-import type { CallFallbackDetail } from '../../src/core/fallback.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import { clientOptions } from '../support/stack.ts';
+import { framesFlow, selectedPair, type HarnessWindow } from './call-stats.ts';
 import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
 
-type PeerView = Record<string, { connection?: string }>;
-type Harness = {
-  harness: {
-    start(o: unknown): Promise<string>;
-    peers(): Promise<PeerView>;
-    fallbacks(): CallFallbackDetail[];
-    session(): CallSession | undefined;
-    leave(): Promise<void>;
-  };
-};
+type Harness = HarnessWindow;
 type User = Awaited<ReturnType<typeof signUp>>;
 
 describe('fallback in the browser', () => {
@@ -77,47 +67,6 @@ describe('fallback in the browser', () => {
 
   const peers = () => (window as never as Harness).harness.peers();
   const fallbacks = (page: Page) => page.evaluate(() => (window as never as Harness).harness.fallbacks());
-
-  /** Video frames decoded from `peerId` so far (inbound-rtp of the link's connection). */
-  const framesDecoded = (page: Page, peerId: string) =>
-    page.evaluate(async (id) => {
-      const pc = (window as never as Harness).harness.session()?.mesh?.connection(id);
-      let frames = 0;
-      (await pc?.getStats())?.forEach((report) => {
-        if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded ?? 0;
-      });
-      return frames;
-    }, peerId);
-
-  /** Frames from `peerId` keep arriving: ten more decoded than when asked. */
-  const framesFlow = async (page: Page, peerId: string, what: string, ms = 40_000) => {
-    const start = await framesDecoded(page, peerId);
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const now = await framesDecoded(page, peerId);
-      if (now > start + 10) return now;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${now - start} frames in ${ms} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
-
-  /** The local and remote candidate types of the selected candidate pair of the link to `peerId`. */
-  const selectedPair = (page: Page, peerId: string) =>
-    page.evaluate(async (id) => {
-      const pc = (window as never as Harness).harness.session()!.mesh!.connection(id)!;
-      const stats = await pc.getStats();
-      let pairId: string | undefined;
-      stats.forEach((report) => {
-        if (report.type === 'transport' && report.selectedCandidatePairId) pairId = report.selectedCandidatePairId;
-      });
-      if (!pairId) {
-        stats.forEach((report) => {
-          if (report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded') pairId = report.id;
-        });
-      }
-      const pair = pairId ? stats.get(pairId) : undefined;
-      return pair ? { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType } : undefined;
-    }, peerId);
 
   it('makes a force_relay call through coturn, the selected candidate pair relay on both sides', async () => {
     const anna = await signUp(stack.url, stack.anonKey, 'Anna');

@@ -1,0 +1,100 @@
+/**
+ * A call whose direct path is cut mid-call, for real: two Chromium pages in a call over the local
+ * stack (its coturn running, credentials from video-call-ice-servers), the direct path between
+ * them selected, then the kernel drops every datagram between the browsers that does not pass
+ * through coturn (nft, in the network namespace of this test alone — see
+ * scripts/with-private-network.sh). The call moves to the relay by itself: same peer connection,
+ * no rejoin of the call, frames flowing again both ways over a pair with a relay candidate.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import { RELAY_PORTS } from '../../supabase/local/turn/coturn.ts';
+import { framesFlow, selectedPair, type HarnessWindow } from '../e2e/call-stats.ts';
+import { launchBrowser, serveHarness, signUp } from '../e2e/support.ts';
+import { assertPrivateNetwork, cutDirectPaths } from '../support/private-network.ts';
+
+type User = Awaited<ReturnType<typeof signUp>>;
+
+describe('a direct path cut mid-call', () => {
+  let dataDir: string;
+  let stack: LocalStack;
+  let harness: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    assertPrivateNetwork();
+    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-path-cut-'));
+    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
+    harness = await serveHarness();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await harness?.close();
+    await stack?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function open(user: User, sessionId: string): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(harness.url);
+    await page.waitForFunction(() => 'harness' in window);
+    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId };
+    await page.evaluate((o) => (window as never as HarnessWindow).harness.start(o), options);
+    return page;
+  }
+
+  /** Tags the link's RTCPeerConnection, so the same object can be recognised after the cut. */
+  const tagConnection = (page: Page, peerId: string) =>
+    page.evaluate((id) => {
+      Object.assign((window as never as HarnessWindow).harness.session()!.mesh!.connection(id)!, { beforeCut: true });
+    }, peerId);
+  const stillTagged = (page: Page, peerId: string) =>
+    page.evaluate((id) => (window as never as HarnessWindow).harness.session()!.mesh!.connection(id) as unknown as { beforeCut?: boolean }, peerId).then((pc) => pc?.beforeCut === true);
+  const channelEvents = (page: Page) =>
+    page.evaluate(() => (window as never as HarnessWindow).harness.logs().filter((line) => /^channel |rejoin/.test(line)));
+
+  it('moves to the TURN relay with the same peer connection, no rejoin, frames again both ways', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const { data: session, error } = await anna.client.from('video_call_sessions').insert({ title: 'Path cut', settings: {} }).select().single();
+    assert.ifError(error);
+    assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: session.id, user_id: boris.id })).error);
+    const [pageA, pageB] = await Promise.all([open(anna, session.id), open(boris, session.id)]);
+    await framesFlow(pageA, boris.id, 'Anna to see Boris directly');
+    await framesFlow(pageB, anna.id, 'Boris to see Anna directly');
+    assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'host', remote: 'host' }, 'the call starts on the direct path');
+    await tagConnection(pageA, boris.id);
+    await tagConnection(pageB, anna.id);
+    const channelBefore = [await channelEvents(pageA), await channelEvents(pageB)];
+
+    const cut = cutDirectPaths([stack.turn!.port, [RELAY_PORTS.min, RELAY_PORTS.max]]);
+    try {
+      await framesFlow(pageA, boris.id, 'Anna to see Boris again after the cut');
+      await framesFlow(pageB, anna.id, 'Boris to see Anna again after the cut');
+      for (const [page, peer, who] of [[pageA, boris.id, 'Anna'], [pageB, anna.id, 'Boris']] as const) {
+        const pair = await selectedPair(page, peer);
+        assert.ok(pair && (pair.local === 'relay' || pair.remote === 'relay'), `${who}’s link runs through the relay now: ${JSON.stringify(pair)}`);
+        assert.ok(await stillTagged(page, peer), `${who}’s link is the same RTCPeerConnection`);
+        const steps = await page.evaluate(() => (window as never as HarnessWindow).harness.fallbacks());
+        // ICE usually switches to a relay pair it already checked; where it first reports the
+        // link disconnected, the ladder's relay rung is the one step allowed — never past it.
+        assert.ok(steps.every((step) => step.step === 'relay'), `${who}’s call did not give up: ${JSON.stringify(steps)}`);
+        assert.notEqual(await page.evaluate((id) => (window as never as HarnessWindow).harness.session()!.linkRung(id), peer), 'failed');
+        assert.equal(await page.evaluate(() => (window as never as HarnessWindow).harness.session()!.state), 'connected');
+      }
+      assert.deepEqual([await channelEvents(pageA), await channelEvents(pageB)], channelBefore, 'the call’s channel was not rejoined');
+    } finally {
+      cut.restore();
+    }
+  });
+});
