@@ -36,7 +36,14 @@ export async function framesFlow(page: Page, peerId: string, what: string, ms = 
   for (;;) {
     const now = await framesDecoded(page, peerId);
     if (now > start + 10) return now;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${now - start} frames in ${ms} ms`);
+    if (Date.now() > deadline) {
+      const seen = await page.evaluate((id) => {
+        const { harness } = window as never as HarnessWindow;
+        const pc = harness.session()?.mesh?.connection(id);
+        return { connection: pc?.connectionState, ice: pc?.iceConnectionState, rung: harness.session()?.linkRung(id), fallbacks: harness.fallbacks(), log: harness.logs().slice(-12) };
+      }, peerId);
+      assert.fail(`timed out waiting for ${what}: ${now - start} frames in ${ms} ms; ${JSON.stringify(seen, null, 1)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
