@@ -5,7 +5,8 @@
  * through coturn (nft, in the network namespace of this test alone — see
  * scripts/with-private-network.sh). The call moves to the relay by itself: same peer connection,
  * no rejoin of the call, frames flowing again both ways over a pair with a relay candidate; with
- * Firefox on the other end, through the ladder's relay rung.
+ * Firefox on the other end, through the ladder’s relay rung. And a relay-only call between
+ * Chromium and Firefox, since the suite has both browsers and a relay at hand.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { assertPrivateNetwork, cutDirectPaths } from '../support/private-network
 
 type User = Awaited<ReturnType<typeof signUp>>;
 
-describe('a direct path cut mid-call', () => {
+describe('direct paths cut mid-call, and the relay between browsers', () => {
   let dataDir: string;
   let stack: LocalStack;
   let harness: { url: string; close(): Promise<void> };
@@ -121,5 +122,18 @@ describe('a direct path cut mid-call', () => {
 
   it('moves to the TURN relay with the same peer connection, no rejoin, frames again both ways', (t) => cutMidCall(t, 'Chromium'));
 
-  it('does the same between Chromium and Firefox, where the ladder restarts ICE relay-only', (t) => cutMidCall(t, 'Firefox'));
+  it('makes a force_relay call between Chromium and Firefox, the selected pair relay on both sides', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const { data: session, error } = await anna.client.from('video_call_sessions').insert({ title: 'Relay only', settings: { force_relay: true } }).select().single();
+    assert.ifError(error);
+    assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: session.id, user_id: boris.id })).error);
+    const [pageA, pageB] = await Promise.all([open(anna, session.id), open(boris, session.id, 'Firefox')]);
+    await framesFlow(pageA, boris.id, 'Anna (Chromium) to see Boris (Firefox) through the relay');
+    await framesFlow(pageB, anna.id, 'Boris (Firefox) to see Anna (Chromium) through the relay');
+    assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
+    assert.deepEqual(await selectedPair(pageB, anna.id), { local: 'relay', remote: 'relay' });
+  });
+
+  it('moves a Chromium–Firefox call cut mid-call to the relay too, through the ladder’s relay-only ICE restart', (t) => cutMidCall(t, 'Firefox'));
 });
