@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import type { Participant } from '../../src/core/call-session.ts';
 import type { CallParticipants } from '../../src/elements/call-participants/call-participants.ts';
@@ -174,5 +174,69 @@ describe('<call-participants>', () => {
     const session = await anna.callClient.createSession({ title: 'Private' });
     const hidden = await fixture<CallParticipants>(html`<call-participants lang="en" session-id=${session.id} .client=${stranger.callClient}></call-participants>`);
     await until(() => hidden.shadowRoot!.textContent!.includes('Nobody is invited yet'), 'an empty list (RLS shows a stranger nothing)');
+  });
+
+  describe('on a phone', () => {
+    after(() => setViewport({ width: 800, height: 600 }));
+
+    for (const phone of [{ name: 'upright', width: 360, height: 740 }, { name: 'sideways', width: 740, height: 360 }]) {
+      it(`shows the host’s list in Russian whole on a phone held ${phone.name} (${phone.width} × ${phone.height}), withdraw buttons thumb-sized`, async () => {
+        await setViewport({ width: phone.width, height: phone.height });
+        // Russian names as the people gave them (an e-mail address is made from the sign-up name).
+        const [anna, boris, vera] = await Promise.all(
+          [['Anna', 'Анна Петрова'], ['Boris', 'Борис Иванов'], ['Vera', 'Вера']].map(async ([name, displayName]) => {
+            const user = await signUp(name);
+            const { error } = await user.supabase.auth.updateUser({ data: { display_name: displayName } });
+            if (error) throw new Error(error.message);
+            return user;
+          }),
+        );
+        const session = await anna.callClient.openEventCall({ eventId: `evt-${crypto.randomUUID()}`, attendees: [boris.id, vera.id, 'client@acme.test'] });
+        await vera.callClient.answerInvitation(session.id, 'tentative');
+        const call = await boris.callClient.join(session.id, { media: false });
+        try {
+          const el = await fixture<CallParticipants>(html`<call-participants manage lang="ru" session-id=${session.id} .client=${anna.callClient}></call-participants>`);
+          await until(() => rows(el)[0] === 'Борис Иванов | Принято · В звонке', 'Boris in the call, first');
+          expect(rows(el)).to.deep.equal([
+            'Борис Иванов | Принято · В звонке',
+            'Анна Петрова (вы) | Организатор · Не в звонке',
+            'Вера | Под вопросом · Не в звонке',
+            'client | Приглашение отправлено, ответа нет · Не в звонке',
+          ]);
+          const found: string[] = [];
+          const wide = (name: string, node: Element) => {
+            if (node.scrollWidth > node.clientWidth + 1) found.push(`${name}: ${node.scrollWidth} px of content in ${node.clientWidth} px`);
+          };
+          wide('document', document.documentElement);
+          wide('list', el);
+          wide('heading', el.shadowRoot!.querySelector('h3')!);
+          for (const item of items(el)) {
+            const who = item.querySelector('[part~="name"]')!.textContent!.trim();
+            wide(who, item);
+            // An ellipsis counts as cut: the answer and the presence are what the list is for.
+            wide(`${who}’s name`, item.querySelector('[part~="name"]')!);
+            wide(`${who}’s status`, item.querySelector('[part~="status"]')!);
+            const box = item.getBoundingClientRect();
+            if (box.height < 44) found.push(`${who}: a row ${Math.round(box.height)} px high`);
+            if (box.right > innerWidth + 0.5) found.push(`${who}: off the screen`);
+          }
+          const removes = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="remove"]')];
+          expect(removes.map((button) => button.getAttribute('aria-label'))).to.deep.equal([
+            'Отозвать приглашение: Борис Иванов',
+            'Отозвать приглашение: Вера',
+            'Отозвать приглашение: client',
+          ]);
+          for (const remove of removes) {
+            const box = remove.getBoundingClientRect();
+            if (box.width < 44 || box.height < 44) found.push(`${remove.getAttribute('aria-label')}: ${Math.round(box.width)} × ${Math.round(box.height)} px`);
+            if (box.right > innerWidth + 0.5) found.push(`${remove.getAttribute('aria-label')}: off the screen`);
+          }
+          expect(found).to.deep.equal([]);
+          await expect(el).to.be.accessible();
+        } finally {
+          await call.leave();
+        }
+      });
+    }
   });
 });

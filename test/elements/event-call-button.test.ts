@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { createClient } from '@supabase/supabase-js';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import { CallClient } from '../../src/core/call-client.ts';
 import { RELEASE_GRACE_MS } from '../../src/core/session-holds.ts';
@@ -394,5 +394,77 @@ describe('<event-call-button>', () => {
     await settled(el);
     expect(answers(el)).to.deep.equal([]);
     expect(el.invitationStatus).to.equal(null);
+  });
+
+  describe('on a phone', () => {
+    const PHONES = [
+      { name: 'upright', width: 360, height: 740 },
+      { name: 'sideways', width: 740, height: 360 },
+    ];
+    after(() => setViewport({ width: 800, height: 600 }));
+
+    /**
+     * What a thumb and an eye would find wrong: anything wider than its box (a horizontal scroll,
+     * or text cut off with an ellipsis), a target under 44 × 44 px, something off the screen.
+     */
+    function problems(wide: Record<string, Element | null | undefined>, targets: Record<string, Element | null | undefined>): string[] {
+      const found: string[] = [];
+      for (const [name, node] of Object.entries(wide)) {
+        if (!node) found.push(`${name}: missing`);
+        else if (node.scrollWidth > node.clientWidth + 1) found.push(`${name}: ${node.scrollWidth} px of content in ${node.clientWidth} px`);
+      }
+      for (const [name, node] of Object.entries(targets)) {
+        const box = node?.getBoundingClientRect();
+        if (!box) found.push(`${name}: missing`);
+        else if (box.width < 44 || box.height < 44) found.push(`${name}: ${Math.round(box.width)} × ${Math.round(box.height)} px`);
+        else if (box.left < -0.5 || box.top < -0.5 || box.right > innerWidth + 0.5 || box.bottom > innerHeight + 0.5) found.push(`${name}: off the screen at ${Math.round(box.left)}, ${Math.round(box.top)}`);
+      }
+      return found;
+    }
+
+    for (const phone of PHONES) {
+      it(`fits the room’s dialog and the call bar in Russian to a phone held ${phone.name} (${phone.width} × ${phone.height})`, async () => {
+        await setViewport({ width: phone.width, height: phone.height });
+        const anna = await signUp('Anna');
+        const el = await fixture<EventCallButton>(html`<event-call-button lang="ru" event-id=${newEventId()} title="Демонстрация для Acme" .client=${anna.callClient}></event-call-button>`);
+        await settled(el);
+        expect(problems({ document: document.documentElement, 'the button': main(el) }, { 'the button': main(el) })).to.deep.equal([]);
+
+        const joined = nextEvent(el, 'call-joined');
+        main(el).click();
+        await joined;
+        const dialog = el.shadowRoot!.querySelector('dialog')!;
+        const room = dialog.querySelector<VideoCallRoom>('video-call-room')!;
+        await room.updateComplete;
+        const box = dialog.getBoundingClientRect();
+        expect([box.left, box.top, box.width, box.height], 'the dialog takes the whole screen').to.deep.equal([0, 0, innerWidth, innerHeight]);
+        const roomBox = room.getBoundingClientRect();
+        expect(roomBox.bottom, 'the room ends on the screen, its toolbar whole').to.be.at.most(innerHeight + 0.5);
+        const controls = Object.fromEntries(
+          [...room.shadowRoot!.querySelectorAll('[part~="control"]')].map((control) => [control.getAttribute('aria-label') ?? control.textContent!.trim(), control]),
+        );
+        expect(Object.keys(controls)).to.include.members(['Выключить микрофон', 'Выключить камеру', 'Выйти из звонка']);
+        expect(
+          problems(
+            { document: document.documentElement, dialog, 'the title': dialog.querySelector('h2'), room, 'the toolbar': room.shadowRoot!.querySelector('[part="controls"]') },
+            { 'Свернуть звонок': el.shadowRoot!.querySelector('[part~="minimise"]'), ...controls },
+          ),
+        ).to.deep.equal([]);
+
+        el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="minimise"]')!.click();
+        await until(() => Boolean(bar(el)) && !dialog.open, 'the call bar');
+        await el.updateComplete;
+        expect(
+          problems(
+            { document: document.documentElement, 'the call bar': bar(el), 'its title': bar(el)!.querySelector('.call-bar-title'), 'Вернуться в звонок': bar(el)!.querySelector('[part~="call-bar-return"]') },
+            { 'Вернуться в звонок': bar(el)!.querySelector('[part~="call-bar-return"]'), 'Выйти из звонка': bar(el)!.querySelector('[part~="call-bar-leave"]') },
+          ),
+        ).to.deep.equal([]);
+        expect(bar(el)!.querySelector('.call-bar-title')!.textContent).to.equal('Вы в звонке: Демонстрация для Acme');
+        const left = nextEvent(el, 'call-left');
+        bar(el)!.querySelector<HTMLButtonElement>('[part~="call-bar-leave"]')!.click();
+        await left;
+      });
+    }
   });
 });

@@ -95,12 +95,12 @@ export const styles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
+  /* The status wraps rather than ending in an ellipsis: the answer and the presence at its end are
+     what the list is for, and in Russian they outgrow a phone's row. */
   .status {
     color: var(--_muted);
     font-size: 0.75rem;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
+    overflow-wrap: anywhere;
   }
   .invite-declined .status {
     color: var(--_danger-text);

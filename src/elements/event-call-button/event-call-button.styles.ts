@@ -297,8 +297,16 @@ export const styles = css`
       max-height: 100dvh;
       border-radius: 0;
     }
+    /* The room takes what the header leaves (a fixed height once overran the screen by 8 px,
+       cutting the toolbar's bottom edge). */
+    dialog[open] {
+      display: flex;
+      flex-direction: column;
+    }
     dialog video-call-room {
-      height: calc(100dvh - 52px);
+      flex: 1;
+      height: auto;
+      min-height: 0;
     }
   }
 
@@ -323,11 +331,25 @@ export const styles = css`
       max-height: 100dvh;
       border-radius: 0;
     }
+    dialog[open] {
+      display: flex;
+      flex-direction: column;
+    }
     dialog header {
       padding: 0 8px 0 16px;
     }
+    /* The bar's Leave shows its icon only, as upright, so the call's title keeps its room. */
+    .call-bar-leave span {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
     dialog video-call-room {
-      height: calc(100dvh - 44px);
+      flex: 1;
+      height: auto;
       min-height: 0;
     }
   }
