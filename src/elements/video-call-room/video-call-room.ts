@@ -318,6 +318,8 @@ export class VideoCallRoom extends LitElement {
     const t = this.#i18n.t;
     const name = participant.isLocal ? t('tile.you', { name: participant.name }) : participant.name;
     const showVideo = participant.cam && participant.camera;
+    // Until its first frame (a peer still connecting) a video paints nothing: the initials show.
+    const framed = Boolean(participant.camera && this.#framed.has(participant.camera));
     // Your own front camera shows as in a mirror; the back camera shows the world as it is.
     const mirror = participant.isLocal && this.session?.media.state.facing !== 'environment';
     const states = [
@@ -340,8 +342,9 @@ export class VideoCallRoom extends LitElement {
         ?muted=${participant.isLocal}
         .muted=${participant.isLocal}
         aria-hidden="true"
+        @loadeddata=${this.#onFirstFrame}
       ></video>
-      ${showVideo ? nothing : html`<div class="avatar" part="avatar" aria-hidden="true">
+      ${showVideo && framed ? nothing : html`<div class="avatar" part="avatar" aria-hidden="true">
             ${participant.avatarUrl
               ? html`<img src=${participant.avatarUrl} alt="" />`
               : html`<span class="initials">${initials(participant.name)}</span>`}
@@ -353,6 +356,16 @@ export class VideoCallRoom extends LitElement {
       </div>
     </li>`;
   }
+
+  /** Camera streams that have shown a frame here. */
+  readonly #framed = new WeakSet<MediaStream>();
+
+  #onFirstFrame = (event: Event) => {
+    const stream = (event.target as HTMLVideoElement).srcObject;
+    if (!(stream instanceof MediaStream) || this.#framed.has(stream)) return;
+    this.#framed.add(stream);
+    this.requestUpdate();
+  };
 
   #renderControls(session: CallSessionView): TemplateResult {
     const t = this.#i18n.t;
