@@ -123,3 +123,10 @@ export const FallbackSignaling = {
   ...fallbackStory(() => ({ state: 'reconnecting', participants: people(2) }), () => ({ reason: 'signaling-unreachable', step: 'none' }), undefined, 'ru'),
   name: 'Fallback: call server unreachable (ru)',
 };
+export const FallbackMediaDenied = {
+  ...fallbackStory(
+    () => ({ participants: people(2, { 0: { mic: false, cam: false, stream: false } }), media: { status: 'denied', mic: false, cam: false } }),
+    () => ({ reason: 'media-denied', step: 'none' }),
+  ),
+  name: 'Fallback: camera and microphone blocked (watch and listen)',
+};

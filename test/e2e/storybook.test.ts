@@ -147,6 +147,10 @@ describe('Storybook', () => {
     'elements-video-call-room--fallback-signaling': (s) => {
       assert.match(s.text, /Сервер звонка недоступен/);
     },
+    'elements-video-call-room--fallback-media-denied': (s) => {
+      assert.match(s.text, /Camera and microphone are blocked/);
+      assert.equal(s.tiles, 2);
+    },
     'elements-video-call-room--idle': (s) => {
       assert.match(s.text, /Not in the call/);
       assert.match(s.text, /Join call/);

@@ -208,6 +208,8 @@ export const styles = css`
     position: relative;
   }
   .devices summary {
+    /* As the buttons beside it (a summary's box is content-box): 44 px wide, not 44 + padding. */
+    box-sizing: border-box;
     list-style: none;
     min-height: 44px;
     display: inline-flex;
@@ -283,7 +285,11 @@ export const styles = css`
       transition: none;
     }
   }
-  /* The fallback notice (issue 15): what happened to the connection and what to do. */
+  /* The fallback notice (issue 15): what happened to the connection and what to do. It is the
+     room's first line, so it keeps off the top edge as the status line does. */
+  .banner.fallback {
+    margin-top: 8px;
+  }
   .fallback p {
     margin: 0 0 6px;
   }
@@ -291,6 +297,9 @@ export const styles = css`
     margin-bottom: 0;
   }
   .fallback a.action {
+    /* Its Russian text takes two lines on a phone: centred, as the retry button's. */
+    justify-content: center;
+    text-align: center;
     margin-top: 4px;
     color: inherit;
     text-decoration: none;

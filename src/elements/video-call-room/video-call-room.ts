@@ -266,6 +266,9 @@ export class VideoCallRoom extends LitElement {
       </div>`;
     }
     if (state === 'failed') {
+      // No WebRTC in this browser: the fallback notice says so in the page's language and says
+      // what to do; the core's English reason and a retry that cannot help would only add noise.
+      if (error?.code === 'webrtc_unsupported' && (this._fallback ?? session?.fallback)) return html`<div class="center"></div>`;
       return html`<div class="center">
         <p part="banner" class="banner error" role="alert">${this.#errorText(error)}</p>
         <button class="action primary" @click=${() => this.join()}>${t('room.retry')}</button>
@@ -291,7 +294,9 @@ export class VideoCallRoom extends LitElement {
         <span>${t(session.state === 'reconnecting' ? 'state.reconnecting' : 'state.connected')}</span>
         <span>${t('count.people', { count: participants.length })}</span>
       </div>
-      ${session.state === 'reconnecting' ? html`<p part="banner" class="banner warning" role="alert">${t('state.reconnecting')}</p>` : nothing}
+      ${session.state === 'reconnecting' && (this._fallback ?? session.fallback)?.reason !== 'signaling-unreachable' /* the notice says it already */
+        ? html`<p part="banner" class="banner warning" role="alert">${t('state.reconnecting')}</p>`
+        : nothing}
       ${media.status === 'denied' ? html`<p part="banner" class="banner warning">${t('media.denied')}</p>` : nothing}
       ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
