@@ -195,6 +195,8 @@ export const styles = css`
     border-radius: 12px;
     background: var(--call-background, #0f172a);
     color: var(--call-foreground, #f8fafc);
+    /* A faint ring: on a dark page the dark dialog's edge was lost in the backdrop. */
+    box-shadow: 0 0 0 1px rgb(255 255 255 / 0.14);
     overflow: hidden;
   }
   dialog::backdrop {
