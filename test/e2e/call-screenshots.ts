@@ -39,7 +39,7 @@ async function newContext(browser: Browser, size: Size): Promise<BrowserContext>
   return context;
 }
 
-/** The room found by `path` (selectors, each into the previous match's shadow root) sees `count` people, every camera showing its picture. */
+/** The room found by `path` (selectors, each into the previous match's shadow root) sees `count` people, every camera on and showing its picture. */
 function seesEveryone(page: Page, path: string[], count: number): Promise<unknown> {
   return page.waitForFunction(
     ([path, count]) => {
@@ -65,7 +65,7 @@ function seesEveryone(page: Page, path: string[], count: number): Promise<unknow
         };
         video.requestVideoFrameCallback(count);
       }
-      return tiles.length === count && !root.querySelector('.tile:has(> video:not([hidden])) > [part~="avatar"]') && videos.every((video) => presented.get(video)! >= 3);
+      return tiles.length === count && videos.length === count && !root.querySelector('.tile:has(> video:not([hidden])) > [part~="avatar"]') && videos.every((video) => presented.get(video)! >= 3);
     },
     [path, count] as const,
     { timeout: 40_000 },

@@ -4,12 +4,43 @@
  * (740 × 360). Run: `node_modules/.bin/node --import tsx test/e2e/phone-screenshots.ts`.
  */
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { startLocalStack } from '../../supabase/local/server.ts';
 import { serveCrmPage } from './invitation-page.ts';
 import { enter, FULL_SCREEN, LANDSCAPE, launchPhoneBrowser, phoneContext, PORTRAIT } from './phone-page.ts';
 import { launchBrowser, signUp } from './support.ts';
 
 const out = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * Waits until the room shows `count` tiles, every camera on, with frames the compositor has put on
+ * screen since this call: a decoded first frame is not painted yet on a busy machine (the shots
+ * of four once showed four empty tiles), and a resize repaints.
+ */
+function everyPicture(page: Page, count: number): Promise<unknown> {
+  return page.evaluate(() => delete (window as never as { presented?: unknown }).presented).then(() =>
+    page.waitForFunction(
+      (count) => {
+        const shadow = document.querySelector('video-call-room')!.shadowRoot!;
+        const presented = ((window as never as { presented?: WeakMap<HTMLVideoElement, number> }).presented ??= new WeakMap());
+        const videos = [...shadow.querySelectorAll<HTMLVideoElement>('.tile > video:not([hidden])')];
+        for (const video of videos) {
+          if (presented.has(video)) continue;
+          presented.set(video, 0);
+          const counted = () => {
+            presented.set(video, presented.get(video)! + 1);
+            video.requestVideoFrameCallback(counted);
+          };
+          video.requestVideoFrameCallback(counted);
+        }
+        // Initials over a video mean its picture has not come yet.
+        return shadow.querySelectorAll('[part~="grid"] > [part~="tile"]').length === count && videos.length === count && !shadow.querySelector('.tile:has(> video:not([hidden])) > [part~="avatar"]') && videos.every((video) => presented.get(video)! >= 3);
+      },
+      count,
+      { timeout: 40_000 },
+    ),
+  );
+}
 const stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, env: {}, mail: false });
 const crm = await serveCrmPage(stack);
 const desktop = await launchBrowser();
@@ -30,14 +61,9 @@ try {
       const context = await phoneContext(phone);
       const page = await context.newPage();
       await enter(page, crm.url, people[0], room, lang);
-      await page.waitForFunction((count) => {
-        const shadow = document.querySelector('video-call-room')!.shadowRoot!;
-        const remote = [...shadow.querySelectorAll<HTMLVideoElement>('.tile:not(.local) video')];
-        return remote.length === count - 1 && remote.every((v) => v.videoWidth > 0);
-      }, count, { timeout: 40_000 });
       for (const [name, viewport] of [['portrait', PORTRAIT], ['landscape', LANDSCAPE]] as const) {
         await page.setViewportSize(viewport);
-        await page.waitForTimeout(500); // a frame or two of video after the resize, for the picture only
+        await everyPicture(page, count);
         const file = `phone-room-${count}-${lang}-${name}.png`;
         await page.screenshot({ path: join(out, file) });
         console.log(file);
