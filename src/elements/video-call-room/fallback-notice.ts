@@ -42,8 +42,9 @@ export function renderFallbackNotice({ t, fallback, session, text, retry }: Fall
     ${failed.length
       ? html`<ul class="fallback-peers">
           ${failed.map(
+            // The notice's own sentence already names the peer it is about: only the retry then.
             (p) => html`<li>
-              <span>${t('fallback.peerFailed', { name: p.name })}</span>
+              ${p.id === shown?.peerId ? nothing : html`<span>${t('fallback.peerFailed', { name: p.name })}</span>`}
               <button class="action" @click=${() => retry(p.id, p.name)}>${t('fallback.retry', { name: p.name })}</button>
             </li>`,
           )}

@@ -39,6 +39,11 @@ export const styles = css`
     font-size: 0.875rem;
     opacity: 0.9;
   }
+  /* The number of people stays on one line ("В звонке: 2" broke after the colon on a phone). */
+  .status > span:last-child {
+    flex: none;
+    white-space: nowrap;
+  }
   .banner {
     margin: 0 12px 8px;
     padding: 8px 12px;
