@@ -464,6 +464,10 @@ describe('<event-call-button>', () => {
         const left = nextEvent(el, 'call-left');
         bar(el)!.querySelector<HTMLButtonElement>('[part~="call-bar-leave"]')!.click();
         await left;
+        // Back on the card, now the call's host: the button and Invitations side by side or stacked, whole.
+        await until(() => !bar(el) && Boolean(el.shadowRoot!.querySelector('[part~="manage"]')), 'the card with Invitations');
+        const manage = el.shadowRoot!.querySelector('[part~="manage"]');
+        expect(problems({ document: document.documentElement, 'the button': main(el), Приглашения: manage }, { 'the button': main(el), Приглашения: manage })).to.deep.equal([]);
       });
     }
   });
