@@ -85,6 +85,15 @@ async function seesEveryone(page: Page, path: string[], count: number): Promise<
 }
 
 /**
+ * After a change of colour scheme the page is laid out and painted again: wait for fresh frames
+ * in every tile (counted anew), or the shot catches the videos blank (it did, dark and empty).
+ */
+async function repainted(page: Page, path: string[], count: number): Promise<void> {
+  await page.evaluate(() => delete (window as never as { presented?: unknown }).presented);
+  await seesEveryone(page, path, count);
+}
+
+/**
  * Leaves the call of the room at `path` and closes the page's context; with `watcher`, waits
  * until that page's room (Boris's) has seen `userId` go. The same person joining again from a new
  * page before that got no link to Boris at all within 40 s (Boris's room still had them present;
@@ -159,6 +168,7 @@ try {
       await seesEveryone(card, room, 2);
       await shoot(card, `dialog-${lang}-${size}.png`);
       await card.emulateMedia({ colorScheme: 'dark' });
+      await repainted(card, room, 2);
       await shoot(card, `dialog-dark-${lang}-${size}.png`);
       await leave(card, room, { page: borisPage, userId: anna.id });
     }
@@ -171,6 +181,7 @@ try {
       await seesEveryone(flip, ['video-call-room'], 2);
       if (size === 360) {
         await flip.emulateMedia({ colorScheme: 'dark' });
+        await repainted(flip, ['video-call-room'], 2);
         await shoot(flip, `phone-room-2-dark-${lang}-portrait.png`);
         await flip.emulateMedia({ colorScheme: 'light' });
       }
