@@ -18,6 +18,13 @@ export interface CallFallbackHooks {
   refreshed(servers: RTCIceServer[]): void;
 }
 
+/**
+ * How long the call's channel may stay down before the call counts as `signaling-unreachable`:
+ * the backoff of five rejoins (0.5 + 1 + 2 + 4 + 8 s). Timed rather than counted, because after
+ * a socket drop realtime-js rejoins by itself and says nothing per try.
+ */
+export const SIGNALING_GIVE_UP_MS = 15_500;
+
 export class CallFallback {
   /** The latest step down, until the call (or that link) works again. */
   detail: CallFallbackDetail | undefined;
@@ -26,6 +33,7 @@ export class CallFallback {
   settings: FallbackSettings = { forceRelay: false, fallbackUrl: undefined };
   #lease: IceServerLease | undefined;
   #signalingLost = false;
+  #giveUp: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly supabase: SupabaseClient,
@@ -66,6 +74,14 @@ export class CallFallback {
     return answer.iceServers;
   }
 
+  /** A new join: what the last one stepped down to no longer holds. */
+  begin(): void {
+    this.detail = undefined;
+    this.#signalingLost = false;
+    clearTimeout(this.#giveUp);
+    this.#giveUp = undefined;
+  }
+
   stepDown(detail: CallFallbackDetail): void {
     this.detail = detail;
     this.hooks.log(`fallback: ${detail.reason} → ${detail.step}${detail.peerId ? ` (peer ${detail.peerId})` : ''}`);
@@ -82,6 +98,15 @@ export class CallFallback {
     if (this.detail && this.detail.peerId === peerId) this.detail = undefined;
   }
 
+  /** The channel went down: unless it is back within SIGNALING_GIVE_UP_MS, the call steps out. */
+  signalingDown(): void {
+    if (this.#giveUp || this.#signalingLost) return;
+    this.#giveUp = setTimeout(() => {
+      this.#giveUp = undefined;
+      this.signalingLost();
+    }, SIGNALING_GIVE_UP_MS);
+  }
+
   /** The channel stayed down past its retry budget (once until it is back). */
   signalingLost(): void {
     if (this.#signalingLost) return;
@@ -90,13 +115,18 @@ export class CallFallback {
     this.stepOut('signaling-unreachable');
   }
 
+  /** The channel is joined again: a pending give-up is off, and the notice of one goes. */
   signalingBack(): void {
+    clearTimeout(this.#giveUp);
+    this.#giveUp = undefined;
     if (!this.#signalingLost) return;
     this.#signalingLost = false;
     this.works(undefined);
   }
 
   stop(): void {
+    clearTimeout(this.#giveUp);
+    this.#giveUp = undefined;
     this.#lease?.stop();
     this.#lease = undefined;
   }

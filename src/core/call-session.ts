@@ -30,9 +30,6 @@ export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './
 
 export type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
 
-/** Channel rejoins (0.5 + 1 + 2 + 4 + 8 s of backoff) before the call counts as `signaling-unreachable`. */
-const SIGNALING_RETRY_BUDGET = 5;
-
 /** What prepare() is making ready: the signer first (join() needs its key), then the rest. */
 interface Preparation {
   signer: Promise<SignalSigner | undefined>;
@@ -87,6 +84,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #keysAsked = new Set<string>();
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
   readonly #fallback: CallFallback;
+  /** The last teardown: a rejoin waits for it, or supabase-js hands back the channel being removed. */
+  #tornDown: Promise<void> = Promise.resolve();
 
   constructor(supabase: SupabaseClient, sessionId: string, userId: string, options: CallSessionOptions = {}) {
     super();
@@ -209,6 +208,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   async join(): Promise<void> {
     if (this.state !== 'idle' && this.state !== 'failed') return;
     this.error = undefined;
+    this.#fallback.begin();
     this.#machine.to('joining');
     const log = this.#log;
     try {
@@ -218,6 +218,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#fallback.stepOut('webrtc-unsupported');
         throw new CallError('webrtc_unsupported', 'this browser cannot make WebRTC calls (no RTCPeerConnection)');
       }
+      // "Try again" right after a failure: the failed join's channel must be gone first, since
+      // supabase.channel() returns an existing channel of the same topic (one that never answers).
+      await this.#tornDown;
       const { signer: signing, ready } = this.#prepare();
       const signer = await signing;
       // The place (with our signal key), the camera and what prepare() gets ready (at once, or
@@ -231,6 +234,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#fallback.startIceServers(),
       ]);
       if (joined.status === 'rejected') throw joined.reason;
+      // No HTTP answer at all (supabase-js says status 0): the call server is out of reach.
+      if (joined.value.error && joined.value.status === 0) throw new CallError('signaling_failed', `the call server cannot be reached: ${joined.value.error.message}`, { cause: joined.value.error });
       if (joined.value.error) throw toCallError(joined.value.error, { refused: 'not_participant', fallback: 'join_failed' });
       if (media.status === 'rejected') throw media.reason;
       if (channel.status === 'rejected') throw channel.reason;
@@ -285,6 +290,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       } else {
         // The channel dropped while we were setting up: rejoin as after any drop.
         this.#machine.tryTo('reconnecting');
+        this.#fallback.signalingDown();
         this.#scheduleRejoin();
       }
       this.#heartbeat = setInterval(() => void this.#touch(), this.#options.heartbeatMs ?? 20_000);
@@ -292,6 +298,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     } catch (error) {
       const callError = error instanceof CallError ? error : new CallError('join_failed', (error as Error).message, { cause: error });
       this.#fail(callError);
+      // After #fail, so whoever hears it sees the call failed, not a call that keeps trying.
+      if (callError.code === 'signaling_failed') this.#fallback.stepOut('signaling-unreachable');
       throw callError;
     }
   }
@@ -395,6 +403,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         }
         this.#log(`channel ${status}: ${message}`);
         if (this.#machine.tryTo('reconnecting') || this.state === 'reconnecting') {
+          this.#fallback.signalingDown();
           // realtime-js rejoins by itself after errors; a closed channel we reopen ourselves.
           if (status === 'CLOSED' || status === 'TIMED_OUT') this.#scheduleRejoin();
         }
@@ -404,7 +413,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #scheduleRejoin(): void {
     clearTimeout(this.#rejoinTimer);
-    if (this.#rejoinAttempts === SIGNALING_RETRY_BUDGET) this.#fallback.signalingLost();
     const delay = Math.min(10_000, 500 * 2 ** this.#rejoinAttempts++);
     this.#rejoinTimer = setTimeout(async () => {
       if (this.state !== 'reconnecting') return;
@@ -561,7 +569,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.tryTo('failed');
   }
 
-  async #teardown(): Promise<void> {
+  #teardown(): Promise<void> {
+    this.#tornDown = this.#release();
+    return this.#tornDown;
+  }
+
+  async #release(): Promise<void> {
     this.#preparing = undefined;
     this.#keysAsked.clear();
     this.#forming = false;
@@ -573,7 +586,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     const channel = this.#channel;
     this.#channel = undefined;
     if (channel) {
-      await channel.untrack().catch(() => undefined);
+      // Not joined (the server out of reach): nothing to untrack, and the push would wait its timeout.
+      if (channel.state === 'joined') await channel.untrack().catch(() => undefined);
       await this.supabase.removeChannel(channel).catch(() => undefined);
     }
     void this.#giveTopicBack();

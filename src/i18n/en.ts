@@ -150,6 +150,8 @@ export const en = {
   'phone.flipCamera': 'Switch between front and back camera',
   'phone.frontCamera': 'Front camera',
   'phone.backCamera': 'Back camera',
+  // Faults (issue 15): the call server out of reach when joining.
+  'fallback.unreachableAtJoin': 'The call server cannot be reached. Check the internet connection and try again.',
 };
 
 export type StringKey = keyof typeof en;

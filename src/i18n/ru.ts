@@ -152,4 +152,6 @@ export const ru: Record<StringKey, string> = {
   'phone.flipCamera': 'Переключить фронтальную и основную камеру',
   'phone.frontCamera': 'Фронтальная камера',
   'phone.backCamera': 'Основная камера',
+  // Сбои (issue 15): сервер звонка недоступен при подключении.
+  'fallback.unreachableAtJoin': 'Сервер звонка недоступен. Проверьте подключение к интернету и попробуйте снова.',
 };

@@ -11,9 +11,13 @@ import type { StringKey } from '../../i18n/index.ts';
 
 type Translate = (key: StringKey, values?: Record<string, string | number>) => string;
 
-/** The sentence for a step down, naming the peer of a link (`name`). */
-export function fallbackText(t: Translate, detail: CallFallbackDetail, name: string): string {
+/**
+ * The sentence for a step down, naming the peer of a link (`name`). `failed`: joining itself
+ * failed, so nothing is on screen to keep going and nobody retries but the person.
+ */
+export function fallbackText(t: Translate, detail: CallFallbackDetail, name: string, failed = false): string {
   if (detail.step === 'relay') return detail.peerId ? t('fallback.relay', { name }) : t('fallback.relayCall');
+  if (detail.reason === 'signaling-unreachable' && failed) return t('fallback.unreachableAtJoin');
   return t(`fallback.${detail.reason}` as StringKey, { name });
 }
 

@@ -503,6 +503,8 @@ export class VideoCallRoom extends LitElement {
       this.#fire('call-error', { ...error, sessionId: session.id });
     }
     if (state === 'reconnecting') this.#announce(this.#i18n.t('state.reconnecting'));
+    // Back from `signaling-unreachable`: the channel's return is a state change, not a link's.
+    this.#syncFallback();
   }
 
   // ---- fallback ladder -----------------------------------------------------------------------
@@ -525,7 +527,7 @@ export class VideoCallRoom extends LitElement {
   }
 
   #fallbackText(detail: CallFallbackDetail): string {
-    return fallbackText(this.#i18n.t, detail, this.#nameOf(detail.peerId));
+    return fallbackText(this.#i18n.t, detail, this.#nameOf(detail.peerId), this.session?.state === 'failed');
   }
 
   #retryPeer(peerId: string, name: string): void {
