@@ -130,3 +130,35 @@ export const FallbackMediaDenied = {
   ),
   name: 'Fallback: camera and microphone blocked (watch and listen)',
 };
+
+// ---- screen share refused (issue 15) ------------------------------------------------------------
+
+/** A fixture session whose browser refuses the screen share as getDisplayMedia does (`name`). */
+class RefusedShareFixtureSession extends FixtureSession {
+  constructor(
+    fixture: SessionFixture,
+    private readonly refusal: 'NotAllowedError' | 'NotFoundError',
+  ) {
+    super(fixture);
+  }
+
+  override async toggleScreenShare(): Promise<void> {
+    throw new DOMException(this.refusal === 'NotAllowedError' ? 'Permission denied' : 'The object can not be found here.', this.refusal);
+  }
+}
+
+/** A story of the room right after the person pressed "Share screen" and the browser refused. */
+const refusedShareStory = (refusal: 'NotAllowedError' | 'NotFoundError', lang: 'en' | 'ru'): Story => ({
+  args: { lang, fixture: () => ({ participants: people(2) }) },
+  render: ({ lang, width, fixture }) =>
+    html`<div style="width:${width};max-width:100%"><video-call-room lang=${lang} style="height:560px" .session=${new RefusedShareFixtureSession(fixture(), refusal)}></video-call-room></div>`,
+  // The message goes by itself after a few seconds (SHARE_NOTICE_MS): press again to see it again.
+  play: async ({ canvasElement }) => {
+    const room = canvasElement.querySelector('video-call-room')!;
+    await room.updateComplete;
+    room.shadowRoot!.querySelector<HTMLButtonElement>('[part~="control"].share')!.click();
+  },
+});
+
+export const ShareCancelled = { ...refusedShareStory('NotAllowedError', 'en'), name: 'Screen share cancelled' };
+export const ShareUnavailableRussian = { ...refusedShareStory('NotFoundError', 'ru'), name: 'Screen share unavailable (ru)' };

@@ -196,8 +196,10 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
   }
 
+  /** Rejects as getDisplayMedia does: `NotAllowedError` when cancelled, `NotSupportedError` without it. */
   async startScreenShare(): Promise<void> {
     if (this.screen) return;
+    if (!this.canShareScreen) throw new DOMException('this browser cannot share the screen', 'NotSupportedError');
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     this.screen = stream;
     // The browser's own "stop sharing" button ends the track.

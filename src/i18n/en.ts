@@ -150,8 +150,11 @@ export const en = {
   'phone.flipCamera': 'Switch between front and back camera',
   'phone.frontCamera': 'Front camera',
   'phone.backCamera': 'Back camera',
-  // Faults (issue 15): the call server out of reach when joining.
+  // Faults (issue 15): the call server out of reach when joining, and a screen share that did not start.
   'fallback.unreachableAtJoin': 'The call server cannot be reached. Check the internet connection and try again.',
+  'share.cancelled': 'Screen sharing was cancelled or is not allowed on this page.',
+  'share.unavailable': 'This browser cannot share the screen.',
+  'share.failed': 'Could not share the screen: {message}',
 };
 
 export type StringKey = keyof typeof en;

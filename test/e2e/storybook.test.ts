@@ -151,6 +151,15 @@ describe('Storybook', () => {
       assert.match(s.text, /Camera and microphone are blocked/);
       assert.equal(s.tiles, 2);
     },
+    // A screen share the browser refused: a short message, the button not pressed (issue 15).
+    'elements-video-call-room--share-cancelled': (s) => {
+      assert.match(s.text, /Screen sharing was cancelled or is not allowed on this page\./);
+      assert.equal(s.controls.find((control) => control.label === 'Share screen')?.pressed, 'false');
+    },
+    'elements-video-call-room--share-unavailable-russian': (s) => {
+      assert.match(s.text, /Этот браузер не может показать экран\./);
+      assert.equal(s.controls.find((control) => control.label === 'Показать экран')?.pressed, 'false');
+    },
     'elements-video-call-room--idle': (s) => {
       assert.match(s.text, /Not in the call/);
       assert.match(s.text, /Join call/);

@@ -1,8 +1,9 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import { RELEASE_GRACE_MS } from '../../src/core/session-holds.ts';
-import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
+import { SHARE_NOTICE_MS, type VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
+import * as support from './support.ts';
 import { newCall, nextEvent, signUp, until } from './support.ts';
 
 const shadowText = (el: VideoCallRoom) => el.shadowRoot!.textContent!.replace(/\s+/g, ' ');
@@ -221,6 +222,108 @@ describe('<video-call-room>', () => {
       await host.updateComplete;
       expect(button(host, 'Try connecting to Boris again'), 'the retry starts over').to.equal(undefined);
       await Promise.all([host.leave(), guest.leave()]);
+    });
+  });
+
+  describe('screen share refused', () => {
+    /** Presses a button of the room as a person does: a real click, which getDisplayMedia needs. */
+    async function press(target: HTMLElement, frame?: HTMLIFrameElement) {
+      target.scrollIntoView({ block: 'center' });
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const box = target.getBoundingClientRect();
+      const offset = frame?.getBoundingClientRect() ?? { left: 0, top: 0 };
+      await sendMouse({ type: 'click', position: [Math.round(offset.left + box.left + box.width / 2), Math.round(offset.top + box.top + box.height / 2)] });
+    }
+
+    const notice = (el: VideoCallRoom) => el.shadowRoot!.querySelector('.share-notice')?.textContent?.trim();
+    const announced = (el: VideoCallRoom) => el.shadowRoot!.querySelector('[role="status"]')!.textContent;
+
+    /**
+     * A room joined inside a frame whose embedding forbids screen capture
+     * (`allow="display-capture 'none'"`), as a host page may: the browser itself refuses
+     * getDisplayMedia with NotAllowedError, the error a person's cancelled picker gives, in both
+     * Chromium and Firefox (headless, neither has a picker to cancel).
+     */
+    async function joinedInFrameWithoutCapture(lang: string) {
+      const host = await fixture<HTMLDivElement>(html`<div></div>`);
+      const frame = document.createElement('iframe');
+      frame.setAttribute('allow', "display-capture 'none'");
+      frame.style.cssText = 'width: 800px; height: 600px; border: 0';
+      frame.srcdoc = `<!doctype html><html lang="${lang}"><body><script type="module">import '/src/define.ts'; import * as support from '/test/elements/support.ts'; window.support = support;</script></body></html>`;
+      host.append(frame);
+      const inside = frame.contentWindow as Window & { support?: typeof support };
+      await until(() => Boolean(inside.support && inside.customElements.get('video-call-room')), 'the frame to load the room');
+      const anna = await inside.support!.signUp('Anna');
+      const sessionId = await inside.support!.newCall(anna);
+      const el = frame.contentDocument!.createElement('video-call-room');
+      // Within the frame, so the controls are where a click can reach them.
+      el.style.height = '540px';
+      el.lang = lang;
+      el.sessionId = sessionId;
+      el.client = anna.callClient;
+      const errors: Event[] = [];
+      el.addEventListener('call-error', (event) => errors.push(event));
+      const joined = nextEvent(el, 'call-joined');
+      el.autojoin = true;
+      frame.contentDocument!.body.append(el);
+      await joined;
+      await el.updateComplete;
+      return { el, frame, errors };
+    }
+
+    for (const [lang, share, said] of [
+      ['en', 'Share screen', 'Screen sharing was cancelled or is not allowed on this page.'],
+      ['ru', 'Показать экран', 'Показ экрана отменён или запрещён на этой странице.'],
+    ] as const) {
+      it(`says politely (${lang}) that the screen share was cancelled, announces it, keeps the button off and lets the message go by itself`, async () => {
+        const { el, frame, errors } = await joinedInFrameWithoutCapture(lang);
+        const shareButton = button(el, share)!;
+        expect(shareButton, 'the share button').to.exist;
+        await press(shareButton, frame);
+        await until(() => notice(el) === said, 'the message');
+        await until(() => announced(el) === said, 'the announcement to screen readers');
+        expect(shareButton.getAttribute('aria-pressed'), 'not sharing').to.equal('false');
+        expect(shareButton.getAttribute('aria-label')).to.equal(share);
+        expect(el.session!.media.state.screen).to.equal(false);
+        expect(errors, 'a cancelled picker is no error for the host page').to.have.length(0);
+        // It goes by itself, and the button still works (the browser refuses again, the message is back).
+        await until(() => notice(el) === undefined, 'the message to go by itself', SHARE_NOTICE_MS + 5000);
+        await press(button(el, share)!, frame);
+        await until(() => notice(el) === said, 'the message again on a second refusal');
+        await el.leave();
+      });
+    }
+
+    it('shares the screen where the browser can, and says this browser cannot where it has nothing to capture (headless Firefox)', async () => {
+      const anna = await signUp('Anna');
+      const sessionId = await newCall(anna);
+      const el = await fixture<VideoCallRoom>(html`<video-call-room style="height: 540px" lang="en" autojoin session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
+      await nextEvent(el, 'call-joined');
+      await el.updateComplete;
+      const errors: CustomEvent<{ code: string }>[] = [];
+      el.addEventListener('call-error', (event) => errors.push(event));
+      await press(button(el, 'Share screen')!);
+      if (navigator.userAgent.includes('Firefox')) {
+        // Headless Firefox keeps getDisplayMedia but has no screen: NotFoundError.
+        const said = 'This browser cannot share the screen.';
+        await until(() => notice(el) === said, 'the message');
+        await until(() => announced(el) === said, 'the announcement to screen readers');
+        expect(button(el, 'Share screen')!.getAttribute('aria-pressed')).to.equal('false');
+        expect(errors.map((event) => event.detail.code)).to.deep.equal(['media_unavailable']);
+        await expect(el).to.be.accessible();
+        await until(() => notice(el) === undefined, 'the message to go by itself', SHARE_NOTICE_MS + 5000);
+      } else {
+        // Chromium's fake capture shares at once: no message, the button pressed, then off again.
+        await until(() => el.session!.media.state.screen, 'the screen shared');
+        await el.updateComplete;
+        expect(notice(el)).to.equal(undefined);
+        const stop = button(el, 'Stop sharing screen')!;
+        expect(stop.getAttribute('aria-pressed')).to.equal('true');
+        await press(stop);
+        await until(() => !el.session!.media.state.screen, 'the share stopped');
+        expect(errors).to.have.length(0);
+      }
+      await el.leave();
     });
   });
 });

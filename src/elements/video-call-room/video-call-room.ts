@@ -100,6 +100,7 @@ export class VideoCallRoom extends LitElement {
       _devices: { state: true },
       _localError: { state: true },
       _fallback: { state: true },
+      _shareNotice: { state: true },
     };
   }
 
@@ -124,6 +125,8 @@ export class VideoCallRoom extends LitElement {
   declare _localError: CallError | undefined;
   /** The latest step down the fallback ladder, until it no longer holds. */
   declare _fallback: CallFallbackDetail | undefined;
+  /** Why the last screen share did not start, shown for SHARE_NOTICE_MS. */
+  declare _shareNotice: string | undefined;
 
   readonly #i18n = new LocalizeController(this);
   readonly #sound = new SoundController(this, this.#i18n, (text) => this.#announce(text));
@@ -301,6 +304,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
+      ${this._shareNotice ? html`<p part="banner" class="banner share-notice">${this._shareNotice}</p>` : nothing}
       ${this.#sound.render()}
       <div class="stage ${screens.length ? 'with-screen' : ''}">
         ${screens.length ? this.#renderScreen(screens[0]) : nothing}
@@ -457,13 +461,30 @@ export class VideoCallRoom extends LitElement {
   #toggleScreen = async () => {
     try {
       await this.session?.toggleScreenShare();
+      this.#showShareNotice(undefined);
     } catch (error) {
-      // Cancelling the browser's picker is not an error worth showing.
-      if ((error as DOMException).name !== 'NotAllowedError') {
-        this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
+      const { name, message } = error as DOMException;
+      // A cancelled picker (or a page not allowed to capture) is the person's choice or the
+      // host's, not an error for the host page: it is only said here.
+      if (name === 'NotAllowedError') this.#showShareNotice(this.#i18n.t('share.cancelled'));
+      else {
+        // NotFoundError: nothing to capture (headless Firefox); NotSupportedError: no getDisplayMedia.
+        this.#showShareNotice(this.#i18n.t(name === 'NotFoundError' || name === 'NotSupportedError' ? 'share.unavailable' : 'share.failed', { message }));
+        this.#fire('call-error', { code: 'media_unavailable', message, sessionId: this.sessionId });
       }
     }
   };
+
+  #shareNoticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Says why the screen share did not start, politely and briefly: it goes by itself. */
+  #showShareNotice(text: string | undefined): void {
+    clearTimeout(this.#shareNoticeTimer);
+    this._shareNotice = text;
+    if (!text) return;
+    this.#announce(text);
+    this.#shareNoticeTimer = setTimeout(() => (this._shareNotice = undefined), SHARE_NOTICE_MS);
+  }
 
   #flipCamera = async () => {
     const session = this.session;
@@ -558,6 +579,9 @@ export class VideoCallRoom extends LitElement {
     fire(this, type, detail);
   }
 }
+
+/** How long "screen sharing was cancelled" stays: long enough to read, then out of the way. */
+export const SHARE_NOTICE_MS = 6000;
 
 const errorKeys = {
   'error.not_signed_in': true,
