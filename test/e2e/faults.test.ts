@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { CallSession } from '../../src/core/call-session.ts';
 import type { CallFallbackDetail } from '../../src/core/fallback.ts';
 import type { VideoCallRoom } from '../../src/elements/video-call-room/video-call-room.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
-import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
+import { CHROMIUM, CHROMIUM_ARGS, launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
 
 type PeerView = Record<string, { frames: number; width: number; audioBytes: number; audioLive: boolean; mic: boolean; presence: string }>;
 type Harness = {
@@ -94,6 +94,8 @@ describe('faults in the browser', () => {
   let stack: LocalStack;
   let harness: { url: string; close(): Promise<void> };
   let browser: Browser;
+  /** Chromium with the fake devices but nothing that answers its permission prompt: camera and microphone refused. */
+  let deniedBrowser: Browser | undefined;
   let roomScript: string;
   const contexts: BrowserContext[] = [];
 
@@ -127,8 +129,8 @@ describe('faults in the browser', () => {
 
   /** A page on the harness with the room bundle loaded; `denyMedia`: camera and microphone refused. */
   async function newPage(denyMedia = false): Promise<Page> {
-    // A context with no permission granted: the fake devices exist, but getUserMedia is refused
-    // as when the person blocked them (the browser's own flag that says yes is not on for it).
+    // Without --use-fake-ui-for-media-stream the fake devices exist but headless Chromium answers
+    // its permission prompt with no: getUserMedia is refused as when the person blocked them.
     const context = denyMedia ? await deniedBrowser!.newContext() : await browser.newContext();
     contexts.push(context);
     // tsx compiles with esbuild's keepNames: functions sent to the page call its __name.
@@ -149,8 +151,6 @@ describe('faults in the browser', () => {
     await page.evaluate((l) => (window as never as RoomPage).faults.showRoom(l), lang);
     return page;
   }
-
-  let deniedBrowser: Browser | undefined;
 
   const peers = () => (window as never as Harness).harness.peers();
   const state = () => (window as never as Harness).harness.state();
@@ -253,8 +253,6 @@ describe('faults in the browser', () => {
   describe('camera and microphone refused', () => {
     before(async () => {
       // Chromium's fake devices, but no flag that answers the permission prompt with yes.
-      const { chromium } = await import('playwright-core');
-      const { CHROMIUM, CHROMIUM_ARGS } = await import('./support.ts');
       deniedBrowser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'), headless: true });
     });
     after(async () => {
