@@ -30,10 +30,13 @@ const root = join(import.meta.dirname, '..');
  * checked and refreshed, and the ladder per link in the core 2.2; the room's fallback notice with
  * its ru/en texts 1.6 — 96.8 / 39.8 kB. Issue 15's phones (the toolbar's placement, the sound
  * prompt as a controller, the camera flip) brought the bundle to 98.0 kB measured — 98.5 kB.
+ * Issue 15's fault paths (why a screen share did not start, the call server out of reach at
+ * join, a connecting person's initials) and the room's media controls as a controller: 98.8 kB
+ * measured — 99 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 98.5 * 1024,
+  scriptTag: 99 * 1024,
   /** The core and every element, without lit and supabase-js. */
   library: 39.8 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */

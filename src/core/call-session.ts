@@ -6,7 +6,7 @@
  * States: `idle → joining → connected ⇄ reconnecting → left`, `failed` when joining is refused or
  * the channel cannot come back. While Realtime is down, peer connections keep their media.
  */
-import type { RealtimeChannel, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallFallback } from './call-fallback.ts';
 import { claimCallTopic } from './call-presence.ts';
 import type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
@@ -15,7 +15,8 @@ import { CallError, toCallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
 import type { IceServersAnswer } from './ice-servers.ts';
 import { LocalMedia } from './local-media.ts';
-import { KEYED_PARTICIPANT_COLUMNS, type KeyedParticipantRecord, type Participant, type PresenceMeta } from './participant.ts';
+import type { KeyedParticipantRecord, Participant, PresenceMeta } from './participant.ts';
+import { ParticipantRows, type RowChange } from './participant-rows.ts';
 import { ParticipantStore } from './participant-store.ts';
 import { PeerMesh, type StreamRole } from './peer-mesh.ts';
 import type { Signal } from './signal.ts';
@@ -37,7 +38,6 @@ interface Preparation {
 }
 
 /** A postgres_changes event on `video_call_participants` (DELETE carries the primary key alone). */
-type RowChange = RealtimePostgresChangesPayload<Record<string, unknown>>;
 
 /**
  * What the elements read and call on a session: a CallSession, or anything shaped like one — a
@@ -77,9 +77,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #forming = false;
   /** What prepare() got ready (or is getting ready) for join(). */
   #preparing: Preparation | undefined;
-  /** Reads of all the rows under way, and the row changes received meanwhile (see #loadRows). */
-  #rowReads = 0;
-  #changesDuringRead: RowChange[] = [];
+  readonly #rows: ParticipantRows;
   /** Present members whose key was read for ahead of their first signal. */
   #keysAsked = new Set<string>();
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
@@ -127,6 +125,14 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       onGone: (id) => {
         if (this.mesh?.connectionState(id) !== 'connected') this.mesh?.remove(id, false);
       },
+    });
+    this.#rows = new ParticipantRows({
+      supabase,
+      sessionId,
+      people: this.#people,
+      keys: () => this.#keys,
+      connect: (id) => this.mesh?.connect(id),
+      log: (message) => this.#log(message),
     });
     this.#people.on('participants', (list) => this.emit('participants', list));
     this.#people.on('participant-joined', (participant) => this.emit('participant-joined', participant));
@@ -191,7 +197,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     })();
     // The channel and the others' rows (with their keys) together.
     const ready = signer.then(async () => {
-      const [channel] = await Promise.allSettled([this.#openChannel(true), this.#loadRows()]);
+      const [channel] = await Promise.allSettled([this.#openChannel(true), this.#rows.load()]);
       if (channel.status === 'rejected') throw channel.reason;
     });
     const preparing: Preparation = { signer, ready };
@@ -372,7 +378,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     channel
       .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
       .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, (change) =>
-        void this.#onRowChange(change as RowChange),
+        void this.#rows.onChange(change as RowChange),
       );
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -385,7 +391,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
           if (this.mesh) {
             void this.#trackPresence();
             // Row changes made while the channel was down never reached us.
-            void this.#loadRows();
+            void this.#rows.load();
             if (this.state === 'reconnecting') this.#machine.tryTo('connected');
           }
           if (!settled) {
@@ -450,7 +456,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     if (keyless) void this.#keys?.refresh().catch(() => undefined);
     // Someone present we have no row of: an invitation made after we read them (a read under
     // way connects to them when it is done).
-    if (unknown && !this.#rowReads) void this.#loadRows();
+    if (unknown && !this.#rows.reading) void this.#rows.load();
   }
 
   #publishPresenceSoon(): void {
@@ -495,56 +501,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   async #flushSends(): Promise<void> {
     if (!this.#pendingSends.size) return;
     await Promise.race([Promise.all(this.#pendingSends), new Promise((resolve) => setTimeout(resolve, 1500))]);
-  }
-
-  // ---- participants --------------------------------------------------------------------------
-
-  /**
-   * Reads every row: when joining, when someone present has none (invited after we read), and
-   * after the channel came back. Changes that arrive while a read is under way are applied again
-   * after it, in order, so a read that went out before them cannot undo them.
-   */
-  async #loadRows(): Promise<void> {
-    this.#rowReads++;
-    let result;
-    try {
-      result = await this.supabase.from('video_call_participants').select(KEYED_PARTICIPANT_COLUMNS).eq('session_id', this.id);
-    } finally {
-      this.#rowReads--;
-    }
-    const replay = this.#rowReads ? [...this.#changesDuringRead] : this.#changesDuringRead.splice(0);
-    if (result.error) {
-      this.#log(`could not read participants: ${result.error.message}`);
-      return;
-    }
-    this.#people.setRows((result.data ?? []) as KeyedParticipantRecord[]);
-    for (const change of replay) this.#applyRowChange(change);
-    await this.#keys?.learn(result.data ?? []);
-    this.#connectPresent();
-  }
-
-  /** Connects to everyone present whose row we now have (someone invited after we read them). */
-  #connectPresent(): void {
-    for (const userId of this.#people.presentIds()) if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
-  }
-
-  /**
-   * A row changed: postgres_changes carries the whole row (the members' policy let it through),
-   * so it is applied as it is, and the signal key it may carry is learned before that member's
-   * first signal needs it. No read of all the rows: in a call of n people that would be n reads
-   * per change.
-   */
-  async #onRowChange(change: RowChange): Promise<void> {
-    if (this.#rowReads) this.#changesDuringRead.push(change);
-    this.#applyRowChange(change);
-    if (change.eventType !== 'DELETE') await this.#keys?.learn([change.new as unknown as KeyedParticipantRecord]);
-    this.#connectPresent();
-  }
-
-  #applyRowChange(change: RowChange): void {
-    if (change.eventType === 'DELETE') {
-      if (typeof change.old.id === 'string') this.#people.deleteRow(change.old.id);
-    } else if (typeof change.new.id === 'string') this.#people.setRow(change.new as unknown as KeyedParticipantRecord);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------

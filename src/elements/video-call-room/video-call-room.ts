@@ -7,13 +7,14 @@ import { holdSession, isSessionLive, releaseSession } from '../../core/session-h
 import type { TransportName } from '../../core/signaling.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
+import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
 import { SoundController } from '../../controllers/sound-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
 import { initials } from '../shared/avatar.ts';
 import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
-import { camIcon, camOffIcon, flipCameraIcon, gearIcon, leaveIcon, micIcon, micOffIcon, screenIcon } from '../shared/icons.ts';
+import { leaveIcon, micOffIcon } from '../shared/icons.ts';
 import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
 import { styles } from './video-call-room.styles.ts';
 
@@ -97,10 +98,8 @@ export class VideoCallRoom extends LitElement {
       session: { attribute: false },
       iceServers: { attribute: false },
       _announcement: { state: true },
-      _devices: { state: true },
       _localError: { state: true },
       _fallback: { state: true },
-      _shareNotice: { state: true },
     };
   }
 
@@ -121,16 +120,18 @@ export class VideoCallRoom extends LitElement {
   /** STUN/TURN servers for the peer connections (a TURN relay is the fallback behind strict NATs). */
   declare iceServers: RTCIceServer[] | undefined;
   declare _announcement: string;
-  declare _devices: MediaDeviceInfo[];
   declare _localError: CallError | undefined;
   /** The latest step down the fallback ladder, until it no longer holds. */
   declare _fallback: CallFallbackDetail | undefined;
-  /** Why the last screen share did not start, shown for SHARE_NOTICE_MS. */
-  declare _shareNotice: string | undefined;
 
   readonly #i18n = new LocalizeController(this);
   readonly #sound = new SoundController(this, this.#i18n, (text) => this.#announce(text));
   readonly #clients = new ClientController(this);
+  readonly #media = new MediaControlsController(this, this.#i18n, {
+    session: () => this.session,
+    announce: (text) => this.#announce(text),
+    mediaError: (message) => this.#fire('call-error', { code: 'media_unavailable', message, sessionId: this.sessionId }),
+  });
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
     'participant-joined': (participant) => {
@@ -155,7 +156,6 @@ export class VideoCallRoom extends LitElement {
     this.autojoin = false;
     this.transport = 'broadcast';
     this._announcement = '';
-    this._devices = [];
   }
 
   /** The session shown (a CallSession or a look-alike): set one, joined or not, or read the one `join()` made. */
@@ -171,7 +171,6 @@ export class VideoCallRoom extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    navigator.mediaDevices?.addEventListener?.('devicechange', this.#loadDevices);
     // A host page that re-rendered puts a new room where the old one was: same call, no rejoin.
     const live = this.session ? undefined : this.sessionId && this.#clients.current?.sessionObject?.(this.sessionId);
     if (live && isSessionLive(live)) this.session = live;
@@ -181,7 +180,6 @@ export class VideoCallRoom extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    navigator.mediaDevices?.removeEventListener?.('devicechange', this.#loadDevices);
     // Removed from the page and not replaced within a short grace: the user leaves the call.
     this.#updateHold();
   }
@@ -304,7 +302,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'unavailable' ? html`<p part="banner" class="banner warning">${t('media.unavailable')}</p>` : nothing}
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
-      ${this._shareNotice ? html`<p part="banner" class="banner share-notice">${this._shareNotice}</p>` : nothing}
+      ${this.#media.shareNotice ? html`<p part="banner" class="banner share-notice">${this.#media.shareNotice}</p>` : nothing}
       ${this.#sound.render()}
       <div class="stage ${screens.length ? 'with-screen' : ''}">
         ${screens.length ? this.#renderScreen(screens[0]) : nothing}
@@ -378,137 +376,12 @@ export class VideoCallRoom extends LitElement {
 
   #renderControls(session: CallSessionView): TemplateResult {
     const t = this.#i18n.t;
-    const media = session.media.state;
-    const hasMic = Boolean(session.media.camera?.getAudioTracks().length);
-    const micLabel = t(media.mic ? 'control.mic.on' : 'control.mic.off');
-    const camLabel = t(media.cam ? 'control.cam.on' : 'control.cam.off');
-    const screenLabel = t(media.screen ? 'control.screen.on' : 'control.screen.off');
-    const blocked = media.status === 'denied' || media.status === 'unavailable';
     return html`<div class="controls" part="controls" role="toolbar" aria-label=${t('room.label')}>
-      <button part="control" class="device" aria-pressed=${String(media.mic)} aria-label=${micLabel} title=${micLabel} ?disabled=${!hasMic} @click=${this.#toggleMic}>
-        ${media.mic ? micIcon : micOffIcon}<span class="label-text">${t('control.microphone')}</span>
-      </button>
-      <button part="control" class="device" aria-pressed=${String(media.cam)} aria-label=${camLabel} title=${camLabel} ?disabled=${blocked} @click=${this.#toggleCamera}>
-        ${media.cam ? camIcon : camOffIcon}<span class="label-text">${t('control.camera')}</span>
-      </button>
-      ${this.#cameraCount() > 1 ? this.#renderFlip(media.cam && !blocked) : nothing}
-      ${session.media.canShareScreen
-        ? html`<button part="control" class="share" aria-pressed=${String(media.screen)} aria-label=${screenLabel} title=${screenLabel} @click=${this.#toggleScreen}>
-            ${screenIcon}<span class="label-text">${screenLabel}</span>
-          </button>`
-        : nothing}
-      ${blocked ? nothing : this.#renderDevices()}
+      ${this.#media.render(session)}
       <button part="control leave" class="leave" aria-label=${t('room.leave')} title=${t('room.leave')} @click=${() => this.leave()}>
         ${leaveIcon}<span class="label-text">${t('room.leave')}</span>
       </button>
     </div>`;
-  }
-
-  #cameraCount(): number {
-    return this._devices.filter((device) => device.kind === 'videoinput').length;
-  }
-
-  #renderFlip(enabled: boolean): TemplateResult {
-    const label = this.#i18n.t('phone.flipCamera');
-    return html`<button part="control flip" class="flip" aria-label=${label} title=${label} ?disabled=${!enabled} @click=${this.#flipCamera}>
-      ${flipCameraIcon}<span class="label-text">${label}</span>
-    </button>`;
-  }
-
-  #renderDevices(): TemplateResult {
-    const t = this.#i18n.t;
-    const cameras = this._devices.filter((device) => device.kind === 'videoinput');
-    const microphones = this._devices.filter((device) => device.kind === 'audioinput');
-    const current = (kind: 'audio' | 'video') =>
-      (kind === 'audio' ? this.session?.media.camera?.getAudioTracks() : this.session?.media.camera?.getVideoTracks())?.[0]?.getSettings().deviceId;
-    return html`<details class="devices" @toggle=${this.#loadDevices}>
-      <summary part="control" aria-label=${t('control.devices')} title=${t('control.devices')}>${gearIcon}</summary>
-      <div class="panel">
-        <label>
-          ${t('control.camera')}
-          <select @change=${(event: Event) => this.#switch('videoinput', event)}>
-            ${cameras.map((device, i) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current('video')}>${device.label || `${t('control.camera')} ${i + 1}`}</option>`)}
-          </select>
-        </label>
-        <label>
-          ${t('control.microphone')}
-          <select @change=${(event: Event) => this.#switch('audioinput', event)}>
-            ${microphones.map((device, i) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current('audio')}>${device.label || `${t('control.microphone')} ${i + 1}`}</option>`)}
-          </select>
-        </label>
-      </div>
-    </details>`;
-  }
-
-  #toggleMic = () => {
-    const session = this.session;
-    if (!session) return;
-    const on = !session.media.state.mic;
-    session.setMic(on);
-    this.#announce(this.#i18n.t(on ? 'announce.unmuted' : 'announce.muted'));
-  };
-
-  #toggleCamera = async () => {
-    const session = this.session;
-    if (!session) return;
-    try {
-      await session.setCamera(!session.media.state.cam);
-    } catch (error) {
-      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
-    }
-  };
-
-  #toggleScreen = async () => {
-    try {
-      await this.session?.toggleScreenShare();
-      this.#showShareNotice(undefined);
-    } catch (error) {
-      const { name, message } = error as DOMException;
-      // A cancelled picker (or a page not allowed to capture) is the person's choice or the
-      // host's, not an error for the host page: it is only said here.
-      if (name === 'NotAllowedError') this.#showShareNotice(this.#i18n.t('share.cancelled'));
-      else {
-        // NotFoundError: nothing to capture (headless Firefox); NotSupportedError: no getDisplayMedia.
-        this.#showShareNotice(this.#i18n.t(name === 'NotFoundError' || name === 'NotSupportedError' ? 'share.unavailable' : 'share.failed', { message }));
-        this.#fire('call-error', { code: 'media_unavailable', message, sessionId: this.sessionId });
-      }
-    }
-  };
-
-  #shareNoticeTimer: ReturnType<typeof setTimeout> | undefined;
-
-  /** Says why the screen share did not start, politely and briefly: it goes by itself. */
-  #showShareNotice(text: string | undefined): void {
-    clearTimeout(this.#shareNoticeTimer);
-    this._shareNotice = text;
-    if (!text) return;
-    this.#announce(text);
-    this.#shareNoticeTimer = setTimeout(() => (this._shareNotice = undefined), SHARE_NOTICE_MS);
-  }
-
-  #flipCamera = async () => {
-    const session = this.session;
-    if (!session) return;
-    try {
-      await session.media.flipCamera();
-      this.#announce(this.#i18n.t(session.media.state.facing === 'environment' ? 'phone.backCamera' : 'phone.frontCamera'));
-    } catch (error) {
-      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
-    }
-    this.requestUpdate();
-  };
-
-  #loadDevices = async () => {
-    this._devices = (await this.session?.media.devices()) ?? [];
-  };
-
-  async #switch(kind: 'audioinput' | 'videoinput', event: Event): Promise<void> {
-    const deviceId = (event.target as HTMLSelectElement).value;
-    try {
-      await this.session?.media.switchDevice(kind, deviceId);
-    } catch (error) {
-      this.#fire('call-error', { code: 'media_unavailable', message: (error as Error).message, sessionId: this.sessionId });
-    }
   }
 
   #onState(state: string, error: CallError | undefined): void {
@@ -516,7 +389,7 @@ export class VideoCallRoom extends LitElement {
     if (!session) return;
     if (state === 'connected') {
       // Which cameras there are decides whether the flip button shows.
-      void this.#loadDevices();
+      void this.#media.loadDevices();
       this.#fire('call-joined', { sessionId: session.id, userId: session.userId });
     } else if (state === 'left') {
       this.#fire('call-left', { sessionId: session.id });
@@ -580,8 +453,7 @@ export class VideoCallRoom extends LitElement {
   }
 }
 
-/** How long "screen sharing was cancelled" stays: long enough to read, then out of the way. */
-export const SHARE_NOTICE_MS = 6000;
+export { SHARE_NOTICE_MS } from '../../controllers/media-controls-controller.ts';
 
 const errorKeys = {
   'error.not_signed_in': true,
