@@ -261,6 +261,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         ...(this.#options.retryFailedMs ? { retryFailedMs: this.#options.retryFailedMs } : {}),
         send: (signal) => this.#send(signal),
         // Cameras stay small until nobody's connections are forming (each says so in presence).
+        presenceOf: (peerId) =>
+          this.#channel
+            ?.presenceState()
+            [peerId]?.map((meta) => meta.presence_ref)
+            .sort()
+            .join(' '),
         othersForming: () =>
           Object.entries(this.#channel?.presenceState<PresenceMeta>() ?? {}).some(([id, metas]) => id !== this.userId && metas[0]?.forming === true),
         log,

@@ -63,16 +63,23 @@ export interface PeerMeshOptions {
   connectTimeoutMs?: number;
   /** How long a failed link waits before trying again in the background (default 5 s). */
   retryFailedMs?: number;
+  /**
+   * Which presence of a peer is on the channel now (its presence refs): a page that said `bye`
+   * is not connected to again while its old presence lingers, only once a new one shows up.
+   */
+  presenceOf?(peerId: string): string | undefined;
 }
 
 /** How long no connection must have been forming before cameras go back to full size. */
 const FULL_SIZE_AFTER_MS = 1000;
 
 export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
-  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'fallback'>> &
-    Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming'>;
+  readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'fallback' | 'presenceOf'>> &
+    Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'presenceOf'>;
   #fallback: FallbackSettings;
   readonly #links = new Map<string, PeerLink>();
+  /** Peers whose page said `bye`, with the presence they had then (see `presenceOf`). */
+  readonly #departed = new Map<string, string | undefined>();
   #local: LocalStreams = {};
   #iceServers: RTCIceServer[];
   #sizeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -143,6 +150,15 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   /** Starts (or keeps) a connection to a peer we learned of from presence. */
   connect(peerId: string): void {
     if (peerId === this.localId || this.#links.has(peerId)) return;
+    // Their page left: its presence goes a moment after its `bye`, and an offer made to it then
+    // reaches nobody — while the same person's new page, offering in turn, would be ignored by
+    // this side (its own offer outstanding) and the two would never connect.
+    // (A person still shown for a grace period after their presence went is no new page either.)
+    if (this.#departed.has(peerId) && this.#options.presenceOf) {
+      const now = this.#options.presenceOf?.(peerId);
+      if (now === undefined || now === this.#departed.get(peerId)) return;
+    }
+    this.#departed.delete(peerId);
     this.#create(peerId);
   }
 
@@ -151,9 +167,12 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     if (signal.from === this.localId) return;
     if (signal.to && signal.to !== this.localId) return;
     if (signal.kind === 'bye') {
+      this.#departed.set(signal.from, this.#options.presenceOf?.(signal.from));
       this.remove(signal.from, false);
       return;
     }
+    // Whatever page of theirs speaks now is here: an offer from it starts the link below.
+    this.#departed.delete(signal.from);
     const connectionId = typeof signal.payload.connection === 'string' ? signal.payload.connection : undefined;
     let link = this.#links.get(signal.from);
     if (signal.kind === 'restart' || (link && connectionId && link.remoteConnection && link.remoteConnection !== connectionId && signal.kind === 'offer')) {
