@@ -143,6 +143,13 @@ for (const [name, suite] of Object.entries(SUITES)) {
     // node:test marks a failed test `✖ name`; @web/test-runner a failed one `❌ name`.
     const names = [...new Set(output.split('\n').filter((line) => /^\s*(✖|❌) /.test(line) && !/failing tests:/.test(line)).map((line) => line.trim()))];
     recap.push(`${name}: ${failed} failed${names.length ? '' : ` (exit code ${code}, no failing test named)`}`, ...names.slice(0, 15).map((line) => `  ${line}`));
+    // What each failure said (node:test's "failing tests:" section, stack frames left out): a CI
+    // log that keeps only its tail must still say why.
+    const section = output.split(/^\s*✖ failing tests:\s*$/m).at(-1);
+    if (section !== output) {
+      const said = section.split('\n').filter((line) => line.trim() && !/^\s+at /.test(line) && !/^\s*(ℹ|test at )/.test(line));
+      recap.push(...said.slice(0, 40).map((line) => `    ${line.trimEnd().slice(0, 300)}`));
+    }
   }
   console.log(`=== ${name}: ${passed} passed, ${failed} failed (${seconds} s) ===`);
 }

@@ -34,6 +34,12 @@ export interface PeerLinkOptions {
   relayKnown(): boolean;
   offerTimeoutMs: number;
   disconnectedRestartMs: number;
+  /**
+   * The relay-only ICE restart did not connect within relayRenewMs: the mesh replaces this
+   * connection by a fresh relay-only one on both sides.
+   */
+  renew(): void;
+  relayRenewMs: number;
   send(kind: SignalKind, payload: Record<string, unknown>): void;
   log(message: string): void;
   onRemoteStream(role: StreamRole, stream: MediaStream | null): void;
@@ -61,6 +67,7 @@ export class PeerLink {
   #offerTimer: ReturnType<typeof setTimeout> | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  #renewTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   /** Where the link stands on the ladder; `relay` also while it is relay-only from the start. */
   rung: LinkRung;
@@ -79,7 +86,10 @@ export class PeerLink {
     this.#iceServers = options.iceServers;
     this.pc = new RTCPeerConnection(this.#configuration());
     this.#ice = new IceBatcher({ send: (candidates) => options.send('ice', { candidates, connection: this.connectionId }) });
-    this.pc.onicecandidate = ({ candidate }) => this.#ice.add(candidate ? candidate.toJSON() : null);
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate?.type === 'relay' || !candidate) this.#options.log(candidate ? 'relay candidate gathered' : 'ICE gathering complete');
+      this.#ice.add(candidate ? candidate.toJSON() : null);
+    };
     this.pc.onnegotiationneeded = () => void this.#offer();
     this.pc.ontrack = (event) => this.#onTrack(event);
     this.pc.onconnectionstatechange = () => {
@@ -211,7 +221,9 @@ export class PeerLink {
       const readyForOffer = !this.#makingOffer && (this.pc.signalingState === 'stable' || this.#settingRemoteAnswer);
       const collision = description.type === 'offer' && !readyForOffer;
       this.#ignoreOffer = !this.polite && collision;
+      this.#options.log(`${description.type} received${collision ? (this.#ignoreOffer ? ' in a collision: ignored' : ' in a collision: taken') : ''}`);
       if (this.#ignoreOffer) return;
+      if (payload.relay === true) this.#followToRelay();
       this.#settingRemoteAnswer = description.type === 'answer';
       try {
         await this.pc.setRemoteDescription(description);
@@ -258,7 +270,9 @@ export class PeerLink {
     const streams: StreamRoles = {};
     if (this.#local.camera) streams[this.#local.camera.id] = 'camera';
     if (this.#local.screen) streams[this.#local.screen.id] = 'screen';
-    this.#options.send(kind, { description: { type: description.type, sdp: description.sdp }, streams, connection: this.connectionId });
+    this.#options.log(`${kind} sent`);
+    // `relay`: this side went relay-only, and the other follows (see #handle).
+    this.#options.send(kind, { description: { type: description.type, sdp: description.sdp }, streams, connection: this.connectionId, ...(this.#working === 'relay' ? { relay: true } : {}) });
   }
 
   #onTrack(event: RTCTrackEvent): void {
@@ -304,6 +318,7 @@ export class PeerLink {
   #onConnected(): void {
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#renewTimer);
     if (this.rung === 'failed') {
       this.rung = this.#working;
       this.#options.onRung(this.rung);
@@ -325,6 +340,14 @@ export class PeerLink {
         this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...this.#configuration() });
         this.#options.onRung(this.rung);
         this.#restartIce('connection failed; falling back to the TURN relay');
+        // A browser may hold on to the old ICE generation (Chromium, with Firefox across a cut
+        // path, kept its dead pair "connected" for 30 s and the restart went unanswered): a
+        // fresh connection, relay-only on both sides, does not depend on that.
+        this.#renewTimer = setTimeout(() => {
+          if (this.#closed || this.pc.connectionState === 'connected') return;
+          this.#options.log('the relay-only ICE restart did not connect; starting a fresh relay-only connection');
+          this.#options.renew();
+        }, this.#options.relayRenewMs);
         return;
       }
       this.rung = 'failed';
@@ -336,8 +359,24 @@ export class PeerLink {
     }, this.#options.retryFailedMs);
   }
 
+  /**
+   * The peer's side of this link went relay-only (its ICE failed, or the session forces relay):
+   * this side does too before it answers. Left on the direct path, a browser can hold on to the
+   * dead pair for up to 30 s (Chromium with Firefox across a cut path: its ICE stayed
+   * "connected" while the peer's relay-only restart went unanswered).
+   */
+  #followToRelay(): void {
+    if (this.#working === 'relay' || !this.#options.relayKnown()) return;
+    if (this.#options.stepDown('direct') !== 'relay') return;
+    this.rung = this.#working = 'relay';
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...this.#configuration() });
+    this.#options.log('the peer went relay-only; so does this side');
+    this.#options.onRung(this.rung);
+  }
+
   #onIceState(): void {
     const state = this.pc.iceConnectionState;
+    this.#options.log(`ICE ${state} (${this.#working})`);
     if (state === 'failed') {
       this.#onFailed();
     } else if (state === 'disconnected') {
@@ -357,6 +396,7 @@ export class PeerLink {
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#renewTimer);
     this.#ice.dispose();
     this.pc.onicecandidate = null;
     this.pc.onnegotiationneeded = null;

@@ -41,6 +41,11 @@ export interface PeerMeshOptions {
   /** How long a `disconnected` connection may stay so before an ICE restart (default 4 s). */
   disconnectedRestartMs?: number;
   /**
+   * How long a relay-only ICE restart may take before the link is replaced by a fresh
+   * relay-only connection on both sides (default 8 s).
+   */
+  relayRenewMs?: number;
+  /**
    * While any connection is still forming, send the camera at a quarter of its size and 15 fps
    * (default true): a mesh of n people encodes n − 1 copies of each camera, and on a busy machine
    * that work slows every other connection's negotiation. Full size a second after none is
@@ -87,7 +92,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
 
   constructor(options: PeerMeshOptions) {
     super();
-    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, startSmall: true, connectTimeoutMs: 20_000, retryFailedMs: 5000, ...options };
+    this.#options = { offerTimeoutMs: 2500, disconnectedRestartMs: 4000, relayRenewMs: 8000, startSmall: true, connectTimeoutMs: 20_000, retryFailedMs: 5000, ...options };
     this.#iceServers = options.iceServers ?? [];
     this.#fallback = options.fallback ?? { forceRelay: false, fallbackUrl: undefined };
   }
@@ -181,7 +186,8 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       this.remove(signal.from, false);
       link = undefined;
       if (signal.kind === 'restart') {
-        this.#create(signal.from);
+        // `relay`: their relay-only restart went unanswered, and the fresh link is relay-only.
+        this.#create(signal.from, signal.payload.relay === true);
         return;
       }
     }
@@ -228,14 +234,21 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     clearTimeout(this.#sizeTimer);
   }
 
-  #create(peerId: string): PeerLink {
+  /** A fresh relay-only connection to `peerId` in place of the one whose relay restart hung. */
+  #renew(peerId: string): void {
+    this.remove(peerId, false);
+    this.#options.send({ to: peerId, kind: 'restart', payload: { relay: true } });
+    this.#create(peerId, true);
+  }
+
+  #create(peerId: string, relayOnly = false): PeerLink {
     // In use again (a page restored after pagehide closed everything).
     this.#closed = false;
     const link = new PeerLink({
       localId: this.localId,
       remoteId: peerId,
       iceServers: this.#iceServers,
-      forceRelay: this.#fallback.forceRelay,
+      forceRelay: this.#fallback.forceRelay || (relayOnly && this.relayKnown),
       connectTimeoutMs: this.#options.connectTimeoutMs,
       retryFailedMs: this.#options.retryFailedMs,
       stepDown: (rung) => {
@@ -247,6 +260,8 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       relayKnown: () => this.relayKnown,
       offerTimeoutMs: this.#options.offerTimeoutMs,
       disconnectedRestartMs: this.#options.disconnectedRestartMs,
+      relayRenewMs: this.#options.relayRenewMs,
+      renew: () => this.#renew(peerId),
       send: (kind, payload) => this.#options.send({ to: peerId, kind, payload }),
       log: (message) => this.#options.log?.(`peer ${peerId}: ${message}`),
       onRemoteStream: (role, stream) => this.emit('remote-stream', { peerId, role, stream }),

@@ -15,7 +15,7 @@
  *   --turn              require coturn (Debian's turnserver): an error when it is not installed
  *   --no-turn           no TURN server (by default coturn runs when installed, and is skipped with a note when not)
  *   --turn-port N       (or TURN_PORT) coturn's STUN/TURN port (UDP and TCP), default 3478 (or a free one);
- *                       relays on UDP 49160–49359; the functions get TURN_SECRET (made at start),
+ *                       relays on UDP 30000–30199; the functions get TURN_SECRET (made at start),
  *                       TURN_URLS and STUN_URLS for it
  *   SMTP_HOST, SMTP_FROM  mail elsewhere than the catcher (these, and supabase/functions/.env, win)
  *   CALL_JOIN_URL       the join link in pushes and mail, `{session_id}` / `{event_id}` filled in

@@ -49,7 +49,21 @@ export async function framesFlow(page: Page, peerId: string, what: string, ms = 
 }
 
 /** The local and remote candidate types of the selected candidate pair of the link to `peerId`. */
-export const selectedPair = (page: Page, peerId: string) =>
+export const selectedPair = async (page: Page, peerId: string) => {
+  const pair = await selectedPairDetail(page, peerId);
+  return pair && { local: pair.local, remote: pair.remote };
+};
+
+/**
+ * Whether the pair runs through the relay whose ports are `relayPorts`: a relay candidate on
+ * either side, or a peer-reflexive remote on a relay port — the other side's relay address,
+ * learned from its checks before its candidate was signalled (Firefox shows that as host → prflx).
+ */
+export const throughRelay = (pair: { local?: string; remote?: string; remotePort?: number } | undefined, relayPorts: { min: number; max: number }) =>
+  !!pair && (pair.local === 'relay' || pair.remote === 'relay' || (pair.remote === 'prflx' && pair.remotePort !== undefined && pair.remotePort >= relayPorts.min && pair.remotePort <= relayPorts.max));
+
+/** The selected pair's candidate types, and the remote candidate's port. */
+export const selectedPairDetail = (page: Page, peerId: string) =>
   page.evaluate(async (id) => {
     const pc = (window as never as HarnessWindow).harness.session()!.mesh!.connection(id)!;
     const stats = await pc.getStats();
@@ -63,5 +77,5 @@ export const selectedPair = (page: Page, peerId: string) =>
       });
     }
     const pair = pairId ? stats.get(pairId) : undefined;
-    return pair ? { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType } : undefined;
+    return pair ? { local: stats.get(pair.localCandidateId)?.candidateType, remote: stats.get(pair.remoteCandidateId)?.candidateType, remotePort: stats.get(pair.remoteCandidateId)?.port as number | undefined } : undefined;
   }, peerId);

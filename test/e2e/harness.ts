@@ -33,7 +33,7 @@ async function start(options: StartOptions): Promise<string> {
   if (signedIn.error) throw new Error(signedIn.error.message);
   const client = new CallClient({ client: supabase });
   const { iceServers, connectTimeoutMs, retryFailedMs } = options;
-  session = await client.session(options.sessionId, { transport: options.transport, log: (line) => logs.push(line), iceServers, connectTimeoutMs, retryFailedMs });
+  session = await client.session(options.sessionId, { transport: options.transport, log: (line) => logs.push(`${(performance.now() / 1000).toFixed(2)} ${line}`), iceServers, connectTimeoutMs, retryFailedMs });
   session.on('fallback', (detail) => fallbacks.push(detail));
   session.on('participants', (list) => {
     for (const participant of list) {

@@ -254,8 +254,17 @@ describe('phones', () => {
           ([email, password, html, lang]) => {
             addEventListener('load', () => {
               void (window as never as EnterPage).enter(email, password, html, lang);
+              // Every text the room's live region has held: a later "Boris joined" may replace
+              // the sound announcement before the test looks.
+              const announced: string[] = ((window as never as { announced: string[] }).announced = []);
+              let watched = false;
               const timer = setInterval(() => {
                 const shadow = document.querySelector('video-call-room')?.shadowRoot;
+                const status = shadow?.querySelector('[role="status"]');
+                if (status && !watched) {
+                  watched = true;
+                  new MutationObserver(() => announced.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+                }
                 if (shadow?.querySelector('[part~="sound-prompt"]') && shadow.querySelectorAll('.tile:not(.local) video').length >= 2) {
                   clearInterval(timer);
                   console.log('sound-prompt-shown');
@@ -278,10 +287,13 @@ describe('phones', () => {
         await shown;
         const blocked = await measureRoom(page, ROOM);
         assert.equal(blocked.soundPrompt!.text, lang === 'en' ? 'Tap to turn on sound' : 'Нажмите, чтобы включить звук');
-        assert.ok(blocked.soundPrompt!.width >= 44 && blocked.soundPrompt!.height >= 44, 'the prompt is a big target');
-        assert.ok(!overlaps(blocked.soundPrompt!, blocked.toolbar!), 'the prompt does not cover the controls');
-        assert.match(blocked.announcement, lang === 'en' ? /holding back the sound/ : /не включил звук/, 'announced politely');
-        assert.ok(blocked.videos.filter((v) => !v.local).some((v) => v.muted), 'voices are held back until the tap');
+        assert.ok(blocked.soundPrompt!.width >= 44 && blocked.soundPrompt!.height >= 44, `the prompt is a big target: ${JSON.stringify(blocked.soundPrompt)}`);
+        assert.ok(!overlaps(blocked.soundPrompt!, blocked.toolbar!), `the prompt does not cover the controls: ${JSON.stringify([blocked.soundPrompt, blocked.toolbar])}`);
+        const soundBlocked = lang === 'en' ? /holding back the sound/ : /не включил звук/;
+        await page.waitForFunction((source) => (window as never as { announced: string[] }).announced.some((text) => new RegExp(source).test(text)), soundBlocked.source, { timeout: 5_000 }).catch(() => undefined);
+        const announced = await page.evaluate(() => (window as never as { announced: string[] }).announced);
+        assert.ok(announced.some((text) => soundBlocked.test(text)), `announced politely: ${JSON.stringify(announced)}`);
+        assert.ok(blocked.videos.filter((v) => !v.local).some((v) => v.muted), `voices are held back until the tap: ${JSON.stringify(blocked.videos)}`);
         assertFitsPhone(blocked, blocked.tiles.length);
 
         if (how === 'tap') await page.locator('video-call-room [part~="sound-prompt"]').tap();
@@ -294,7 +306,10 @@ describe('phones', () => {
         const remote = playing.videos.filter((v) => !v.local && v.media);
         assert.ok(remote.length >= 2);
         assert.ok(remote.every((v) => !v.muted && !v.paused), `every remote voice plays after one ${how}: ${JSON.stringify(remote)}`);
-        assert.equal(playing.announcement, lang === 'en' ? 'Sound on' : 'Звук включён');
+        const soundOn = lang === 'en' ? 'Sound on' : 'Звук включён';
+        await page.waitForFunction((text) => (window as never as { announced: string[] }).announced.includes(text), soundOn, { timeout: 5_000 }).catch(() => undefined);
+        const after = await page.evaluate(() => (window as never as { announced: string[] }).announced);
+        assert.ok(after.includes(soundOn), `"${soundOn}" announced: ${JSON.stringify(after)}`);
       }
     } finally {
       await closeAll();

@@ -24,10 +24,12 @@ import { delimiter, join } from 'node:path';
 /** coturn's (and the STUN/TURN RFCs') standard port. */
 export const DEFAULT_TURN_PORT = 3478;
 /**
- * The UDP ports coturn relays media on: 200, one or two per call participant, within the IANA
- * dynamic range. Stacks side by side may share it: coturn skips ports it cannot bind.
+ * The UDP ports coturn relays media on: 200, one or two per call participant. Below Linux's
+ * ephemeral range (32768–60999), where the browsers' own ICE sockets live, so that a port says
+ * which side of the relay a datagram is on (the network tests cut everything else). Stacks side
+ * by side may share it: coturn skips ports it cannot bind.
  */
-export const RELAY_PORTS = { min: 49160, max: 49359 } as const;
+export const RELAY_PORTS = { min: 30000, max: 30199 } as const;
 /** The realm coturn names in its 401 challenges (clients echo it; it is no secret). */
 export const TURN_REALM = 'call-widgets.local';
 
