@@ -86,10 +86,7 @@ export class PeerLink {
     this.#iceServers = options.iceServers;
     this.pc = new RTCPeerConnection(this.#configuration());
     this.#ice = new IceBatcher({ send: (candidates) => options.send('ice', { candidates, connection: this.connectionId }) });
-    this.pc.onicecandidate = ({ candidate }) => {
-      if (candidate?.type === 'relay' || !candidate) this.#options.log(candidate ? 'relay candidate gathered' : 'ICE gathering complete');
-      this.#ice.add(candidate ? candidate.toJSON() : null);
-    };
+    this.pc.onicecandidate = ({ candidate }) => this.#ice.add(candidate ? candidate.toJSON() : null);
     this.pc.onnegotiationneeded = () => void this.#offer();
     this.pc.ontrack = (event) => this.#onTrack(event);
     this.pc.onconnectionstatechange = () => {

@@ -71,6 +71,21 @@ const page = (backend: { url: string; anonKey: string }, vapidPublicKey: string)
 </body>
 </html>`;
 
+/**
+ * Records the worker's POSTs from now on (its own `fetch`, looked up at each call, wrapped):
+ * Playwright's request events for a worker's fetches were missed on a loaded machine.
+ */
+const recordPosts = (worker: Worker) =>
+  worker.evaluate(`(() => {
+    const real = self.__realFetch ?? (self.__realFetch = self.fetch.bind(self));
+    self.posts = [];
+    self.fetch = (input, init) => {
+      if ((init?.method ?? 'GET').toUpperCase() === 'POST') self.posts.push(String(input instanceof Request ? input.url : input));
+      return real(input, init);
+    };
+  })()`);
+const posts = (worker: Worker) => worker.evaluate('self.posts') as Promise<string[]>;
+
 /** Polls `read` until `check` holds; the message says what never happened. */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -181,9 +196,8 @@ describe('push notifications in the browser', () => {
     assert.equal(shown.url, `${origin}/?event=evt-push-1`);
 
     // Decline, clicked in the worker on the notification it showed.
-    const rpcs: string[] = [];
-    context.on('request', (request) => request.method() === 'POST' && request.url().includes('/rest/v1/rpc/') && rpcs.push(request.url()));
     const worker: Worker = context.serviceWorkers().find((candidate) => candidate.url().endsWith('/call-widgets-sw.js')) ?? (await context.waitForEvent('serviceworker'));
+    await recordPosts(worker);
     await worker.evaluate(async () => {
       const scope = self as unknown as ServiceWorkerGlobalScope & { NotificationEvent: typeof NotificationEvent };
       const [notification] = await scope.registration.getNotifications();
@@ -192,8 +206,8 @@ describe('push notifications in the browser', () => {
     const answer = async () =>
       (await stack.serviceClient().from('video_call_participants').select('invite_status').eq('session_id', session!.id).eq('user_id', boris.id).single()).data?.invite_status;
     await eventually(answer, (status) => status === 'declined', 'the invitation declined');
-    // The worker's requests are the browser context's: the next test's "nothing sent" can be seen.
-    assert.deepEqual(rpcs, [`${stack.url}/rest/v1/rpc/answer_video_call_invitation`]);
+    // The worker's POSTs are seen: the next test's "nothing sent" means something.
+    assert.deepEqual(await posts(worker), [`${stack.url}/rest/v1/rpc/answer_video_call_invitation`]);
     const [confirmation] = await eventually(list, (value) => value.length === 1 && value[0].title !== shown.title, 'the confirmation');
     assert.equal(confirmation.title, 'Вы отклонили приглашение');
     assert.equal(confirmation.body, 'Планёрка по сделке');
@@ -250,8 +264,7 @@ describe('push notifications in the browser', () => {
     // Opening a window takes a person's click, which a script-dispatched event is not: the worker's
     // openWindow records where it would go instead; everything before it is the worker's own.
     const worker = context.serviceWorkers().find((candidate) => candidate.url().endsWith('/call-widgets-sw.js'))!;
-    const requests: string[] = [];
-    context.on('request', (request) => request.method() === 'POST' && request.url().includes('/rest/v1/rpc/') && requests.push(request.url()));
+    await recordPosts(worker);
     // tsx names functions with a `__name` helper, which the worker then needs too.
     await worker.evaluate('self.__name = (fn) => fn');
     await worker.evaluate(async (tag) => {
@@ -263,7 +276,7 @@ describe('push notifications in the browser', () => {
     }, tag);
     const [opened] = await eventually(() => worker.evaluate(() => (self as unknown as { opened: string[] }).opened), (value) => value.length === 1, 'the page opened');
     assert.equal(opened, `${origin}/?event=evt-push-2&answer=declined`);
-    assert.deepEqual(requests, [], 'no request with the expired token');
+    assert.deepEqual(await posts(worker), [], 'no request with the expired token');
     const answer = await stack.serviceClient().from('video_call_participants').select('invite_status').eq('session_id', session!.id).eq('user_id', boris.id).single();
     assert.equal(answer.data!.invite_status, 'invited', 'left for the page to answer');
 
