@@ -284,14 +284,24 @@ export const styles = css`
       flex: 1 1 auto;
       justify-content: center;
     }
-    .call-bar-leave span {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
+  }
+
+  /* Phones (issue 15): every target at least 44 × 44 px under a thumb, and on a phone held
+     sideways the room's dialog takes the whole screen too (740 × 360 leaves no room for margins). */
+  @media (max-width: 480px), (max-height: 540px), (pointer: coarse) {
+    .main,
+    .manage,
+    .option {
+      min-height: 44px;
     }
+    .close {
+      width: 44px;
+      height: 44px;
+    }
+  }
+  /* Phones, upright or sideways: the dialog is the whole screen, and the bar's Leave shows its
+     icon only, so the call's title keeps its room (its name stays for screen readers). */
+  @media (max-width: 480px), (orientation: landscape) and (max-height: 540px) {
     dialog {
       width: 100vw;
       max-width: 100vw;
@@ -310,37 +320,6 @@ export const styles = css`
       height: auto;
       min-height: 0;
     }
-  }
-
-  /* Phones (issue 15): every target at least 44 × 44 px under a thumb, and on a phone held
-     sideways the room's dialog takes the whole screen too (740 × 360 leaves no room for margins). */
-  @media (max-width: 480px), (max-height: 540px), (pointer: coarse) {
-    .main,
-    .manage,
-    .option {
-      min-height: 44px;
-    }
-    .close {
-      width: 44px;
-      height: 44px;
-    }
-  }
-  @media (orientation: landscape) and (max-height: 540px) {
-    dialog {
-      width: 100vw;
-      max-width: 100vw;
-      height: 100dvh;
-      max-height: 100dvh;
-      border-radius: 0;
-    }
-    dialog[open] {
-      display: flex;
-      flex-direction: column;
-    }
-    dialog header {
-      padding: 0 8px 0 16px;
-    }
-    /* The bar's Leave shows its icon only, as upright, so the call's title keeps its room. */
     .call-bar-leave span {
       position: absolute;
       width: 1px;
@@ -349,10 +328,10 @@ export const styles = css`
       clip-path: inset(50%);
       white-space: nowrap;
     }
-    dialog video-call-room {
-      flex: 1;
-      height: auto;
-      min-height: 0;
+  }
+  @media (orientation: landscape) and (max-height: 540px) {
+    dialog header {
+      padding: 0 8px 0 16px;
     }
   }
 `;
