@@ -6,8 +6,9 @@
  * - No session_id: TURN for any signed-in user, except an anonymous sign-in, who gets TURN only for
  *   a call they belong to (otherwise anyone could mint relay credentials with the anon key).
  * - session_id of a call the caller belongs to (host or invitee, by user id or e-mail): TURN.
- * - session_id of a call the caller is not part of, or that has ended: STUN only, with
- *   `warning: 'not_a_participant'` / `'session_ended'`: the page still gets an answer it can use,
+ * - session_id of a call the caller is not part of (removed from it included), is waiting to be
+ *   admitted to, or that has ended: STUN only, with `warning: 'not_a_participant'` /
+ *   `'waiting_for_host'` / `'session_ended'`: the page still gets an answer it can use,
  *   and a relay is never paid for on behalf of outsiders.
  * - TURN not configured (no TURN_SECRET, or no TURN_URLS): STUN only, `warning: 'turn_not_configured'`.
  *
@@ -25,7 +26,7 @@ import { iceServersFor, stunServers, turnSettings, type IceServer } from '../_sh
 const MAX_BODY_BYTES = 4 * 1024;
 const METHODS = 'GET, POST, OPTIONS';
 
-type Warning = 'turn_not_configured' | 'not_a_participant' | 'session_ended' | 'session_required';
+type Warning = 'turn_not_configured' | 'not_a_participant' | 'waiting_for_host' | 'session_ended' | 'session_required';
 
 interface IceServersAnswer {
   iceServers: IceServer[];
@@ -54,10 +55,12 @@ async function requestedSession(request: Request): Promise<string | null> {
 /** Whether the caller may use a relay for this session, or why not (404 when it does not exist). */
 async function sessionRefusal(token: string, sessionId: string): Promise<Warning | null> {
   const session = await readSession<{ status: string }>(serviceClient(), sessionId, 'id, status');
-  // Asked as the caller, so membership means what the policies mean (e-mail invitations too).
-  const { data: member, error } = await userClient(token).rpc('is_video_call_member', { p_session_id: sessionId });
+  // Asked as the caller, so standing means what the policies mean (e-mail invitations too). A
+  // guest in the lobby is no member yet: STUN only, like outsiders.
+  const { data: standing, error } = await userClient(token).rpc('video_call_standing', { p_session_id: sessionId });
   if (error) throw error;
-  if (member !== true) return 'not_a_participant';
+  if (standing === 'waiting') return 'waiting_for_host';
+  if (standing !== 'host' && standing !== 'admitted') return 'not_a_participant';
   if (session.status === 'ended') return 'session_ended';
   return null;
 }

@@ -3,8 +3,9 @@
  * `{ session_id, to?, kind, payload }` with their JWT; the signal is checked, stored in
  * video_call_signals, and reaches its addressee through Realtime postgres_changes.
  *
- * 201 { id, created_at } | 400 malformed/invalid | 401 no or bad token | 403 not a participant or
- * session ended | 404 unknown session | 405 other methods | 413 body too large.
+ * 201 { id, created_at } | 400 malformed/invalid | 401 no or bad token | 403 not a participant
+ * (removed ones included), waiting in the lobby (`waiting_for_host`) or session ended | 404 unknown
+ * session | 405 other methods | 413 body too large.
  */
 import { requireUser } from '../_shared/auth.ts';
 import { FunctionError, isUuid, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
@@ -50,16 +51,19 @@ async function handle(request: Request): Promise<Response> {
   const admin = serviceClient();
   refuseEnded(await readSession(admin, signal.session_id, 'id, status'));
 
-  const people = [caller, ...(signal.to ? [signal.to] : [])];
-  const { data: members, error: membersError } = await admin
-    .from('video_call_participants')
-    .select('user_id')
-    .eq('session_id', signal.session_id)
-    .in('user_id', people);
-  if (membersError) throw membersError;
-  const memberIds = new Set((members ?? []).map((row: { user_id: string }) => row.user_id));
-  if (!memberIds.has(caller)) throw new FunctionError(403, 'not_participant', 'you are not a participant of this video call');
-  if (signal.to && !memberIds.has(signal.to)) {
+  // Where caller and addressee stand (video_call_standing, asked as the service role): a guest
+  // still in the lobby is told so, a removed one is no participant any more.
+  const standing = async (userId: string): Promise<string | null> => {
+    const { data, error } = await admin.rpc('video_call_standing', { p_session_id: signal.session_id, p_user_id: userId });
+    if (error) throw error;
+    return data as string | null;
+  };
+  const callerStanding = await standing(caller);
+  if (callerStanding === 'waiting') throw new FunctionError(403, 'waiting_for_host', 'the host has not admitted you to this video call yet');
+  if (callerStanding !== 'host' && callerStanding !== 'admitted') {
+    throw new FunctionError(403, 'not_participant', 'you are not a participant of this video call');
+  }
+  if (signal.to && !['host', 'admitted', 'waiting'].includes((await standing(signal.to)) ?? '')) {
     throw new FunctionError(400, 'invalid_recipient', 'the addressee is not a participant of this video call');
   }
 
