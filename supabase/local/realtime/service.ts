@@ -2,7 +2,8 @@
  * `/realtime/v1`: Supabase Realtime as realtime-js speaks it. This module routes sockets and
  * channels: it upgrades sockets, joins and leaves channels, refreshes and expires their tokens,
  * and hands pushes to broadcast.ts, presence.ts and postgres-changes.ts; private topics are
- * authorized by authorization.ts, and rest-broadcast.ts serves the REST broadcast endpoint.
+ * authorized by authorization.ts (again, when the database says a topic's rights changed, by
+ * reauthorization.ts), and rest-broadcast.ts serves the REST broadcast endpoint.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -18,6 +19,7 @@ import { ChannelRegistry, reply, send, systemMessage, type Channel, type Connect
 import { ChangeFeed, type RequestedChange } from './postgres-changes.ts';
 import { Presence } from './presence.ts';
 import { decodeFrame, NAME_LIMIT, type Frame } from './protocol.ts';
+import { startReauthorization } from './reauthorization.ts';
 import { createRestBroadcast } from './rest-broadcast.ts';
 
 /** Largest WebSocket frame accepted at all; bigger ones close the socket (1009). */
@@ -60,6 +62,7 @@ export async function createRealtimeService(context: StackContext, options: Real
   const changes = await ChangeFeed.start(db, context.schema, channels, log);
   const handleRest = createRestBroadcast(db, keys, channels, log);
   const verify = (token: unknown) => verifyToken(keys, token);
+  const reauthorization = await startReauthorization(db, channels, (channel, reason) => leave(channel, reason), log);
 
   async function join(connection: Connection, frame: Frame, fallbackClaims: JwtClaims): Promise<void> {
     const topicBytes = Buffer.byteLength(frame.topic);
@@ -292,6 +295,7 @@ export async function createRealtimeService(context: StackContext, options: Real
     handle: handleRest,
     upgrade,
     async close() {
+      await reauthorization.close();
       await changes.close();
       for (const connection of channels.connections) connection.ws.terminate();
       channels.connections.clear();

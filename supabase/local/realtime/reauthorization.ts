@@ -1,0 +1,69 @@
+/**
+ * Channels whose right to be open changed: the database NOTIFYs `realtime_reauthorize` with a
+ * topic (the call migrations do so when someone is admitted, removed or withdrawn, or a call ends
+ * or changes its lobby), and every private channel joined on that topic is authorized again as
+ * at its join. A channel that may no longer read is told so and closed (`system` error, then
+ * `phx_close`), as hosted Realtime closes one whose policies stop matching; one that still may
+ * keeps going with its new permissions (an ended call's channel can no longer be written to).
+ *
+ * Hosted Realtime runs this check when a client refreshes its token, not on a NOTIFY: there a
+ * refused user keeps a joined channel until then, so clients act on the rows as well.
+ */
+import type { Database } from '../db/database.ts';
+import { authorize } from './authorization.ts';
+import { systemMessage, type Channel, type ChannelRegistry } from './channels.ts';
+
+export const REAUTHORIZE_CHANNEL = 'realtime_reauthorize';
+
+/** Topics are bounded by the protocol; a payload longer than this is no topic of ours. */
+const TOPIC_LIMIT = 255;
+
+export interface Reauthorization {
+  /** Resolves once every NOTIFY received so far has been handled (tests, shutdown). */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for topics to check again. `leave` removes a channel the way the service does (its
+ * presence leaves, the client gets `phx_close`).
+ */
+export async function startReauthorization(
+  db: Database,
+  channels: ChannelRegistry,
+  leave: (channel: Channel, reason: string) => void,
+  log: (message: string) => void,
+): Promise<Reauthorization> {
+  let queue = Promise.resolve();
+
+  async function recheck(channel: Channel): Promise<void> {
+    const can = await authorize(db, channel.claims, channel.subTopic, true);
+    // Left, rejoined or closed while the check ran: that channel is not this one any more.
+    if (channel.socket.channels.get(channel.topic) !== channel || !channels.connections.has(channel.socket)) return;
+    if (!can.readBroadcast && !can.readPresence) {
+      systemMessage(channel, 'error', 'system', `Unauthorized: You do not have permissions to read from this Channel topic: ${channel.subTopic}`);
+      leave(channel, 'unauthorized');
+      return;
+    }
+    channel.can = can;
+  }
+
+  function onNotify(topic: string): void {
+    if (!topic || topic.length > TOPIC_LIMIT) return;
+    queue = queue.then(async () => {
+      const joined = [...channels.all()].filter((channel) => channel.isPrivate && channel.subTopic === topic && channel.role !== 'service_role');
+      for (const channel of joined) {
+        await recheck(channel).catch((error: unknown) => log(`reauthorization of ${topic} failed: ${(error as Error).message}`));
+      }
+    });
+  }
+
+  const unlisten = await db.listen(REAUTHORIZE_CHANNEL, onNotify);
+  return {
+    settled: () => queue,
+    async close() {
+      await unlisten();
+      await queue;
+    },
+  };
+}
