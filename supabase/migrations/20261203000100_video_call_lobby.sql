@@ -7,8 +7,8 @@
 --    (they still see their own row, which is how their page learns of it) and cannot join,
 --    answer or be invited again.
 --  * `knocked_at`: a waiting guest said they are there (knock_video_call), for the host's list.
--- Every change of who may be on a call's channel NOTIFYs `realtime_reauthorize` with the channel's
--- topic: the local stack's Realtime re-checks the joined private channels of that topic and closes
+-- Every change that can take someone off a call's channel (removal, a withdrawn invitation, the
+-- lobby turned on or off, the call ended or deleted) NOTIFYs `realtime_reauthorize` with the topic: the local stack's Realtime re-checks the joined private channels of that topic and closes
 -- the refused ones. Hosted Realtime re-checks on a token refresh only; the NOTIFY costs nothing there.
 
 alter table public.video_call_participants
@@ -158,6 +158,9 @@ create policy "invitees answer their own invitation" on public.video_call_partic
 
 -- ---- Telling Realtime ----------------------------------------------------------------------
 
+-- Admission is not among them: nobody waiting holds a channel (the join is refused), and joining
+-- stamps admitted_at, so a NOTIFY on it would re-check every channel of a call at every first join.
+
 create function public.video_call_notify_reauthorize(p_session_id uuid)
 returns void
 language sql volatile set search_path = ''
@@ -173,14 +176,14 @@ as $$
 begin
   if tg_op = 'DELETE' then
     perform public.video_call_notify_reauthorize(old.session_id);
-  elsif new.admitted_at is distinct from old.admitted_at or new.removed_at is distinct from old.removed_at then
+  elsif new.removed_at is distinct from old.removed_at then
     perform public.video_call_notify_reauthorize(new.session_id);
   end if;
   return null;
 end
 $$;
 create trigger video_call_participants_reauthorize
-  after update of admitted_at, removed_at or delete on public.video_call_participants
+  after update of removed_at or delete on public.video_call_participants
   for each row execute function public.video_call_participants_reauthorize();
 
 create function public.video_call_sessions_reauthorize()
@@ -190,7 +193,7 @@ as $$
 begin
   if tg_op = 'DELETE' then
     perform public.video_call_notify_reauthorize(old.id);
-  elsif new.status is distinct from old.status
+  elsif (new.status = 'ended' and old.status <> 'ended')
     or new.settings->'lobby' is distinct from old.settings->'lobby' then
     perform public.video_call_notify_reauthorize(new.id);
   end if;

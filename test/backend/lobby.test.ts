@@ -341,6 +341,27 @@ describe('the lobby, removal and ending a call', () => {
     });
   });
 
+  describe('calls of calendar events', () => {
+    it('lead a waiting guest to the host’s call, and a removed one no longer', async () => {
+      const eventId = `evt-${Date.now()}`;
+      const created = await rpc(host, 'event_video_call', { p_event_id: eventId, p_title: 'Review', p_attendees: [guest.id] });
+      assert.ifError(created.error);
+      const sessionId = created.data!.id as string;
+      assert.ifError((await host.client.from('video_call_sessions').update({ settings: { lobby: true } }).eq('id', sessionId)).error);
+      assert.equal(await standing(sessionId, guest), 'waiting');
+
+      const found = await guest.client.rpc('find_event_video_call', { p_event_id: eventId, p_attendees: [host.id] });
+      assert.ifError(found.error);
+      assert.deepEqual(found.data.map((row: Row) => row.id), [sessionId]);
+      const opened = await rpc(guest, 'event_video_call', { p_event_id: eventId, p_attendees: [host.id] });
+      assert.equal(opened.data!.id, sessionId, 'not a call of their own');
+
+      assert.ifError((await rpc(host, 'remove_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id })).error);
+      const gone = await guest.client.rpc('find_event_video_call', { p_event_id: eventId, p_attendees: [host.id] });
+      assert.deepEqual(gone.data, []);
+    });
+  });
+
   describe('a session without a lobby', () => {
     it('counts invitees as admitted, as before', async () => {
       const sessionId = await newSession({}, guest);

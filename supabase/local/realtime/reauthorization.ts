@@ -1,7 +1,7 @@
 /**
  * Channels whose right to be open changed: the database NOTIFYs `realtime_reauthorize` with a
- * topic (the call migrations do so when someone is admitted, removed or withdrawn, or a call ends
- * or changes its lobby), and every private channel joined on that topic is authorized again as
+ * topic (the lobby migration does so when someone is removed or withdrawn, or a call ends, changes
+ * its lobby or is deleted), and every private channel joined on that topic is authorized again as
  * at its join. A channel that may no longer read is told so and closed (`system` error, then
  * `phx_close`), as hosted Realtime closes one whose policies stop matching; one that still may
  * keeps going with its new permissions (an ended call's channel can no longer be written to).
