@@ -4,10 +4,17 @@
  * tried through what a page uses: supabase-js against the local stack, real Deno functions.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { callFunction } from '../support/functions.ts';
-import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+import { createServerDatabase, startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
+
+const supabaseDir = fileURLToPath(new URL('../../supabase', import.meta.url));
+const LOBBY_MIGRATION = '20261203000100_video_call_lobby.sql';
 
 type Row = Record<string, unknown>;
 
@@ -468,6 +475,48 @@ describe('the lobby, removal and ending a call', () => {
       }
       assert.equal((await anon.rpc('end_video_call', { p_session_id: sessionId })).error?.code, '42501');
       assert.equal(await standing(sessionId, guest), 'waiting');
+    });
+  });
+
+  describe('rows written before the migration', () => {
+    it('are admitted, so turning a lobby on keeps everyone invited before it in', async () => {
+      // A project of the migrations before this one, then the same database with this one added.
+      const project = mkdtempSync(join(tmpdir(), 'call-widgets-lobby-'));
+      mkdirSync(join(project, 'migrations'));
+      copyFileSync(join(supabaseDir, 'config.toml'), join(project, 'config.toml'));
+      for (const file of readdirSync(join(supabaseDir, 'migrations')).filter((name) => name < LOBBY_MIGRATION)) {
+        symlinkSync(join(supabaseDir, 'migrations', file), join(project, 'migrations', file));
+      }
+      const server = process.env.TEST_DATABASE_URL ? await createServerDatabase(process.env.TEST_DATABASE_URL) : undefined;
+      const options = server
+        ? { supabaseDir: project, databaseUrl: server.url }
+        : { supabaseDir: project, pglite: true, memory: false, dataDir: join(project, 'db') };
+      try {
+        const before = await startTestStack(options);
+        const [anna, boris] = [await before.createUser({ name: 'Anna' }), await before.createUser({ name: 'Boris' })];
+        const { rows } = await before.db.query<{ id: string }>(`insert into video_call_sessions (title, host_id) values ('Old', $1) returning id`, [anna.id]);
+        await before.db.query(`insert into video_call_participants (session_id, user_id) values ($1, $2)`, [rows[0].id, boris.id]);
+        await before.close();
+
+        symlinkSync(join(supabaseDir, 'migrations', LOBBY_MIGRATION), join(project, 'migrations', LOBBY_MIGRATION));
+        const migrated = await startTestStack(options);
+        try {
+          assert.deepEqual(migrated.migrations.applied, [LOBBY_MIGRATION]);
+          const admitted = await migrated.db.query<{ admitted: boolean }>(
+            `select admitted_at is not null as admitted from video_call_participants where session_id = $1`,
+            [rows[0].id],
+          );
+          assert.deepEqual(admitted.rows, [{ admitted: true }, { admitted: true }]);
+          await migrated.db.query(`update video_call_sessions set settings = '{"lobby": true}' where id = $1`, [rows[0].id]);
+          const standing = await migrated.db.query<{ standing: string }>(`select public.video_call_standing($1, $2) as standing`, [rows[0].id, boris.id]);
+          assert.equal(standing.rows[0].standing, 'admitted');
+        } finally {
+          await migrated.close();
+        }
+      } finally {
+        await server?.drop();
+        rmSync(project, { recursive: true, force: true });
+      }
     });
   });
 });
