@@ -369,6 +369,54 @@ describe('the lobby, removal and ending a call', () => {
     });
   });
 
+  describe('what a page watches', () => {
+    /** The caller's own row as postgres_changes delivers it, on a topic of its own. */
+    const watchOwnRow = async (user: TestUser, sessionId: string) => {
+      const rows: Row[] = [];
+      let wake = () => undefined as void;
+      const channel = user.client
+        .channel(`own-row:${sessionId}:${Math.random()}`)
+        .on('postgres_changes', { event: 'UPDATE', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${sessionId}` }, ({ new: row }) => {
+          rows.push(row);
+          wake();
+        });
+      await new Promise<void>((resolve, reject) =>
+        channel.subscribe((status, error) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(error ?? new Error(status)))),
+      );
+      return {
+        rows,
+        async next(test: (row: Row) => boolean) {
+          const deadline = Date.now() + 3000;
+          while (!rows.some(test)) {
+            if (Date.now() > deadline) throw new Error(`no such row in ${JSON.stringify(rows)}`);
+            await Promise.race([new Promise<void>((resolve) => (wake = resolve)), new Promise((resolve) => setTimeout(resolve, 100))]);
+          }
+          return rows.find(test)!;
+        },
+      };
+    };
+
+    it('tells a waiting guest they were admitted, and a removed one they were removed', async () => {
+      const sessionId = await newSession({ lobby: true }, guest, other);
+      const guestRows = await watchOwnRow(guest, sessionId);
+      const otherRows = await watchOwnRow(other, sessionId);
+      assert.ifError((await rpc(guest, 'knock_video_call', { p_session_id: sessionId })).error);
+      assert.ifError((await rpc(host, 'admit_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id })).error);
+      const admitted = await guestRows.next((row) => row.admitted_at !== null);
+      assert.equal(admitted.user_id, guest.id);
+
+      assert.ifError((await rpc(host, 'remove_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id })).error);
+      const removed = await guestRows.next((row) => row.removed_at !== null);
+      assert.equal(removed.user_id, guest.id);
+      assert.ok(guestRows.rows.every((row) => row.user_id === guest.id), 'only their own row');
+
+      assert.ifError((await rpc(host, 'remove_video_call_participant', { p_session_id: sessionId, p_user_id: other.id })).error);
+      const declined = await otherRows.next((row) => row.removed_at !== null);
+      assert.equal(declined.user_id, other.id, 'a declined waiting guest learns it the same way');
+      assert.ok(otherRows.rows.every((row) => row.user_id === other.id), 'a waiting guest saw nobody else’s row');
+    });
+  });
+
   describe('a session without a lobby', () => {
     it('counts invitees as admitted, as before', async () => {
       const sessionId = await newSession({}, guest);
