@@ -94,6 +94,25 @@ describe('Realtime re-authorizes a call channel when standing changes', () => {
     assert.ok(!guestSide.heard.includes('after'), 'nothing reached the removed guest');
   });
 
+  it('ends closed when a join races the removal', async () => {
+    for (let round = 0; round < 5; round++) {
+      const sessionId = await newCall();
+      const statuses: string[] = [];
+      guest.client.channel(`call:${sessionId}`, { config: { private: true } }).subscribe((status) => statuses.push(status));
+      const { error } = await host.client.rpc('remove_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id });
+      assert.ifError(error);
+      const deadline = Date.now() + 2000;
+      while (!statuses.some((status) => status === 'CHANNEL_ERROR' || status === 'CLOSED') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.ok(
+        statuses.includes('CHANNEL_ERROR') || statuses.includes('CLOSED'),
+        `round ${round}: refused or closed within 2 s, not left open (${statuses.join(', ')})`,
+      );
+      await guest.client.removeAllChannels();
+    }
+  });
+
   it('closes the channel of a guest whose invitation the host withdraws', async () => {
     const sessionId = await newCall();
     const [hostSide, guestSide] = [await joinCall(host, sessionId), await joinCall(guest, sessionId)];

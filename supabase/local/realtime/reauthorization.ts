@@ -19,6 +19,14 @@ export const REAUTHORIZE_CHANNEL = 'realtime_reauthorize';
 const TOPIC_LIMIT = 255;
 
 export interface Reauthorization {
+  /**
+   * How many NOTIFYs have arrived. A join reads it before authorizing and hands its channel to
+   * `recheckIfChanged` after: a removal committed while that join was being authorized is then
+   * not missed.
+   */
+  readonly count: number;
+  /** Checks the channel again (queued) when any NOTIFY arrived since `count` was `seen`. */
+  recheckIfChanged(channel: Channel, seen: number): void;
   /** Resolves once every NOTIFY received so far has been handled (tests, shutdown). */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +43,7 @@ export async function startReauthorization(
   log: (message: string) => void,
 ): Promise<Reauthorization> {
   let queue = Promise.resolve();
+  let count = 0;
 
   async function recheck(channel: Channel): Promise<void> {
     const can = await authorize(db, channel.claims, channel.subTopic, true);
@@ -48,18 +57,27 @@ export async function startReauthorization(
     channel.can = can;
   }
 
+  const checked = (channel: Channel) =>
+    recheck(channel).catch((error: unknown) => log(`reauthorization of ${channel.subTopic} failed: ${(error as Error).message}`));
+
   function onNotify(topic: string): void {
+    count++;
     if (!topic || topic.length > TOPIC_LIMIT) return;
     queue = queue.then(async () => {
       const joined = [...channels.all()].filter((channel) => channel.isPrivate && channel.subTopic === topic && channel.role !== 'service_role');
-      for (const channel of joined) {
-        await recheck(channel).catch((error: unknown) => log(`reauthorization of ${topic} failed: ${(error as Error).message}`));
-      }
+      for (const channel of joined) await checked(channel);
     });
   }
 
   const unlisten = await db.listen(REAUTHORIZE_CHANNEL, onNotify);
   return {
+    get count() {
+      return count;
+    },
+    recheckIfChanged(channel, seen) {
+      if (count === seen || !channel.isPrivate || channel.role === 'service_role') return;
+      queue = queue.then(() => checked(channel));
+    },
     settled: () => queue,
     async close() {
       await unlisten();

@@ -105,6 +105,7 @@ export async function createRealtimeService(context: StackContext, options: Real
       return;
     }
     let can: Permissions;
+    const notified = reauthorization.count;
     try {
       can = await authorize(db, claims, subTopic, isPrivate);
     } catch (error) {
@@ -136,6 +137,7 @@ export async function createRealtimeService(context: StackContext, options: Real
     };
     connection.channels.set(frame.topic, channel);
     scheduleExpiry(channel);
+    reauthorization.recheckIfChanged(channel, notified);
     reply(connection, frame, 'ok', {
       postgres_changes: channel.bindings.map((binding) => ({ id: binding.id, ...binding.requested })),
     });
