@@ -4,6 +4,7 @@
  */
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
+import { CallChat, type CallChatView } from './chat.ts';
 import { CallError, toCallError, type CallErrorCode } from './errors.ts';
 import { answerInvitation, notifyInvitations, readInvitations, type InvitationAnswer, type InvitationNotice } from './invitations.ts';
 import type { ParticipantRecord } from './participant.ts';
@@ -85,6 +86,8 @@ export interface CallClientView
     // panel leaves notifying to invite().
     Partial<Pick<CallClient, 'answerInvitation' | 'notifyInvitations'>> {
   roster(sessionId: string): Promise<RosterView>;
+  /** The session's chat (`<call-chat>`); optional, so wrappers written before it still fit. */
+  chat?(sessionId: string): Promise<CallChatView>;
   session(sessionId: string, options?: CallSessionOptions): Promise<CallSessionView>;
   /**
    * The session object the client already has for an id, if any: an element that replaces
@@ -113,6 +116,8 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   readonly #sessions = new Map<string, CallSession>();
   readonly #rosters = new RosterRegistry((sessionId, userId) => new ParticipantRoster(this.supabase, sessionId, userId), this);
   readonly #push: CallPush;
+  /** One chat per signed-in user and session, shared by reference (`chat()`). */
+  readonly #chats = new Map<string, CallChat>();
 
   constructor(init: CallClientInit) {
     super();
@@ -297,6 +302,24 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   async roster(sessionId: string): Promise<RosterLease> {
     const user = await this.currentUser();
     return this.#rosters.lease(sessionId, user?.id ?? null);
+  }
+
+  /**
+   * The session's chat as the signed-in user sees it: call `start()` on it, and `release()` when
+   * done. Everything on the page that asks for the same session's chat shares one object (one
+   * channel, one list); the last `release()` closes it.
+   */
+  async chat(sessionId: string): Promise<CallChat> {
+    const user = await this.currentUser();
+    const key = `${user?.id ?? ''}:${sessionId}`;
+    let chat = this.#chats.get(key);
+    if (!chat) {
+      chat = new CallChat(this.supabase, sessionId, user?.id ?? null, (closed) => {
+        if (this.#chats.get(key) === closed) this.#chats.delete(key);
+      });
+      this.#chats.set(key, chat);
+    }
+    return chat.retain();
   }
 
   /**

@@ -33,6 +33,14 @@ export type CallErrorCode =
   | 'push_unsupported'
   /** Notifications are blocked for the site, or the person did not allow them. */
   | 'push_denied'
+  /** A chat message with nothing in it but spaces. */
+  | 'message_empty'
+  /** A chat message over 4000 characters (code points). */
+  | 'message_too_long'
+  /** Too many chat messages at once: at most 20 in 10 seconds. */
+  | 'rate_limited'
+  /** The call has ended: its chat can be read, not written. */
+  | 'call_ended'
   /** Anything else; the message says what. */
   | 'failed';
 
@@ -73,6 +81,8 @@ export interface CallErrorContext {
   action?: string;
   /** The HTTP status of the answer, when the error itself does not carry it. */
   status?: number;
+  /** The code for an ended call where this call site has its own (the chat's `call_ended`). Default `session_ended`. */
+  ended?: CallErrorCode;
 }
 
 /** A refusal: `not_participant`, `not_host`… depending on what was asked (`CallErrorContext.refused`). */
@@ -101,6 +111,7 @@ const BACKEND_CODES: Record<string, CallErrorCode | typeof REFUSED> = {
   PT403: REFUSED,
   PT404: 'session_not_found',
   PT409: 'already_invited',
+  PT429: 'rate_limited',
   PGRST301: SIGNED_OUT, // JWT invalid or expired
   PGRST302: SIGNED_OUT, // anonymous access refused
   // Edge functions: `{ error: { code, message } }` (supabase/functions/_shared/http.ts).
@@ -145,7 +156,10 @@ export function toCallError(error: unknown, context: CallErrorContext = {}): Cal
   // Not Object.hasOwn: the bundles run on Safari 15.0.
   const known = typeof backendCode === 'string' && Object.prototype.hasOwnProperty.call(BACKEND_CODES, backendCode);
   let code = known ? BACKEND_CODES[backendCode as string] : status === undefined ? undefined : STATUS_CODES[status];
-  if (code === 'already_invited' && /ended/.test(message)) code = 'session_ended';
+  if (code === 'already_invited' && /ended/.test(message)) code = context.ended ?? 'session_ended';
+  // The chat table's own checks (migration 20261203000200).
+  if (code === INVALID && /chat message cannot be empty/.test(message)) code = 'message_empty';
+  if (code === INVALID && /chat message can have at most/.test(message)) code = 'message_too_long';
   if (code === REFUSED) code = context.refused ?? 'not_participant';
   return new CallError(code ?? context.fallback ?? 'failed', context.action ? `${context.action}: ${message}` : message, { cause: error, status });
 }

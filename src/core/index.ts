@@ -13,6 +13,18 @@ export {
   type NewCallSession,
 } from './call-client.ts';
 export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
+export {
+  CallChat,
+  CHAT_MESSAGE_LIMIT,
+  CHAT_PAGE_SIZE,
+  checkChatBody,
+  type CallChatEvents,
+  type CallChatView,
+  type ChatMessage,
+  type ChatMessageRecord,
+  type ChatMessageState,
+  type ChatStatus,
+} from './chat.ts';
 export { CallError, toCallError, type CallErrorCode, type CallErrorContext, type CallErrorOptions } from './errors.ts';
 export { CallStateMachine, canTransition, InvalidTransitionError } from './call-state.ts';
 export { IceBatcher } from './ice-batcher.ts';
