@@ -32,13 +32,18 @@ const root = join(import.meta.dirname, '..');
  * prompt as a controller, the camera flip) brought the bundle to 98.0 kB measured — 98.5 kB.
  * Issue 15's fault paths (why a screen share did not start, the call server out of reach at
  * join, a connecting person's initials) and the room's media controls as a controller: 98.8 kB
- * measured — 99 kB.
+ * measured — 99 kB. Issue 16's chat: 105.4 kB measured (98.9 before it) — CallChat in the core
+ * (history pages, live messages, sending with retry, its error codes) 1.4; `<call-chat>` with its
+ * controller, link splitting, Lit's repeat directive (messages keep their nodes and focus) and
+ * its ru/en strings 5.1 — 106 kB. Our code without dependencies measured 42.3 kB before the chat
+ * (over its 39.8 budget, which no test held) and 48.0 kB with it — 48.5 kB. `<call-chat>` is, with
+ * the bell, the first candidate to load lazily.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 99 * 1024,
+  scriptTag: 106 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 39.8 * 1024,
+  library: 48.5 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;

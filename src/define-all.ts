@@ -1,3 +1,4 @@
+import { defineCallChat } from './elements/call-chat/define.ts';
 import { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
 import { defineCallNotifications } from './elements/call-notifications/define.ts';
 import { defineCallParticipants } from './elements/call-participants/define.ts';
@@ -11,4 +12,5 @@ export function defineAll(): void {
   defineCallInvitePanel();
   defineEventCallButton();
   defineCallNotifications();
+  defineCallChat();
 }

@@ -29,4 +29,7 @@ export {
   type CallNotificationsState,
 } from './elements/call-notifications/call-notifications.ts';
 export { defineCallNotifications } from './elements/call-notifications/define.ts';
+export { CallChatElement, type CallChatEventMap, type CallChatMessageDetail, type CallChatState } from './elements/call-chat/call-chat.ts';
+export { defineCallChat } from './elements/call-chat/define.ts';
+export { messageParts, linkTarget, type MessagePart } from './elements/call-chat/message-links.ts';
 export { defineAll } from './define-all.ts';

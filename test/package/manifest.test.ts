@@ -25,7 +25,7 @@ describe('custom-elements.json', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
     const elements = manifest.modules.flatMap((module: { declarations?: { customElement?: boolean }[] }) => (module.declarations ?? []).filter((d) => d.customElement));
     const byTag = new Map(elements.map((element: { tagName: string }) => [element.tagName, element]));
-    assert.deepEqual([...byTag.keys()].sort(), ['call-invite-panel', 'call-notifications', 'call-participants', 'event-call-button', 'video-call-room']);
+    assert.deepEqual([...byTag.keys()].sort(), ['call-chat', 'call-invite-panel', 'call-notifications', 'call-participants', 'event-call-button', 'video-call-room']);
     for (const [tag, element] of byTag as Map<string, Record<string, { name: string }[] | string>>) {
       assert.ok(element.summary, `${tag} has a summary`);
       for (const field of ['attributes', 'events', 'cssParts', 'cssProperties'] as const) {
@@ -42,5 +42,8 @@ describe('custom-elements.json', () => {
     const bell = byTag.get('call-notifications') as { attributes: { name: string }[]; events: { name: string }[] };
     assert.deepEqual(['vapid-public-key', 'service-worker-url', 'supabase-url', 'supabase-anon-key', 'lang', 'compact'].filter((name) => !bell.attributes.some((a) => a.name === name)), []);
     assert.ok(['call-notifications-change', 'call-error'].every((name) => bell.events.some((e) => e.name === name)));
+    const chat = byTag.get('call-chat') as { attributes: { name: string }[]; events: { name: string }[] };
+    assert.deepEqual(['session-id', 'supabase-url', 'supabase-anon-key', 'lang'].filter((name) => !chat.attributes.some((a) => a.name === name)), []);
+    assert.ok(['call-chat-message', 'call-error'].every((name) => chat.events.some((e) => e.name === name)));
   });
 });
