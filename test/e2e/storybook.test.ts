@@ -49,7 +49,7 @@ describe('Storybook', () => {
   /** What a story's element shows, read from its shadow root (and the panel and list nested in it). */
   function snapshot(page: Page) {
     return page.evaluate(() => {
-      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications') as HTMLElement & { state?: string };
+      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat') as HTMLElement & { state?: string };
       const shadow = element.shadowRoot!;
       const roots = [shadow];
       for (let i = 0; i < roots.length; i++) {
@@ -86,6 +86,14 @@ describe('Storybook', () => {
         field: all('#invitee').map((input) => ({ value: (input as HTMLInputElement).value, disabled: (input as HTMLInputElement).disabled }))[0] ?? null,
         notice: text(all('[part~="notice"]')[0]),
         message: text(all('[part~="message"]')[0]),
+        chat: {
+          messages: all('[part~="message"].message').length,
+          own: all('.message.own').length,
+          days: all('[part~="day"]').length,
+          links: all('a[part~="link"]').map((a) => (a as HTMLAnchorElement).href),
+          markup: all('[part~="body"] b, [part~="body"] script').length,
+          directions: all('[part~="body"]').map((body) => getComputedStyle(body).direction),
+        },
         colours: colours(),
       };
 
@@ -428,6 +436,47 @@ describe('Storybook', () => {
       assert.deepEqual(s.answers, ['Yes', 'Maybe ✓', 'No']);
       assert.equal(s.colours.contrast >= 4.5, true);
     },
+    // The call's chat (issue 16).
+    'elements-call-chat--loading': (s) => assert.deepEqual([s.state, s.notice, s.busy], ['loading', 'Loading messages…', true]),
+    'elements-call-chat--empty': (s) => assert.deepEqual([s.state, s.notice], ['empty', 'No messages yet. Write the first one.']),
+    'elements-call-chat--conversation': (s) => {
+      assert.equal(s.state, 'ready');
+      assert.equal(s.chat.messages, 5);
+      assert.equal(s.chat.own, 2);
+      assert.equal(s.chat.days, 2);
+      assert.deepEqual(s.chat.links, ['https://crm.example.com/deals/42']);
+      assert.match(s.text, /<b>Not bold<\/b> <script>alert\(1\)<\/script>/);
+      assert.equal(s.chat.markup, 0);
+      assert.deepEqual(s.chat.directions, ['ltr', 'ltr', 'ltr', 'rtl', 'ltr']);
+    },
+    'elements-call-chat--older': (s) => assert.match(s.text, /Show earlier messages/),
+    'elements-call-chat--sending': (s) => assert.match(s.text, /On my way Sending…/),
+    'elements-call-chat--failed': (s) => {
+      assert.match(s.text, /Not sent: Too many messages at once/);
+      assert.match(s.text, /Send again/);
+    },
+    'elements-call-chat--ended': (s) => {
+      assert.match(s.text, /Not sent: The call has ended\./);
+      assert.match(s.text, /The call has ended: the chat can be read, not written\./);
+    },
+    'elements-call-chat--near-limit': (s) => assert.match(s.text, /3950 of 4000 characters/),
+    'elements-call-chat--signed-out': (s) => assert.match(s.text, /Sign in to write in the chat\./),
+    'elements-call-chat--load-failed': (s) => {
+      assert.equal(s.state, 'error');
+      assert.deepEqual(s.alerts, ['Could not load the chat: the network is down Try again']);
+    },
+    'elements-call-chat--russian': (s) => {
+      assert.match(s.text, /Добрый день!/);
+      assert.match(s.text, /Вы/);
+      assert.match(s.text, /Отправить/);
+    },
+    'elements-call-chat--narrow': (s) => {
+      assert.equal(s.chat.messages, 5);
+      assert.equal(s.overflows, false);
+      assert.ok(s.width <= 360);
+    },
+    'elements-call-chat--dark': (s) => assert.equal(s.chat.messages, 5),
+    'elements-call-chat--dark-russian-failed': (s) => assert.match(s.text, /Не отправлено: Слишком много сообщений подряд/),
   };
 
   /** Opens one story's canvas and checks it until it shows its state (play functions act after the first render). */
@@ -436,7 +485,7 @@ describe('Storybook', () => {
     await page.emulateMedia({ colorScheme: /--dark/.test(id) ? 'dark' : 'light' });
     await page.goto(`${origin}/iframe.html?id=${id}&viewMode=story`);
     await page.waitForFunction(() => {
-      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications');
+      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat');
       return Boolean(element?.shadowRoot?.textContent?.trim());
     });
     const deadline = Date.now() + 5000;
