@@ -171,6 +171,33 @@ describe('<call-chat>', () => {
     expect(inside(el, 'textarea')).to.equal(null);
   });
 
+  it('keeps a message the rate limit refused, and Send again stores it once', async () => {
+    const anna = await signUp('Anna');
+    const sessionId = await newCall(anna);
+    for (let i = 0; i < 20; i++) await write(anna, sessionId, `quick ${i + 1}`);
+    const el = await fixture<CallChatElement>(html`<call-chat lang="en" session-id=${sessionId} .client=${anna.callClient}></call-chat>`);
+    await until(() => el.state === 'ready' && bodies(el).length === 20, 'the history');
+    field(el).value = 'one too many';
+    field(el).dispatchEvent(new Event('input'));
+    const refused = nextEvent<{ code: string }>(el, 'call-error');
+    inside<HTMLButtonElement>(el, '[part~="send"]')!.click();
+    expect(field(el).value, 'the field is cleared at once').to.equal('');
+    expect((await refused).detail.code).to.equal('rate_limited');
+    await until(() => Boolean(inside(el, '.message.failed')), 'the failed message');
+    expect(inside(el, '.message.failed .status')!.textContent).to.equal('Not sent: Too many messages at once. Wait a few seconds and send again.');
+    const again = () => [...inside(el, '.message.failed')?.querySelectorAll('button') ?? []].find((b) => b.textContent === 'Send again');
+    expect(again(), 'Send again').to.not.equal(undefined);
+    // The 10-second window passes; each press sends the same message again.
+    const deadline = Date.now() + 20000;
+    while (inside(el, '.message.failed') && Date.now() < deadline) {
+      again()?.click();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    await until(() => !inside(el, '.message.failed') && bodies(el).at(-1) === 'one too many', 'the message stored');
+    const { data } = await anna.supabase.from('video_call_messages').select('body').eq('session_id', sessionId).eq('body', 'one too many');
+    expect(data!.length).to.equal(1);
+  });
+
   it('shows the latest 50, and earlier ones on scrolling up with the view kept where it was', async () => {
     const people = await Promise.all(['Anna', 'Boris', 'Vera'].map((name) => signUp(name)));
     const sessionId = await newCall(people[0], people.slice(1));

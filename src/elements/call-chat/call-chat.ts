@@ -348,8 +348,11 @@ export class CallChatElement extends LitElement {
     const body = this._draft;
     try {
       const sending = chat.send(body);
-      // Accepted for sending: the message is in the list, the field is free for the next one.
+      // Accepted for sending: the message is in the list, the field is free for the next one
+      // (cleared in the DOM too: typed and sent before a render, the binding saw no change).
       this._draft = '';
+      const field = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+      if (field) field.value = '';
       this._composerError = '';
       this.#toBottom = true;
       await sending;
