@@ -3,6 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.ts';
 import type { CallChatElement } from '../../src/elements/call-chat/call-chat.ts';
 import type { ChatMessage } from '../../src/core/chat.ts';
+import { messageParts } from '../../src/elements/call-chat/message-links.ts';
 import { newCall, nextEvent, signUp, until, type BrowserUser } from './support.ts';
 
 const inside = <T extends Element = HTMLElement>(el: CallChatElement, selector: string) => el.shadowRoot!.querySelector<T>(selector);
@@ -92,6 +93,31 @@ describe('<call-chat>', () => {
     }
     expect(bodies(el)[0]).to.contain('javascript:alert(1)');
     await expect(el).to.be.accessible();
+  });
+
+  it('splits a message into text and http(s) links, leaving a sentence\'s punctuation out of them', () => {
+    const link = (text: string, href = text) => ({ kind: 'link', text, href });
+    const text = (t: string) => ({ kind: 'text', text: t });
+    expect(messageParts('no links here')).to.deep.equal([text('no links here')]);
+    expect(messageParts('See https://a.example/x?y=1. Then (https://b.example/wiki_(page)) and «https://c.example/»!')).to.deep.equal([
+      text('See '),
+      link('https://a.example/x?y=1'),
+      text('. Then ('),
+      link('https://b.example/wiki_(page)'),
+      text(') and «'),
+      link('https://c.example/'),
+      text('»!'),
+    ]);
+    expect(messageParts('www.example.org, http://127.0.0.1:8080/a')).to.deep.equal([
+      link('www.example.org', 'https://www.example.org/'),
+      text(', '),
+      link('http://127.0.0.1:8080/a'),
+    ]);
+    for (const body of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'ftp://files.example', 'https://user:pw@evil.example', 'https://', 'file:///etc/passwd']) {
+      expect(messageParts(body), body).to.deep.equal([text(body)]);
+    }
+    const joined = 'a https://x.example/ b <i>c</i>';
+    expect(messageParts(joined).map((part) => part.text).join('')).to.equal(joined);
   });
 
   it('gives every message its own direction, right-to-left and emoji included', async () => {
@@ -185,6 +211,7 @@ describe('<call-chat>', () => {
     expect((await refused).detail.code).to.equal('rate_limited');
     await until(() => Boolean(inside(el, '.message.failed')), 'the failed message');
     expect(inside(el, '.message.failed .status')!.textContent).to.equal('Not sent: Too many messages at once. Wait a few seconds and send again.');
+    expect(announcement(el)).to.equal('Not sent: Too many messages at once. Wait a few seconds and send again.');
     const again = () => [...inside(el, '.message.failed')?.querySelectorAll('button') ?? []].find((b) => b.textContent === 'Send again');
     expect(again(), 'Send again').to.not.equal(undefined);
     // The 10-second window passes; each press sends the same message again.

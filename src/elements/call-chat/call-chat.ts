@@ -377,6 +377,8 @@ export class CallChatElement extends LitElement {
       this._composerError = this.#reason(code);
       this.focus();
     }
+    // Else it stays in the list as failed: said to screen readers too.
+    else this._announcement = this.#i18n.t('chat.failed', { reason: this.#reason(code) });
     if (code === 'call_ended') this._readOnly = true;
     this.#fireError(code, message);
   }
