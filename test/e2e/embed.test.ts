@@ -2,7 +2,7 @@
  * The script-tag embed as a CRM page uses it: a plain <script src> of the rollup IIFE bundle,
  * `CallWidgets.configure()`, a sign-in, and a <video-call-room> tag. One person has camera and
  * microphone blocked by the browser: they still join, see and hear the other, and are told why
- * they cannot speak.
+ * they cannot speak. Two pages chat through the bundle's <call-chat>.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -30,6 +30,13 @@ const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
       const joined = new Promise((resolve) => room.addEventListener('call-joined', resolve, { once: true }));
       room.autojoin = true;
       await joined;
+    };
+    window.openChat = async (email, password, sessionId) => {
+      const { error } = await CallWidgets.client.supabase.auth.signInWithPassword({ email, password });
+      if (error) throw new Error(error.message);
+      const chat = document.createElement('call-chat');
+      chat.setAttribute('session-id', sessionId);
+      document.body.append(chat);
     };
   </script>
 </body>
@@ -101,5 +108,34 @@ describe('script-tag embed', () => {
       [...document.querySelector('video-call-room')!.shadowRoot!.querySelectorAll('.initials')].map((node) => node.textContent),
     );
     assert.deepEqual(initials, ['B'], 'Boris has no video: his initials stand in');
+  });
+
+  it('chats between two CRM pages through the bundle\'s <call-chat>', async () => {
+    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
+    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const { data } = await anna.client.from('video_call_sessions').insert({ title: 'ACME renewal' }).select().single();
+    assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: data.id, user_id: boris.id })).error);
+    const [pageA, pageB] = await Promise.all([allowed.newPage(), allowed.newPage()]);
+    await Promise.all([pageA.goto(origin), pageB.goto(origin)]);
+    const errors: string[] = [];
+    for (const p of [pageA, pageB]) p.on('pageerror', (error) => errors.push(error.message));
+    await Promise.all([
+      pageA.evaluate(([e, p, s]) => (window as never as { openChat(...a: string[]): Promise<void> }).openChat(e, p, s), [anna.email, anna.password, data.id]),
+      pageB.evaluate(([e, p, s]) => (window as never as { openChat(...a: string[]): Promise<void> }).openChat(e, p, s), [boris.email, boris.password, data.id]),
+    ]);
+    const ready = () => (document.querySelector('call-chat') as HTMLElement & { state: string }).state === 'empty';
+    await Promise.all([pageA.waitForFunction(ready), pageB.waitForFunction(ready)]);
+    await pageA.locator('call-chat textarea').fill('Hello <b>Boris</b>, the deal: https://crm.example.com/D-42');
+    await pageA.locator('call-chat textarea').press('Enter');
+    await pageB.waitForFunction(() => {
+      const root = document.querySelector('call-chat')!.shadowRoot!;
+      return root.querySelector('[aria-live="polite"]')!.textContent!.trim() === 'Anna: Hello <b>Boris</b>, the deal: https://crm.example.com/D-42';
+    }, undefined, { timeout: 15_000 });
+    const shown = await pageB.evaluate(() => {
+      const root = document.querySelector('call-chat')!.shadowRoot!;
+      return { body: root.querySelector('[part~="body"]')!.textContent, bold: root.querySelectorAll('[part~="body"] b').length, link: root.querySelector<HTMLAnchorElement>('a[part~="link"]')!.href };
+    });
+    assert.deepEqual(shown, { body: 'Hello <b>Boris</b>, the deal: https://crm.example.com/D-42', bold: 0, link: 'https://crm.example.com/D-42' });
+    assert.deepEqual(errors, []);
   });
 });
