@@ -88,6 +88,36 @@ describe('call chat', () => {
     assert.deepEqual((await stored(sessionId)).map((m) => m.body), ['members only']);
   });
 
+  it('keeps a guest waiting in the lobby out of the chat, and lets them in once admitted', async () => {
+    const { data, error } = await host.client.from('video_call_sessions').insert({ title: 'Lobby chat', settings: { lobby: true } }).select().single();
+    assert.ifError(error);
+    const sessionId = data.id as string;
+    assert.ifError((await host.client.rpc('invite_to_video_call', { p_session_id: sessionId, p_invitee: guest.id })).error);
+    assert.ifError((await send(host, sessionId, 'before anyone comes')).error);
+    const peek = await guest.client.from('video_call_messages').select('*').eq('session_id', sessionId);
+    assert.ifError(peek.error);
+    assert.deepEqual(peek.data, [], 'a waiting guest reads nothing');
+    const early = await send(guest, sessionId, 'let me in');
+    assert.equal(early.error?.code, '42501');
+    assert.ifError((await host.client.rpc('admit_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id })).error);
+    assert.ifError((await send(guest, sessionId, 'thanks')).error);
+    const read = await guest.client.from('video_call_messages').select('body').eq('session_id', sessionId).order('seq');
+    assert.deepEqual(read.data?.map((m) => m.body), ['before anyone comes', 'thanks']);
+  });
+
+  it('takes the chat away from a removed participant, reading and writing, and leaves it to the others', async () => {
+    const sessionId = await newSession([guest, stranger]);
+    assert.ifError((await send(guest, sessionId, 'I was here')).error);
+    assert.ifError((await host.client.rpc('remove_video_call_participant', { p_session_id: sessionId, p_user_id: guest.id })).error);
+    const read = await guest.client.from('video_call_messages').select('*').eq('session_id', sessionId);
+    assert.ifError(read.error);
+    assert.deepEqual(read.data, [], 'a removed participant reads nothing, their own messages included');
+    const written = await send(guest, sessionId, 'still here?');
+    assert.equal(written.error?.code, '42501');
+    const others = await stranger.client.from('video_call_messages').select('body').eq('session_id', sessionId);
+    assert.deepEqual(others.data?.map((m) => m.body), ['I was here'], 'the others keep the transcript');
+  });
+
   it('refuses a message written in someone else\'s name', async () => {
     const sessionId = await newSession();
     const forged = await send(guest, sessionId, 'I am the host', { user_id: host.id });
