@@ -322,9 +322,16 @@ async function signalingTimes(browser: Browser, harness: Harness, stack: LocalSt
   }
   await d.page.evaluate(() => (window as never as BenchWindow).bench.answerPings());
   const library = (await c.page.evaluate(([peer, n]) => (window as never as BenchWindow).bench.signalingRoundTrips(peer as never, n as never), [users[1].id, samples] as const)) as number[];
+  // The chat, between the same two pages: a stored message there and one back.
+  const chatSamples = Number(process.env.BENCH_CHAT_SAMPLES ?? 30);
+  let chat: number[] = [];
+  if (chatSamples) {
+    await d.page.evaluate(() => (window as never as BenchWindow).bench.answerChat());
+    chat = (await c.page.evaluate(([n, gap]) => (window as never as BenchWindow).bench.chatRoundTrips(n as never, gap as never), [chatSamples, 600] as const)) as number[];
+  }
   await c.context.close();
   await d.context.close();
-  return { bare, library };
+  return { bare, library, chat };
 }
 
 const SIZES = (process.env.BENCH_CALL_SIZES ?? '2,4,6').split(',').map(Number).filter((size) => [2, 4, 6].includes(size));
@@ -386,12 +393,18 @@ export async function benchCalls(stack: LocalStack, print: (label: string, value
     }
     const samples = Number(process.env.BENCH_SIGNAL_SAMPLES ?? 100);
     if (!samples) return;
-    const { bare, library } = await signalingTimes(browser, harness, stack, samples);
+    const { bare, library, chat } = await signalingTimes(browser, harness, stack, samples);
     const p = (values: number[], q: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
     print(
       `signaling round trip between 2 pages (${samples} samples)`,
       `library p50 ${p(library, 0.5).toFixed(2)} ms p95 ${p(library, 0.95).toFixed(2)} ms · bare relay p50 ${p(bare, 0.5).toFixed(2)} ms p95 ${p(bare, 0.95).toFixed(2)} ms · ${ratio(p(library, 0.5), p(bare, 0.5))} at p50`,
     );
+    if (chat.length) {
+      print(
+        `chat message round trip between the same 2 pages (${chat.length} samples, 600 ms apart)`,
+        `p50 ${p(chat, 0.5).toFixed(2)} ms p95 ${p(chat, 0.95).toFixed(2)} ms · ${ratio(p(chat, 0.5), p(library, 0.5))} the signaling round trip at p50`,
+      );
+    }
   } finally {
     await browser.close();
     await harness.close();

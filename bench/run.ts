@@ -9,7 +9,8 @@
  *   - the reminders run (bench/reminders.ts): 1,000 due reminders pushed in one run, on the
  *     embedded PostgreSQL server (BENCH_REMINDERS=0 skips it)
  *   - calls (bench/calls.ts): join → first frame, 4- and 6-peer mesh, signaling round trip, each
- *     beside bare RTCPeerConnections and PeerJS (BENCH_CALLS=0 skips them)
+ *     beside bare RTCPeerConnections and PeerJS, and a chat message round trip beside the
+ *     signaling one (BENCH_CALLS=0 skips them)
  *   - the TURN relay (bench/relay.ts): first frame direct vs relay-only, a relay call across a
  *     coturn restart, and (bench/path-cut.ts, in a network namespace of its own) a direct path
  *     cut mid-call until frames flow over the relay (BENCH_RELAY=0 skips them)

@@ -10,6 +10,7 @@ const traced = new URLSearchParams(location.search).has('trace');
 if (traced) installTrace();
 
 let supabase: SupabaseClient;
+let client: CallClient;
 let session: CallSession;
 let t0 = 0;
 
@@ -23,7 +24,8 @@ async function prepare(url: string, anonKey: string, email: string, password: st
     console.log(`${(performance.now() - t0).toFixed(0)} ${message}`);
     if (traced) trace.push({ t: Date.now(), peer: '', what: `log ${message}` });
   };
-  session = await new CallClient({ client: supabase }).session(sessionId, { log });
+  client = new CallClient({ client: supabase });
+  session = await client.session(sessionId, { log });
   session.on('participants', (list) => {
     for (const participant of list) if (!participant.isLocal && participant.camera) watch(participant.id, participant.camera);
   });
@@ -82,4 +84,34 @@ async function signalingRoundTrips(peerId: string, samples: number): Promise<num
   return times;
 }
 
-Object.assign(window, { bench: { prepare, run, firstFrames, trace, signalingRoundTrips, answerPings, leave: () => session.leave() } });
+/** Chat messages as `<call-chat>` sends them: stored in video_call_messages, delivered by postgres_changes. */
+async function answerChat(): Promise<void> {
+  const chat = await client.chat(session.id);
+  await chat.start();
+  chat.on('message', ({ message }) => {
+    if (!message.own && message.body.startsWith('ping ')) void chat.send(`pong ${message.body.slice(5)}`);
+  });
+}
+
+/** `samples` chat round trips, `gapMs` apart (the table takes 20 messages per 10 s per person). */
+async function chatRoundTrips(samples: number, gapMs: number): Promise<number[]> {
+  const chat = await client.chat(session.id);
+  await chat.start();
+  let pending: ((body: string) => void) | undefined;
+  chat.on('message', ({ message }) => {
+    if (!message.own) pending?.(message.body);
+  });
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = (body) => body === `pong ${i}` && resolve();
+      void chat.send(`ping ${i}`);
+    });
+    times.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  return times;
+}
+
+Object.assign(window, { bench: { prepare, run, firstFrames, trace, signalingRoundTrips, answerPings, answerChat, chatRoundTrips, leave: () => session.leave() } });
