@@ -2,6 +2,7 @@
  * What a CallSession tells (its events) and what it is made with (its options), apart from the
  * session itself so hosts and elements can name them without the class.
  */
+import type { CallReactionDetail } from './call-reactions.ts';
 import type { CallState } from './call-state.ts';
 import type { CallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
@@ -26,6 +27,8 @@ export interface CallSessionEvents {
   'link-rung': { peerId: string; rung: LinkRung };
   /** Something the call can live without is missing: TURN servers (the call is STUN only). */
   warning: { code: IceServersWarning; message: string };
+  /** Someone present (or the local user) sent a reaction (broadcast `reaction`, see call-reactions.ts). */
+  reaction: CallReactionDetail;
 }
 
 export interface CallSessionOptions {

@@ -9,6 +9,7 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallFallback } from './call-fallback.ts';
 import { claimCallTopic } from './call-presence.ts';
+import { CallReactions } from './call-reactions.ts';
 import type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
@@ -45,8 +46,8 @@ interface Preparation {
  */
 export interface CallSessionView
   extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
-    // Optional, so look-alikes written before the fallback ladder still fit.
-    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer'>> {
+    // Optional, so look-alikes written before the fallback ladder (or hands and reactions) still fit.
+    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'raiseHand' | 'lowerHand' | 'react'>> {
   readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice' | 'flipCamera'>;
 }
 
@@ -72,7 +73,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #rejoinAttempts = 0;
   #pendingSends = new Set<Promise<unknown>>();
   #trackTimer: ReturnType<typeof setTimeout> | undefined;
-  #hand = false;
+  /** When the local hand went up (presence's `hand`); undefined while it is down. */
+  #hand: number | undefined;
+  readonly #reactions: CallReactions;
   /** Whether our mesh has connections still forming, as our presence says. */
   #forming = false;
   /** What prepare() got ready (or is getting ready) for join(). */
@@ -126,6 +129,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         if (this.mesh?.connectionState(id) !== 'connected') this.mesh?.remove(id, false);
       },
     });
+    this.#reactions = new CallReactions({ userId, isMember: (id) => this.#people.isPresent(id), received: (detail) => this.emit('reaction', detail), log: this.#log });
     this.#rows = new ParticipantRows({
       supabase,
       sessionId,
@@ -345,10 +349,26 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     else await this.media.startScreenShare();
   }
 
+  /** Raises the local hand: presence says since when (`hand`), lists put raised hands first. */
+  raiseHand(): void {
+    this.setHandRaised(true);
+  }
+
+  lowerHand(): void {
+    this.setHandRaised(false);
+  }
+
   setHandRaised(raised: boolean): void {
-    this.#hand = raised;
+    const at = raised ? (this.#hand ?? Date.now()) : undefined;
+    if (at === this.#hand) return;
+    this.#hand = at;
     this.#publishPresenceSoon();
     this.#people.changed();
+  }
+
+  /** Sends a reaction (one of REACTIONS) to everyone in the call; see CallReactions.send. */
+  react(emoji: string): Promise<void> {
+    return this.#reactions.send(this.#channel, emoji);
   }
 
   /** Where the link to a participant stands on the fallback ladder (undefined: no link). */
@@ -381,6 +401,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     });
     this.#channel = channel;
     this.#transport!.attach(channel);
+    this.#reactions.attach(channel);
     channel
       .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
       .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, (change) =>

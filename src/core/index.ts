@@ -12,6 +12,7 @@ export {
   type InviteOptions,
   type NewCallSession,
 } from './call-client.ts';
+export { isReaction, REACTION_INTERVAL_MS, REACTIONS, type CallReactionDetail, type Reaction } from './call-reactions.ts';
 export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
 export {
   CallChat,
@@ -33,6 +34,7 @@ export { fetchIceServers, hasRelay, IceServerLease, parseIceServers, STUN_ONLY, 
 export { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice, type NotificationOutcome } from './invitations.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
 export {
+  compareHands,
   compareParticipants,
   participantFromRecord,
   type InviteStatus,

@@ -190,12 +190,18 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
       cam: meta?.cam ?? row?.cam_on ?? false,
       screen: meta?.screen ?? false,
       speaking: meta?.speaking ?? false,
-      hand: meta?.hand ?? false,
+      ...handOf(meta?.hand),
       connection: isLocal ? undefined : this.#connections.get(id),
       camera: streams.camera,
       screenStream: streams.screen,
     };
   }
+}
+
+/** What presence's `hand` says (see PresenceMeta.hand). */
+function handOf(hand: number | boolean | undefined): Pick<Participant, 'hand' | 'handRaisedAt'> {
+  if (typeof hand === 'number' && Number.isFinite(hand)) return { hand: true, handRaisedAt: hand };
+  return { hand: hand === true };
 }
 
 /** Someone seen in presence whose row has not been read yet. */

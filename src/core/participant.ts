@@ -24,7 +24,10 @@ export interface Participant {
   cam: boolean;
   screen: boolean;
   speaking: boolean;
+  /** Their hand is raised (`handRaisedAt` says since when, when their presence tells). */
   hand: boolean;
+  /** When they raised their hand (ms since the epoch, their clock); absent while it is down. */
+  handRaisedAt?: number;
   /** The peer connection's state, for remote people in the call. */
   connection?: RTCPeerConnectionState;
   camera?: MediaStream;
@@ -39,7 +42,11 @@ export interface PresenceMeta {
   cam: boolean;
   screen: boolean;
   speaking: boolean;
-  hand: boolean;
+  /**
+   * When the hand went up (ms since the epoch); absent while it is down. `true`/`false` came from
+   * pages before raised hands had a time: `true` counts as raised, listed after the timed ones.
+   */
+  hand?: number | boolean;
   /** Some of their connections are still forming (cameras stay small meanwhile, see PeerMesh). */
   forming?: boolean;
 }
@@ -96,10 +103,22 @@ const PRESENCE_ORDER: Record<PresenceStatus, number> = { connected: 0, joining: 
 const INVITE_ORDER: Record<InviteStatus, number> = { accepted: 0, tentative: 1, invited: 2, declined: 3 };
 
 /**
- * The order people are listed in: who is in the call first, then by their answer (accepted,
+ * The order people are listed in: raised hands first, by who raised first; then who is in the call, then by their answer (accepted,
  * tentative, no answer yet, declined); within each, the host, then by name.
  */
 export function compareParticipants(a: Participant, b: Participant): number {
+  return compareHands(a, b) || compareInvitees(a, b);
+}
+
+/** Raised hands before the rest, the first raised first (a hand with no time after the timed ones). */
+export function compareHands(a: Participant, b: Participant): number {
+  if (a.hand !== b.hand) return a.hand ? -1 : 1;
+  if (!a.hand) return 0;
+  return (a.handRaisedAt ?? Infinity) - (b.handRaisedAt ?? Infinity) || 0;
+}
+
+/** The order without hands: see compareParticipants. */
+function compareInvitees(a: Participant, b: Participant): number {
   return (
     PRESENCE_ORDER[a.presence] - PRESENCE_ORDER[b.presence] ||
     INVITE_ORDER[a.inviteStatus] - INVITE_ORDER[b.inviteStatus] ||

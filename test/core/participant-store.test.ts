@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { ParticipantRecord, PresenceMeta } from '../../src/core/participant.ts';
+import { compareParticipants, type ParticipantRecord, type PresenceMeta } from '../../src/core/participant.ts';
 import { ParticipantStore, type LocalParticipant, type ParticipantStoreOptions } from '../../src/core/participant-store.ts';
 
 const ANNA = 'a0000000-0000-4000-8000-000000000001';
@@ -99,6 +99,39 @@ describe('participant store', () => {
       { name: live.name, presence: live.presence, mic: live.mic, cam: live.cam, hand: live.hand, connection: live.connection, rowId: live.rowId, role: live.role },
       { name: 'Boris B.', presence: 'connected', mic: false, cam: true, hand: true, connection: 'connected', rowId: `row-${BORIS}`, role: 'guest' },
     );
+  });
+
+  it('reads a raised hand from presence as a time, an old page\'s true as raised, and lists raised hands first by who raised first', () => {
+    const { store, local } = annaStore();
+    store.setRows([row(ANNA, { role: 'host', display_name: 'Anna' }), row(BORIS, { display_name: 'Boris' }), row(VERA, { display_name: 'Vera' })]);
+    local.hand = 2_000;
+    store.setPresence({ [BORIS]: [meta('Boris', { hand: 1_000 })], [VERA]: [meta('Vera', { hand: true })] });
+    const byId = new Map(store.participants.map((p) => [p.id, p]));
+    assert.deepEqual(
+      [ANNA, BORIS, VERA].map((id) => [byId.get(id)!.hand, byId.get(id)!.handRaisedAt]),
+      [
+        [true, 2_000],
+        [true, 1_000],
+        [true, undefined],
+      ],
+    );
+    assert.deepEqual(
+      [...store.participants].sort(compareParticipants).map((p) => p.name),
+      ['Boris', 'Anna A.', 'Vera'],
+      'Boris raised first, then Anna; Vera\'s hand has no time',
+    );
+    store.setPresence({ [BORIS]: [meta('Boris', { hand: undefined })], [VERA]: [meta('Vera', { hand: false })] });
+    local.hand = undefined;
+    const lowered = store.participants;
+    assert.deepEqual(
+      lowered.map((p) => [p.name, p.hand, p.handRaisedAt]),
+      [
+        ['Anna A.', false, undefined],
+        ['Boris', false, undefined],
+        ['Vera', false, undefined],
+      ],
+    );
+    assert.deepEqual([...lowered].sort(compareParticipants).map((p) => p.name), ['Anna A.', 'Boris', 'Vera'], 'no hands: host first, then by name');
   });
 
   it('lists the local person first, from the session, not from presence or the row', () => {
