@@ -187,6 +187,24 @@ export const en = {
   'chat.error.call_ended': 'The call has ended.',
   'chat.error.not_signed_in': 'Sign in to write in the chat.',
   'chat.error.failed': 'the connection failed.',
+  // In the room (issue 16): the chat panel, raised hands, reactions.
+  'room.chat': 'Chat',
+  'room.chat.unread': 'Chat, {count} unread',
+  'room.chat.close': 'Close the chat',
+  'room.hand.raise': 'Raise hand',
+  'room.hand.lower': 'Lower hand',
+  'room.react': 'Reactions',
+  'room.react.wait': 'One reaction a second: try again in a moment.',
+  'room.react.failed': 'The reaction was not sent: {message}',
+  'reaction.👍': 'Thumbs up',
+  'reaction.👏': 'Applause',
+  'reaction.😂': 'Laughing',
+  'reaction.❤️': 'Heart',
+  'reaction.🎉': 'Celebrate',
+  'reaction.😮': 'Surprised',
+  'tile.hand': 'Hand raised',
+  'announce.handRaised': '{name} raised their hand',
+  'announce.reacted': '{name} reacted {emoji}',
 };
 
 export type StringKey = keyof typeof en;

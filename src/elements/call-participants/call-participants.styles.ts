@@ -114,6 +114,10 @@ export const styles = css`
     width: 16px;
     height: 16px;
   }
+  .indicators .hand {
+    font-size: 14px;
+    line-height: 16px;
+  }
   .indicators .off {
     color: var(--_danger-text);
   }

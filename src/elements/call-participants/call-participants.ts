@@ -51,6 +51,7 @@ export interface CallParticipantsEventMap {
  * @csspart name - The person's name.
  * @csspart status - The line with role, answer and presence.
  * @csspart indicators - Mic and camera icons (only for people in the call).
+ * @csspart hand-raised - The raised hand of someone in the call (people with a hand up are listed first, by who raised first).
  * @csspart remove - The host's "withdraw invitation" button.
  *
  * @cssprop --call-list-background - Background. Default `transparent`.
@@ -184,7 +185,12 @@ export class CallParticipants extends LitElement {
       t(`presence.${participant.presence}` as StringKey),
     ].filter(Boolean);
     const media = present
-      ? [participant.mic ? t('people.micOn') : t('tile.muted'), participant.cam ? t('people.camOn') : t('tile.cameraOff'), participant.speaking && participant.mic ? t('tile.speaking') : '']
+      ? [
+          participant.hand ? t('tile.hand') : '',
+          participant.mic ? t('people.micOn') : t('tile.muted'),
+          participant.cam ? t('people.camOn') : t('tile.cameraOff'),
+          participant.speaking && participant.mic ? t('tile.speaking') : '',
+        ]
       : [];
     const canRemove = canManage && participant.role !== 'host' && !participant.isLocal;
     return html`<li
@@ -202,6 +208,7 @@ export class CallParticipants extends LitElement {
       </span>
       ${present
         ? html`<span class="indicators" part="indicators" aria-hidden="true">
+            ${participant.hand ? html`<span class="hand" part="hand-raised" title=${t('tile.hand')}>&#x270B;</span>` : nothing}
             <span class=${participant.mic ? 'on' : 'off'} title=${participant.mic ? t('people.micOn') : t('tile.muted')}>${participant.mic ? micIcon : micOffIcon}</span>
             <span class=${participant.cam ? 'on' : 'off'} title=${participant.cam ? t('people.camOn') : t('tile.cameraOff')}>${participant.cam ? camIcon : camOffIcon}</span>
           </span>`

@@ -5,7 +5,9 @@ import { CallError, toCallError } from '../../core/errors.ts';
 import type { CallFallbackDetail } from '../../core/fallback.ts';
 import { holdSession, isSessionLive, releaseSession } from '../../core/session-holds.ts';
 import type { TransportName } from '../../core/signaling.ts';
+import { ChatPanelController } from '../../controllers/chat-panel-controller.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
+import { HandsReactionsController } from '../../controllers/hands-reactions-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
 import { SoundController } from '../../controllers/sound-controller.ts';
@@ -16,6 +18,7 @@ import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { leaveIcon, micOffIcon } from '../shared/icons.ts';
 import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
+import { roomChatStyles } from './room-chat.styles.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -64,6 +67,17 @@ export type { CallFallbackDetail };
  * @csspart leave - The leave button.
  * @csspart flip - The camera flip (front/back) button, shown where there are two cameras.
  * @csspart sound-prompt - "Tap to turn on sound", when the browser refused to play with sound.
+ * @csspart hand-raised - The raised hand on a tile.
+ * @csspart hand-toggle - The "Raise hand" / "Lower hand" button.
+ * @csspart reaction - A reaction floating over its sender's tile for about 3 seconds.
+ * @csspart react - The reactions button.
+ * @csspart reactions-menu - The menu of reactions.
+ * @csspart reaction-option - One reaction in the menu.
+ * @csspart chat-toggle - The Chat button (its name has the unread count).
+ * @csspart chat-badge - The number of unread messages on the Chat button.
+ * @csspart chat-panel - The chat beside the tiles (a bottom sheet on phones).
+ * @csspart chat-close - The button that closes the chat.
+ * @csspart chat - The `<call-chat>` in the panel.
  *
  * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
  * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
@@ -83,7 +97,7 @@ export type { CallFallbackDetail };
  */
 export class VideoCallRoom extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles];
+    return [visuallyHidden, styles, roomChatStyles];
   }
 
   static override get properties() {
@@ -132,6 +146,8 @@ export class VideoCallRoom extends LitElement {
     announce: (text) => this.#announce(text),
     mediaError: (message) => this.#fire('call-error', { code: 'media_unavailable', message, sessionId: this.sessionId }),
   });
+  readonly #chatPanel = new ChatPanelController(this, this.#clients, this.#i18n, { session: () => this.session });
+  readonly #gestures = new HandsReactionsController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
     'participant-joined': (participant) => {
@@ -304,11 +320,14 @@ export class VideoCallRoom extends LitElement {
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
       ${this.#media.shareNotice ? html`<p part="banner" class="banner share-notice">${this.#media.shareNotice}</p>` : nothing}
       ${this.#sound.render()}
-      <div class="stage ${screens.length ? 'with-screen' : ''}">
-        ${screens.length ? this.#renderScreen(screens[0]) : nothing}
-        <ul class="grid" part="grid" role="list">
-          ${participants.map((participant) => this.#renderTile(participant))}
-        </ul>
+      <div class="main ${this.#chatPanel.open ? 'with-chat' : ''}">
+        <div class="stage ${screens.length ? 'with-screen' : ''}">
+          ${screens.length ? this.#renderScreen(screens[0]) : nothing}
+          <ul class="grid" part="grid" role="list">
+            ${participants.map((participant) => this.#renderTile(participant))}
+          </ul>
+        </div>
+        ${this.#chatPanel.renderPanel()}
       </div>
       ${this.#renderControls(session)}
     `;
@@ -333,6 +352,7 @@ export class VideoCallRoom extends LitElement {
       !participant.mic ? t('tile.muted') : '',
       !participant.cam ? t('tile.cameraOff') : '',
       participant.speaking ? t('tile.speaking') : '',
+      participant.hand ? t('tile.hand') : '',
       !participant.isLocal && participant.connection && participant.connection !== 'connected' ? t('tile.connecting') : '',
     ].filter(Boolean);
     return html`<li
@@ -359,8 +379,9 @@ export class VideoCallRoom extends LitElement {
       <div class="label" aria-hidden="true">
         <span class="name" part="name">${name}</span>
         ${participant.mic ? nothing : html`<span class="indicator off" title=${t('tile.muted')}>${micOffIcon}</span>`}
-        ${participant.hand ? html`<span class="indicator">&#x270B;</span>` : nothing}
+        ${participant.hand ? html`<span class="indicator hand" part="hand-raised" title=${t('tile.hand')}>&#x270B;</span>` : nothing}
       </div>
+      ${this.#gestures.renderReaction(participant)}
     </li>`;
   }
 
@@ -377,7 +398,7 @@ export class VideoCallRoom extends LitElement {
   #renderControls(session: CallSessionView): TemplateResult {
     const t = this.#i18n.t;
     return html`<div class="controls" part="controls" role="toolbar" aria-label=${t('room.label')}>
-      ${this.#media.render(session)}
+      ${this.#media.render(session)} ${this.#gestures.renderControls(session)} ${this.#chatPanel.renderButton()}
       <button part="control leave" class="leave" aria-label=${t('room.leave')} title=${t('room.leave')} @click=${() => this.leave()}>
         ${leaveIcon}<span class="label-text">${t('room.leave')}</span>
       </button>
