@@ -3,6 +3,7 @@
  * (`CallSessionView`, `CallClientView`, `RosterView`), with synthetic camera streams drawn on
  * canvases. Nothing here talks to a backend.
  */
+import type { Reaction } from '../src/core/call-reactions.ts';
 import type { CallClientView, CallSessionRecord, RosterView } from '../src/core/call-client.ts';
 import type { CallSessionEvents, CallSessionView, Participant } from '../src/core/call-session.ts';
 import { CallError } from '../src/core/errors.ts';
@@ -83,6 +84,8 @@ export interface PersonOptions {
   cam?: boolean;
   speaking?: boolean;
   screen?: boolean;
+  /** When they raised their hand (ms since the epoch). */
+  handRaisedAt?: number;
   /** Give them a camera stream (default: when in the call with the camera on). */
   stream?: boolean;
 }
@@ -108,7 +111,8 @@ export function person(index: number, options: PersonOptions = {}): Participant 
     cam,
     screen: Boolean(options.screen),
     speaking: Boolean(options.speaking),
-    hand: false,
+    hand: options.handRaisedAt !== undefined,
+    ...(options.handRaisedAt !== undefined ? { handRaisedAt: options.handRaisedAt } : {}),
     connection: presence === 'connected' && index !== 0 ? 'connected' : undefined,
     camera: withStream ? canvasStream(name, index) : undefined,
     screenStream: options.screen ? canvasStream(name, index, 'screen') : undefined,
@@ -175,6 +179,16 @@ export class FixtureSession extends TypedEventTarget<CallSessionEvents> implemen
   async toggleScreenShare(): Promise<void> {
     this.media.state.screen = !this.media.state.screen;
     this.emit('local-media', this.media.state);
+  }
+  raiseHand(): void {
+    this.#local((p) => Object.assign(p, { hand: true, handRaisedAt: p.handRaisedAt ?? Date.now() }));
+  }
+  lowerHand(): void {
+    this.#local((p) => Object.assign(p, { hand: false, handRaisedAt: undefined }));
+  }
+  /** Shows the reaction on your own tile, as a session does (nothing is sent anywhere). */
+  async react(emoji: string): Promise<void> {
+    this.emit('reaction', { from: this.userId, emoji: emoji as Reaction, own: true });
   }
 
   #local(change: (p: Participant) => void): void {

@@ -1,10 +1,12 @@
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import { html } from 'lit';
+import type { CallChatEvents, CallChatView, ChatMessage } from '../src/core/chat.ts';
 import { CallError } from '../src/core/errors.ts';
 import type { CallFallbackDetail, LinkRung } from '../src/core/fallback.ts';
 import type { Participant } from '../src/core/participant.ts';
 import type { SessionFixture } from './fixtures.ts';
-import { FixtureSession, people } from './fixtures.ts';
+import { TypedEventTarget } from '../src/core/typed-events.ts';
+import { FixtureClient, FixtureSession, people } from './fixtures.ts';
 
 interface Args {
   lang: 'en' | 'ru';
@@ -162,3 +164,137 @@ const refusedShareStory = (refusal: 'NotAllowedError' | 'NotFoundError', lang: '
 
 export const ShareCancelled = { ...refusedShareStory('NotAllowedError', 'en'), name: 'Screen share cancelled' };
 export const ShareUnavailableRussian = { ...refusedShareStory('NotFoundError', 'ru'), name: 'Screen share unavailable (ru)' };
+
+// ---- chat, raised hands and reactions (issue 16) ------------------------------------------------
+
+/** The session's chat as the room holds it: a few messages, `unread` of them not read yet. */
+class RoomFixtureChat extends TypedEventTarget<CallChatEvents> implements CallChatView {
+  readonly sessionId = 'fixture-session';
+  readonly userId = 'user-0';
+  readonly status = 'ready' as const;
+  readonly error = undefined;
+  readonly hasOlder = false;
+  readonly messages: ChatMessage[];
+
+  constructor(
+    bodies: [string, string][],
+    public unread: number,
+  ) {
+    super();
+    const start = Date.UTC(2026, 11, 2, 10, 0);
+    this.messages = bodies.map(([name, body], i) => ({
+      id: `message-${i}`,
+      sessionId: this.sessionId,
+      userId: name === 'me' ? this.userId : `user-${i + 1}`,
+      displayName: name === 'me' ? 'Anna Petrova' : name,
+      body,
+      createdAt: new Date(start + i * 60_000).toISOString(),
+      own: name === 'me',
+      seq: i + 1,
+      state: 'sent',
+    }));
+  }
+  async start(): Promise<void> {}
+  async reload(): Promise<void> {}
+  async loadOlder(): Promise<void> {}
+  send(): Promise<ChatMessage> {
+    return new Promise(() => undefined);
+  }
+  async retry(id: string): Promise<ChatMessage> {
+    return this.messages.find((m) => m.id === id)!;
+  }
+  discard(): void {}
+  markRead(): void {
+    this.unread = 0;
+    this.emit('unread', 0);
+  }
+  release(): void {}
+}
+
+/** A client whose only backend is the room's chat. */
+class ChatFixtureClient extends FixtureClient {
+  constructor(private readonly roomChat: RoomFixtureChat) {
+    super();
+  }
+  async chat(): Promise<CallChatView> {
+    return this.roomChat;
+  }
+}
+
+const CONVERSATION_EN: [string, string][] = [
+  ['Boris Ivanov', 'Can everyone see my screen?'],
+  ['me', 'Yes, all good.'],
+  ['Vera Smirnova', 'The numbers are in the deal: https://crm.example.com/deals/42'],
+];
+const CONVERSATION_RU: [string, string][] = [
+  ['Борис Иванов', 'Всем видно мой экран?'],
+  ['me', 'Да, всё видно.'],
+  ['Вера Смирнова', 'Цифры в сделке: https://crm.example.com/deals/42'],
+];
+
+interface ChatArgs extends Args {
+  conversation: [string, string][];
+  unread: number;
+  /** Open the chat panel once shown. */
+  open: boolean;
+}
+
+const chatRender = ({ lang, width, fixture, conversation, unread }: ChatArgs) => html`<div style="width:${width};max-width:100%">
+  <video-call-room lang=${lang} style="height:560px" .client=${new ChatFixtureClient(new RoomFixtureChat(conversation, unread))} .session=${new FixtureSession(fixture())}></video-call-room>
+</div>`;
+
+/** Clicks the room's button found by `part` once it is there. */
+async function press(canvasElement: HTMLElement, part: string): Promise<void> {
+  const room = canvasElement.querySelector('video-call-room')!;
+  for (let i = 0; i < 50; i++) {
+    const button = room.shadowRoot?.querySelector<HTMLButtonElement>(`[part~="${part}"]`);
+    if (button) return button.click();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const chatStory = (args: Partial<ChatArgs>): StoryObj<ChatArgs> => ({
+  render: chatRender,
+  args: { conversation: CONVERSATION_EN, unread: 0, open: false, fixture: () => ({ participants: people(3) }), ...args },
+  play: async ({ canvasElement, args }) => {
+    if (args.open) await press(canvasElement, 'chat-toggle');
+  },
+});
+
+export const ChatUnread = chatStory({ unread: 3 });
+ChatUnread.name = 'Chat, 3 unread (closed)';
+export const ChatOpen = chatStory({ open: true, width: '1100px' });
+ChatOpen.name = 'Chat open beside the tiles';
+export const ChatPhone = chatStory({ open: true, width: '360px' });
+ChatPhone.name = 'Chat as a bottom sheet (360 px)';
+export const ChatRussian = chatStory({ lang: 'ru', open: true, width: '1100px', conversation: CONVERSATION_RU });
+ChatRussian.name = 'Chat open, Russian';
+export const HandsRaised = chatStory({
+  fixture: () => ({ participants: people(4, { 0: { handRaisedAt: 2000 }, 2: { handRaisedAt: 1000 } }) }),
+});
+HandsRaised.name = 'Hands raised (you and Maria)';
+export const HandsRaisedRussian = chatStory({
+  lang: 'ru',
+  fixture: () => ({ participants: people(4, { 2: { handRaisedAt: 1000 } }) }),
+});
+HandsRaisedRussian.name = 'Hand raised, Russian';
+
+/** A session whose people react as soon as it is shown, and again every two seconds. */
+class ReactingFixtureSession extends FixtureSession {
+  constructor(fixture: SessionFixture) {
+    super(fixture);
+    const react = () => {
+      this.emit('reaction', { from: 'user-1', emoji: '🎉', own: false });
+      this.emit('reaction', { from: 'user-0', emoji: '👍', own: true });
+    };
+    setTimeout(react, 100);
+    setInterval(react, 2000);
+  }
+}
+export const Reactions: StoryObj<ChatArgs> = {
+  name: 'Reactions (menu open, two floating)',
+  args: { conversation: CONVERSATION_EN, unread: 0, open: false, fixture: () => ({ participants: people(3) }) },
+  render: ({ lang, width, fixture }) =>
+    html`<div style="width:${width};max-width:100%"><video-call-room lang=${lang} style="height:560px" .session=${new ReactingFixtureSession(fixture())}></video-call-room></div>`,
+  play: async ({ canvasElement }) => press(canvasElement, 'react'),
+};

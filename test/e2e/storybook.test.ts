@@ -53,7 +53,7 @@ describe('Storybook', () => {
       const shadow = element.shadowRoot!;
       const roots = [shadow];
       for (let i = 0; i < roots.length; i++) {
-        for (const inner of roots[i].querySelectorAll('call-invite-panel, call-participants')) if (inner.shadowRoot) roots.push(inner.shadowRoot);
+        for (const inner of roots[i].querySelectorAll('call-invite-panel, call-participants, call-chat')) if (inner.shadowRoot) roots.push(inner.shadowRoot);
       }
       const all = (selector: string) => roots.flatMap((root) => [...root.querySelectorAll<HTMLElement>(selector)]);
       const text = (node: Node | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
@@ -95,6 +95,20 @@ describe('Storybook', () => {
           directions: all('[part~="body"]').map((body) => getComputedStyle(body).direction),
         },
         colours: colours(),
+        room: {
+          chatButton: shadow.querySelector('[part~="chat-toggle"]')?.getAttribute('aria-label') ?? null,
+          badge: text(shadow.querySelector('[part~="chat-badge"]')),
+          panel: (() => {
+            const panel = shadow.querySelector('[part~="chat-panel"]');
+            if (!panel) return null;
+            const box = panel.getBoundingClientRect();
+            const grid = shadow.querySelector('[part~="grid"]')!.getBoundingClientRect();
+            return { width: Math.round(box.width), bottom: Math.round(box.bottom), besideTiles: box.left >= grid.right - 0.5, roomWidth: Math.round(element.getBoundingClientRect().width) };
+          })(),
+          hands: [...shadow.querySelectorAll('[part~="tile"]')].filter((tile) => tile.querySelector('[part~="hand-raised"]')).map((tile) => text(tile.querySelector('[part~="name"]'))),
+          reactions: [...shadow.querySelectorAll('[part~="reaction"]')].map((node) => text(node)),
+          menu: [...shadow.querySelectorAll('[part~="reaction-option"]')].map((option) => option.getAttribute('aria-label')),
+        },
       };
 
       /** Text and background of what a reader reads first: the panel, the hint or list status, else the element; its background from the nearest opaque box. */
@@ -230,6 +244,43 @@ describe('Storybook', () => {
       assert.ok(s.width <= 360, `${s.width} px`);
       assert.equal(s.tiles, 4);
       assert.equal(s.overflows, false, 'the controls fit');
+    },
+    // Chat, raised hands and reactions in the room (issue 16).
+    'elements-video-call-room--chat-unread': (s) => {
+      assert.equal(s.room.chatButton, 'Chat, 3 unread');
+      assert.equal(s.room.badge, '3');
+      assert.equal(s.room.panel, null);
+    },
+    'elements-video-call-room--chat-open': (s) => {
+      assert.equal(s.room.chatButton, 'Chat');
+      assert.equal(s.chat.messages, 3);
+      assert.ok(s.room.panel?.besideTiles, JSON.stringify(s.room.panel));
+      assert.equal(s.overflows, false);
+    },
+    'elements-video-call-room--chat-phone': (s) => {
+      assert.ok(s.width <= 360, `${s.width} px`);
+      assert.equal(s.room.panel?.width, s.room.panel?.roomWidth, 'the sheet is as wide as the room');
+      assert.match(s.text, /Close the chat|Can everyone see my screen\?/);
+      assert.equal(s.chat.messages, 3);
+    },
+    'elements-video-call-room--chat-russian': (s) => {
+      assert.equal(s.room.chatButton, 'Чат');
+      assert.match(s.text, /Всем видно мой экран\?/);
+      assert.match(s.text, /Отправить/);
+    },
+    'elements-video-call-room--hands-raised': (s) => {
+      assert.deepEqual(s.room.hands, ['Anna Petrova (you)', 'Maria Chen']);
+      assert.ok(s.controls.some((c) => c.label === 'Lower hand' && c.pressed === 'true'), JSON.stringify(s.controls));
+      assert.equal(s.tileLabels.filter((label) => label.includes('Hand raised')).length, 2);
+    },
+    'elements-video-call-room--hands-raised-russian': (s) => {
+      assert.deepEqual(s.room.hands, ['Maria Chen']);
+      assert.ok(s.controls.some((c) => c.label === 'Поднять руку' && c.pressed === 'false'), JSON.stringify(s.controls));
+      assert.equal(s.tileLabels.filter((label) => label.includes('Поднята рука')).length, 1);
+    },
+    'elements-video-call-room--reactions': (s) => {
+      assert.deepEqual(s.room.menu, ['Thumbs up', 'Applause', 'Laughing', 'Heart', 'Celebrate', 'Surprised']);
+      assert.deepEqual([...s.room.reactions].sort(), ['🎉', '👍'].sort());
     },
     'elements-call-participants--before-the-call': (s) => {
       assert.equal(s.items, 5);
