@@ -37,13 +37,17 @@ const root = join(import.meta.dirname, '..');
  * controller, link splitting, Lit's repeat directive (messages keep their nodes and focus) and
  * its ru/en strings 5.1 — 106 kB. Our code without dependencies measured 42.3 kB before the chat
  * (over its 39.8 budget, which no test held) and 48.0 kB with it — 48.5 kB. `<call-chat>` is, with
- * the bell, the first candidate to load lazily.
+ * the bell, the first candidate to load lazily. Issue 16's chat in the room, raised hands and
+ * reactions: 109.4 kB measured (105.4 before), our code 52.0 kB (48.0) — the core's hands and
+ * reactions (presence's time, the fixed set, both rate limits), the room's chat panel and hands /
+ * reactions controllers with their styles (side panel, phone sheet, the floating reaction) and
+ * ru/en strings, 4.0 kB in all — 110 / 52.5 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 106 * 1024,
+  scriptTag: 110 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 48.5 * 1024,
+  library: 52.5 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;
