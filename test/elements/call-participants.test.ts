@@ -136,6 +136,27 @@ describe('<call-participants>', () => {
     expect(items(el)[0].textContent).to.contain('Камера выключена');
   });
 
+  it('puts raised hands first, the first raised first, with the hand shown and said, in Russian and English', async () => {
+    const base = { email: null, avatarUrl: null, inviteStatus: 'accepted', presence: 'connected', isLocal: false, mic: true, cam: true, screen: false, speaking: false } as const;
+    const people: Participant[] = [
+      { ...base, id: 'u1', userId: 'u1', name: 'Анна', role: 'host', hand: false },
+      { ...base, id: 'u2', userId: 'u2', name: 'Борис', role: 'guest', hand: true, handRaisedAt: 2_000 },
+      { ...base, id: 'u3', userId: 'u3', name: 'Вера', role: 'guest', hand: true, handRaisedAt: 1_000 },
+      { ...base, id: 'u4', userId: 'u4', name: 'Глеб', role: 'guest', hand: false },
+    ];
+    for (const [lang, said] of [
+      ['ru', 'Поднята рука'],
+      ['en', 'Hand raised'],
+    ] as const) {
+      const el = await fixture<CallParticipants>(html`<call-participants lang=${lang} .participants=${people}></call-participants>`);
+      expect(items(el).map((li) => li.querySelector('[part~="name"]')!.textContent!.trim())).to.deep.equal(['Вера', 'Борис', 'Анна', 'Глеб']);
+      expect(items(el).map((li) => Boolean(li.querySelector('[part~="hand-raised"]')))).to.deep.equal([true, true, false, false]);
+      expect(items(el)[0].querySelector('.visually-hidden')!.textContent).to.contain(said);
+      expect(items(el)[2].textContent).to.not.contain(said);
+      await expect(el).to.be.accessible();
+    }
+  });
+
   it('lets the host withdraw an invitation from the keyboard; guests see no such button', async () => {
     const anna = await signUp('Anna');
     const boris = await signUp('Boris');
