@@ -31,6 +31,8 @@ export class HandsReactionsController implements ReactiveController {
   #offs: (() => void)[] = [];
   /** Who had a hand up at the last look, to announce the new ones. */
   #hands = new Set<string>();
+  /** Who was in the call at the last look. */
+  #present = new Set<string>();
   #keys = 0;
   #notice = '';
 
@@ -110,6 +112,7 @@ export class HandsReactionsController implements ReactiveController {
     this.#shown.clear();
     this.picking = false;
     this.#hands = new Set(session?.participants.filter((p) => p.hand).map((p) => p.id));
+    this.#present = new Set(session?.participants.filter((p) => !p.isLocal && p.presence === 'connected').map((p) => p.id));
     if (!session) return;
     this.#offs.push(
       session.on('reaction', (detail) => this.#show(detail)),
@@ -117,12 +120,15 @@ export class HandsReactionsController implements ReactiveController {
     );
   }
 
+  /** Says who raised a hand since the last list; not those whose hand was up when they came in (or we did). */
   #announceHands(list: Participant[]): void {
-    const raised = new Set(list.filter((p) => p.hand && (p.isLocal || p.presence === 'connected')).map((p) => p.id));
+    const present = new Set(list.filter((p) => !p.isLocal && p.presence === 'connected').map((p) => p.id));
+    const raised = new Set(list.filter((p) => p.hand && present.has(p.id)).map((p) => p.id));
     for (const person of list) {
-      if (raised.has(person.id) && !this.#hands.has(person.id) && !person.isLocal) this.options.announce(this.i18n.t('announce.handRaised', { name: person.name }));
+      if (raised.has(person.id) && !this.#hands.has(person.id) && this.#present.has(person.id)) this.options.announce(this.i18n.t('announce.handRaised', { name: person.name }));
     }
     this.#hands = raised;
+    this.#present = present;
   }
 
   #show({ from, emoji, own }: CallReactionDetail): void {

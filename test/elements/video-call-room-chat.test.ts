@@ -134,7 +134,9 @@ describe('<video-call-room> chat, hands and reactions', () => {
   it('raises and lowers the hand, shows and announces others\' hands, and lists raised hands first by who raised first', async () => {
     const { boris, sessionId, el } = await annaInCall();
     const people = await fixture<CallParticipants>(html`<call-participants lang="en" .session=${el.session}></call-participants>`);
-    const channel = await borisPresent(boris, sessionId, Date.now() - 5000);
+    const channel = await borisPresent(boris, sessionId);
+    await until(() => Boolean(tileOf(el, 'Boris')), 'Boris’s tile');
+    await channel.track({ name: 'Boris', avatar_url: null, mic: false, cam: false, screen: false, speaking: false, hand: Date.now() - 5000 });
     await until(() => Boolean(tileOf(el, 'Boris')?.querySelector('[part~="hand-raised"]')), 'Boris’s hand on his tile');
     expect(tileOf(el, 'Boris')!.getAttribute('aria-label')).to.contain('Hand raised');
     await until(() => live(el) === 'Boris raised their hand', 'the announcement');

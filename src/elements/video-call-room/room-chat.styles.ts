@@ -123,7 +123,7 @@ export const roomChatStyles = css`
     left: 50%;
     top: 50%;
     transform: translate(-50%, -50%);
-    font-size: clamp(2.5rem, 18cqi, 4.5rem);
+    font-size: clamp(2.5rem, 12cqi, 6rem);
     line-height: 1;
     pointer-events: none;
     filter: drop-shadow(0 2px 6px rgb(0 0 0 / 0.5));
