@@ -128,6 +128,17 @@ describe('<video-call-room> chat, hands and reactions', () => {
     close.click();
     await until(() => part(el, 'chat-panel') === null, 'the sheet to close');
     await until(() => el.shadowRoot!.activeElement === toggle, 'focus back on the Chat button');
+
+    // Sideways on a short screen: the sheet takes the whole room, the close button in it.
+    await setViewport({ width: 740, height: 360 });
+    toggle.click();
+    await until(() => deepActive()?.tagName === 'TEXTAREA', 'focus in the chat field, sideways');
+    const sideways = part(el, 'chat-panel')!.getBoundingClientRect();
+    const roomSideways = el.getBoundingClientRect();
+    expect([sideways.width, sideways.height]).to.deep.equal([roomSideways.width, roomSideways.height]);
+    expect(part(el, 'chat-close')!.getBoundingClientRect().bottom).to.be.at.most(360);
+    await sendKeys({ press: 'Escape' });
+    await until(() => part(el, 'chat-panel') === null && el.shadowRoot!.activeElement === toggle, 'Esc to close the sheet, sideways');
     await el.leave();
   });
 
