@@ -41,13 +41,16 @@ const root = join(import.meta.dirname, '..');
  * reactions: 109.4 kB measured (105.4 before), our code 52.0 kB (48.0) — the core's hands and
  * reactions (presence's time, the fixed set, both rate limits), the room's chat panel and hands /
  * reactions controllers with their styles (side panel, phone sheet, the floating reaction) and
- * ru/en strings, 4.0 kB in all — 110 / 52.5 kB.
+ * ru/en strings, 4.0 kB in all — 110 / 52.5 kB. Its host controls: Moderation in the core (the
+ * lobby, removal, the end, the signed moderation broadcasts) with the mesh and presence moved out
+ * of CallSession, the room's and the list's host controllers, their styles and ru/en strings,
+ * 5.4 kB more: 114.8 kB measured, our code 57.4 kB — 115.5 / 58 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 110 * 1024,
+  scriptTag: 115.5 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 52.5 * 1024,
+  library: 58 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;

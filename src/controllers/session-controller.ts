@@ -41,7 +41,7 @@ export class SessionController implements ReactiveController {
   #attach(): void {
     const session = this.#session;
     if (!session || this.#off.length) return;
-    const events: (keyof CallSessionEvents)[] = ['state', 'participants', 'participant-joined', 'participant-left', 'local-media', 'error', 'fallback', 'link-rung'];
+    const events: (keyof CallSessionEvents)[] = ['state', 'participants', 'participant-joined', 'participant-left', 'local-media', 'error', 'fallback', 'link-rung', 'waiting', 'moderation'];
     for (const type of events) {
       const handler = this.handlers[type] as ((detail: unknown) => void) | undefined;
       this.#off.push(

@@ -330,7 +330,8 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   async session(sessionId: string, options: CallSessionOptions = {}): Promise<CallSession> {
     const user = await this.requireUser();
     const existing = this.#sessions.get(sessionId);
-    if (existing && existing.state !== 'left' && existing.userId === user.id) return existing;
+    // A left, removed or ended one is over: a new object asks the database afresh.
+    if (existing && !['left', 'removed', 'ended'].includes(existing.state) && existing.userId === user.id) return existing;
     const session = new CallSession(this.supabase, sessionId, user.id, options);
     this.#sessions.set(sessionId, session);
     this.emit('session', session);

@@ -8,8 +8,16 @@ import type { CallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
 import type { IceServersWarning } from './ice-servers.ts';
 import type { LocalMediaState, MediaRequest } from './local-media.ts';
+import type { ModerationMessage, WaitingGuest } from './moderation.ts';
 import type { Participant } from './participant.ts';
+import type { SignalSigner } from './signal-keys.ts';
 import type { TransportName } from './signaling.ts';
+
+/** What CallSession.prepare() is making ready: the signer first (join() needs its key), then the rest. */
+export interface Preparation {
+  signer: Promise<SignalSigner | undefined>;
+  ready: Promise<void>;
+}
 
 export interface CallSessionEvents {
   state: { state: CallState; previous: CallState; error?: CallError };
@@ -25,6 +33,10 @@ export interface CallSessionEvents {
   fallback: CallFallbackDetail;
   /** A link's rung on the ladder changed (`failed`: media cannot flow with that peer, retrying). */
   'link-rung': { peerId: string; rung: LinkRung };
+  /** The host's list of guests waiting in the lobby changed (the host's session only). */
+  waiting: WaitingGuest[];
+  /** A `moderation` message from the host for us: `mute` (the microphone is off already), `mute-request`… */
+  moderation: ModerationMessage;
   /** Something the call can live without is missing: TURN servers (the call is STUN only). */
   warning: { code: IceServersWarning; message: string };
   /** Someone present (or the local user) sent a reaction (broadcast `reaction`, see call-reactions.ts). */

@@ -4,25 +4,29 @@
  * with presence, the `video_call_participants` rows and the peer connections' states).
  *
  * States: `idle → joining → connected ⇄ reconnecting → left`, `failed` when joining is refused or
- * the channel cannot come back. While Realtime is down, peer connections keep their media.
+ * the channel cannot come back; `waiting` in a lobby, `removed` and `ended` by the host (the
+ * lobby and host controls are moderation.ts). While Realtime is down, peer connections keep their media.
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallFallback } from './call-fallback.ts';
 import { claimCallTopic } from './call-presence.ts';
 import { CallReactions } from './call-reactions.ts';
-import type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
+import type { CallSessionEvents, CallSessionOptions, Preparation } from './call-session-types.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
 import type { IceServersAnswer } from './ice-servers.ts';
 import { LocalMedia } from './local-media.ts';
+import { Moderation, type WaitingGuest } from './moderation.ts';
 import type { KeyedParticipantRecord, Participant, PresenceMeta } from './participant.ts';
 import { ParticipantRows, type RowChange } from './participant-rows.ts';
 import { ParticipantStore } from './participant-store.ts';
-import { PeerMesh, type StreamRole } from './peer-mesh.ts';
+import { PresencePublisher } from './presence-publisher.ts';
+import type { PeerMesh, StreamRole } from './peer-mesh.ts';
+import { createSessionMesh } from './session-mesh.ts';
 import type { Signal } from './signal.ts';
-import { SignalSigner } from './signal-keys.ts';
-import { BroadcastTransport, MemberKeys, TableTransport, type SignalingTransport, type TransportName } from './signaling.ts';
+import type { SignalSigner } from './signal-keys.ts';
+import { openSignaling, type MemberKeys, type SignalingTransport, type TransportName } from './signaling.ts';
 import { TypedEventTarget } from './typed-events.ts';
 
 export type { CallState } from './call-state.ts';
@@ -32,22 +36,14 @@ export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './
 
 export type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
 
-/** What prepare() is making ready: the signer first (join() needs its key), then the rest. */
-interface Preparation {
-  signer: Promise<SignalSigner | undefined>;
-  ready: Promise<void>;
-}
-
-/** A postgres_changes event on `video_call_participants` (DELETE carries the primary key alone). */
-
 /**
  * What the elements read and call on a session: a CallSession, or anything shaped like one — a
  * Storybook fixture, a host's own wrapper.
  */
 export interface CallSessionView
   extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
-    // Optional, so look-alikes written before the fallback ladder (or hands and reactions) still fit.
-    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'raiseHand' | 'lowerHand' | 'react'>> {
+    // Optional, so look-alikes written before the fallback ladder (or hands, reactions and host controls) still fit.
+    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'setHandRaised' | 'raiseHand' | 'lowerHand' | 'react' | 'hostId' | 'waiting' | 'admit' | 'remove' | 'endForAll' | 'mute' | 'askToUnmute'>> {
   readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice' | 'flipCamera'>;
 }
 
@@ -67,12 +63,19 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Gives the topic `call:<id>` back to presence watchers of this client (see call-presence.ts). */
   #releaseTopic: (() => Promise<void>) | undefined;
   #transport: SignalingTransport | undefined;
+  #signer: SignalSigner | undefined;
   #keys: MemberKeys | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #rejoinAttempts = 0;
   #pendingSends = new Set<Promise<unknown>>();
-  #trackTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #presence = new PresencePublisher({
+    channel: () => this.#channel,
+    // Not before the mesh exists: whoever sees us present starts negotiating with us.
+    ready: () => this.mesh !== undefined,
+    meta: () => this.#ownPresence(),
+    log: (message) => this.#log(message),
+  });
   /** When the local hand went up (presence's `hand`); undefined while it is down. */
   #hand: number | undefined;
   readonly #reactions: CallReactions;
@@ -81,10 +84,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** What prepare() got ready (or is getting ready) for join(). */
   #preparing: Preparation | undefined;
   readonly #rows: ParticipantRows;
-  /** Present members whose key was read for ahead of their first signal. */
-  #keysAsked = new Set<string>();
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
   readonly #fallback: CallFallback;
+  readonly #moderation: Moderation;
   /** The last teardown: a rejoin waits for it, or supabase-js hands back the channel being removed. */
   #tornDown: Promise<void> = Promise.resolve();
 
@@ -106,21 +108,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     );
     this.#people = new ParticipantStore({
       localId: userId,
-      local: () => {
-        const { mic, cam, screen, speaking } = this.media.state;
-        return {
-          name: this.#profile.name,
-          avatar_url: this.#profile.avatarUrl,
-          mic,
-          cam,
-          screen,
-          speaking,
-          hand: this.#hand,
-          inCall: this.state === 'connected' || this.state === 'reconnecting',
-          camera: this.media.camera,
-          screenStream: this.media.screen,
-        };
-      },
+      local: () => ({
+        ...this.#ownPresence(),
+        inCall: this.state === 'connected' || this.state === 'reconnecting',
+        camera: this.media.camera,
+        screenStream: this.media.screen,
+      }),
       streams: (id) => this.streamsOf(id),
       graceMs: options.presenceGraceMs,
       stillPresent: (id) => Boolean(this.#channel?.presenceState()[id]),
@@ -136,6 +129,30 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       people: this.#people,
       keys: () => this.#keys,
       connect: (id) => this.mesh?.connect(id),
+      rows: (rows) => this.#moderation.setRows(rows),
+      row: (row) => this.#moderation.setRow(row),
+      log: (message) => this.#log(message),
+    });
+    this.#moderation = new Moderation({
+      supabase,
+      sessionId,
+      userId,
+      signer: () => this.#signer,
+      keys: () => this.#keys,
+      channel: () => this.#channel,
+      admitted: () => void (this.state === 'waiting' && this.join().catch(() => undefined)),
+      removed: () => this.#endAs('removed'),
+      ended: () => this.#endAs('ended'),
+      peerRemoved: (id) => {
+        this.mesh?.remove(id, false);
+        this.#keys?.forget(id);
+        this.#people.drop(id);
+      },
+      heard: (message) => {
+        if (message.action === 'mute') this.setMic(false);
+        this.emit('moderation', message);
+      },
+      waitingChanged: (waiting) => this.emit('waiting', waiting),
       log: (message) => this.#log(message),
     });
     this.#people.on('participants', (list) => this.emit('participants', list));
@@ -143,7 +160,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#people.on('participant-left', (participant) => this.emit('participant-left', participant));
     this.media.on('change', (state) => {
       this.emit('local-media', state);
-      this.#publishPresenceSoon();
+      this.#presence.soon();
       this.#people.changed();
     });
     this.media.on('streams', ({ camera, screen }) => this.mesh?.setLocalStreams({ camera, screen }));
@@ -161,6 +178,16 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   get state(): CallState {
     return this.#machine.state;
+  }
+
+  /** The session's host (once prepare() or join() has read the session). */
+  get hostId(): string | undefined {
+    return this.#moderation.hostId;
+  }
+
+  /** Guests waiting in the lobby, the earliest knock first (the host's; empty for anyone else). */
+  get waiting(): WaitingGuest[] {
+    return this.#moderation.waiting;
   }
 
   /** Everyone invited or present, the local person first, then by name. */
@@ -182,26 +209,20 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     if (this.#preparing) return this.#preparing;
     const signer = (async () => {
       await this.supabase.realtime.setAuth();
-      const signer = this.transportName === 'broadcast' ? await SignalSigner.create() : undefined;
-      const context = {
-        supabase: this.supabase,
-        sessionId: this.id,
-        userId: this.userId,
+      const opened = await openSignaling(this.transportName, {
+        supabase: this.supabase, sessionId: this.id, userId: this.userId,
         onSignal: (signal: Signal) => void this.mesh?.handle(signal),
         onPending: (from: string, pending: boolean) => this.mesh?.expect(from, pending),
         log: this.#log,
-      };
-      if (signer) {
-        this.#keys = new MemberKeys(this.supabase, this.id);
-        this.#transport = new BroadcastTransport(context, signer, this.#keys);
-      } else {
-        this.#transport = new TableTransport(context);
-      }
-      return signer;
+      });
+      ({ signer: this.#signer, keys: this.#keys, transport: this.#transport } = opened);
+      return opened.signer;
     })();
     // The channel and the others' rows (with their keys) together.
     const ready = signer.then(async () => {
-      const [channel] = await Promise.allSettled([this.#openChannel(true), this.#rows.load()]);
+      // A guest waiting in the lobby is refused the channel until the host lets them in (unread: try).
+      const waiting = (await this.#moderation.standing().catch(() => null)) === 'waiting';
+      const [channel] = await Promise.allSettled([waiting ? undefined : this.#openChannel(true), this.#rows.load()]);
       if (channel.status === 'rejected') throw channel.reason;
     });
     const preparing: Preparation = { signer, ready };
@@ -216,7 +237,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   /** Joins: claims a place through `join_video_call`, starts media, opens the channel. */
   async join(): Promise<void> {
-    if (this.state !== 'idle' && this.state !== 'failed') return;
+    if (this.state === 'removed' || this.state === 'ended') throw new CallError(this.state === 'removed' ? 'not_participant' : 'session_ended', `this call is over for you (${this.state})`);
+    if (this.state !== 'idle' && this.state !== 'failed' && this.state !== 'waiting') return;
     this.error = undefined;
     this.#fallback.begin();
     this.#machine.to('joining');
@@ -257,43 +279,22 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
       if ((this.state as CallState) !== 'joining') return; // left while joining
 
-      this.mesh = new PeerMesh({
+      this.mesh = createSessionMesh({
         localId: this.userId,
         iceServers,
-        fallback: this.#fallback.settings,
-        ...(this.#options.connectTimeoutMs ? { connectTimeoutMs: this.#options.connectTimeoutMs } : {}),
-        ...(this.#options.retryFailedMs ? { retryFailedMs: this.#options.retryFailedMs } : {}),
+        fallback: this.#fallback,
+        people: this.#people,
+        connectTimeoutMs: this.#options.connectTimeoutMs,
+        retryFailedMs: this.#options.retryFailedMs,
+        channel: () => this.#channel,
         send: (signal) => this.#send(signal),
-        // Cameras stay small until nobody's connections are forming (each says so in presence).
-        presenceOf: (peerId) =>
-          this.#channel
-            ?.presenceState()
-            [peerId]?.map((meta) => meta.presence_ref)
-            .sort()
-            .join(' '),
-        othersForming: () =>
-          Object.entries(this.#channel?.presenceState<PresenceMeta>() ?? {}).some(([id, metas]) => id !== this.userId && metas[0]?.forming === true),
+        forming: (forming) => {
+          if (forming === this.#forming) return;
+          this.#forming = forming;
+          this.#presence.soon();
+        },
+        rung: (peerId, rung) => this.emit('link-rung', { peerId, rung }),
         log,
-      });
-      this.mesh.on('forming', (forming) => {
-        if (forming === this.#forming) return;
-        this.#forming = forming;
-        this.#publishPresenceSoon();
-      });
-      this.mesh.on('remote-stream', () => this.#people.changed());
-      this.mesh.on('peer-state', ({ peerId, state }) => {
-        this.#people.setConnection(peerId, state);
-        if ((state === 'failed' || state === 'closed') && !this.#people.isPresent(peerId)) this.mesh?.remove(peerId, false);
-      });
-      this.mesh.on('peer-removed', ({ peerId }) => {
-        this.#people.setConnection(peerId, undefined);
-        this.#fallback.works(peerId);
-      });
-      this.mesh.on('fallback', (detail) => this.#fallback.stepDown(detail));
-      this.mesh.on('rung', ({ peerId, rung }) => {
-        this.emit('link-rung', { peerId, rung });
-        if (rung !== 'failed' && this.fallback?.step !== 'relay') this.#fallback.works(peerId);
-        this.#people.changed();
       });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
       this.#machine.tryTo('connected');
@@ -301,7 +302,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       const { mic, cam } = this.media.state;
       if (me.mic_on !== mic || me.cam_on !== cam) void this.#updateRow({ mic_on: mic, cam_on: cam });
       if (this.#channel?.state === 'joined') {
-        void this.#trackPresence();
+        void this.#presence.now();
         this.#onPresence(this.#channel);
       } else {
         // The channel dropped while we were setting up: rejoin as after any drop.
@@ -310,9 +311,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         this.#scheduleRejoin();
       }
       this.#heartbeat = setInterval(() => void this.#touch(), this.#options.heartbeatMs ?? 20_000);
+      void this.#moderation.watch().catch(() => undefined);
       if (typeof window !== 'undefined') window.addEventListener('pagehide', this.#onPageHide);
     } catch (error) {
       const callError = error instanceof CallError ? error : new CallError('join_failed', (error as Error).message, { cause: error });
+      if (callError.code === 'waiting_for_host' && this.#machine.tryTo('waiting')) return this.#wait();
       this.#fail(callError);
       // After #fail, so whoever hears it sees the call failed, not a call that keeps trying.
       if (callError.code === 'signaling_failed') this.#fallback.stepOut('signaling-unreachable');
@@ -323,8 +326,9 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Leaves: tells the peers (`bye`), closes everything, marks us left in the database. */
   async leave(): Promise<void> {
     if (this.state === 'left') return;
-    const wasLive = this.state !== 'idle';
+    const wasLive = !['idle', 'waiting', 'removed', 'ended'].includes(this.state);
     this.#machine.to('left');
+    void this.#moderation.stop();
     this.mesh?.close(true);
     await this.#flushSends();
     await this.#teardown();
@@ -350,19 +354,14 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   /** Raises the local hand: presence says since when (`hand`), lists put raised hands first. */
-  raiseHand(): void {
-    this.setHandRaised(true);
-  }
-
-  lowerHand(): void {
-    this.setHandRaised(false);
-  }
+  raiseHand = (): void => this.setHandRaised(true);
+  lowerHand = (): void => this.setHandRaised(false);
 
   setHandRaised(raised: boolean): void {
     const at = raised ? (this.#hand ?? Date.now()) : undefined;
     if (at === this.#hand) return;
     this.#hand = at;
-    this.#publishPresenceSoon();
+    this.#presence.soon();
     this.#people.changed();
   }
 
@@ -370,6 +369,19 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   react(emoji: string): Promise<void> {
     return this.#reactions.send(this.#channel, emoji);
   }
+
+  // ---- host controls (moderation.ts): CallError not_host for anyone but the host -------------
+
+  /** Lets a guest waiting in the lobby in. */
+  admit = (userId: string): Promise<void> => this.#moderation.admit(userId);
+  /** Removes someone for good (declines a waiting guest); their page leaves at once. */
+  remove = (userId: string): Promise<void> => this.#moderation.remove(userId);
+  /** Ends the call for everyone (state `ended` on every page). */
+  endForAll = (): Promise<void> => this.#moderation.endForAll();
+  /** Turns someone's microphone off (they may turn it on again: the browser is theirs). */
+  mute = (userId: string): Promise<void> => this.#moderation.send({ action: 'mute', to: userId });
+  /** Asks someone to unmute: their page shows the request with an Unmute button. */
+  askToUnmute = (userId: string): Promise<void> => this.#moderation.send({ action: 'mute-request', to: userId });
 
   /** Where the link to a participant stands on the fallback ladder (undefined: no link). */
   linkRung(userId: string): LinkRung | undefined {
@@ -402,6 +414,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#channel = channel;
     this.#transport!.attach(channel);
     this.#reactions.attach(channel);
+    this.#moderation.attach(channel);
     channel
       .on('presence', { event: 'sync' }, () => this.#onPresence(channel))
       .on('postgres_changes', { event: '*', schema: 'public', table: 'video_call_participants', filter: `session_id=eq.${this.id}` }, (change) =>
@@ -416,7 +429,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
           this.#fallback.signalingBack();
           // While joining, join() announces us once the mesh is ready.
           if (this.mesh) {
-            void this.#trackPresence();
+            void this.#presence.now();
             // Row changes made while the channel was down never reached us.
             void this.#rows.load();
             if (this.state === 'reconnecting') this.#machine.tryTo('connected');
@@ -454,6 +467,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       if (old) await this.supabase.removeChannel(old).catch(() => undefined);
       try {
         await this.supabase.realtime.setAuth();
+        // Removed, or the call ended: the channel was closed for good (it would be refused for ever).
+        if (await this.#moderation.isOut()) return;
         await this.#openChannel(false);
       } catch (error) {
         this.#log(`rejoin failed: ${(error as Error).message}`);
@@ -468,49 +483,20 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     // Someone's connections may have finished forming: cameras may go back to full size.
     this.mesh?.resize();
     let unknown = false;
-    let keyless = false;
-    for (const [userId, metas] of Object.entries(state)) {
-      if (!metas[0] || userId === this.userId) continue;
+    const present = Object.keys(state).filter((userId) => state[userId]![0] && userId !== this.userId);
+    for (const userId of present) {
       if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
       else unknown = true;
-      // Present means their key is stored (they track after joining): read it now, before their
-      // first signal waits for it. Once per person; a signal from them still re-reads if need be.
-      if (this.#keys && !this.#keys.has(userId) && !this.#keysAsked.has(userId)) {
-        this.#keysAsked.add(userId);
-        keyless = true;
-      }
     }
-    if (keyless) void this.#keys?.refresh().catch(() => undefined);
+    this.#keys?.prefetch(present);
     // Someone present we have no row of: an invitation made after we read them (a read under
     // way connects to them when it is done).
     if (unknown && !this.#rows.reading) void this.#rows.load();
   }
 
-  #publishPresenceSoon(): void {
-    if (this.#trackTimer) return;
-    this.#trackTimer = setTimeout(() => {
-      this.#trackTimer = undefined;
-      void this.#trackPresence();
-    }, 150);
-  }
-
-  async #trackPresence(): Promise<void> {
-    const channel = this.#channel;
-    // Not before the mesh exists: whoever sees us present starts negotiating with us.
-    if (!channel || channel.state !== 'joined' || !this.mesh) return;
-    const media = this.media.state;
-    const meta: PresenceMeta = {
-      name: this.#profile.name,
-      avatar_url: this.#profile.avatarUrl,
-      mic: media.mic,
-      cam: media.cam,
-      screen: media.screen,
-      speaking: media.speaking,
-      hand: this.#hand,
-      forming: this.#forming,
-    };
-    const result = await channel.track(meta);
-    if (result !== 'ok') this.#log(`presence track: ${result}`);
+  #ownPresence(): PresenceMeta {
+    const { mic, cam, screen, speaking } = this.media.state;
+    return { name: this.#profile.name, avatar_url: this.#profile.avatarUrl, mic, cam, screen, speaking, hand: this.#hand, forming: this.#forming };
   }
 
   // ---- signaling -----------------------------------------------------------------------------
@@ -552,6 +538,20 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.tryTo('failed');
   }
 
+  /** Waits in the lobby: nothing live is kept, our row's admitted_at brings us back to join(). */
+  async #wait(): Promise<void> {
+    this.mesh?.close(false);
+    await this.#teardown();
+    await this.#moderation.knock().catch((error: unknown) => this.#fail(toCallError(error)));
+  }
+
+  /** Removed by the host, or the call ended: out at once, the channel never reopened. */
+  #endAs(state: 'removed' | 'ended'): void {
+    if (!this.#machine.tryTo(state)) return;
+    this.mesh?.close(false);
+    void this.#teardown();
+  }
+
   #teardown(): Promise<void> {
     this.#tornDown = this.#release();
     return this.#tornDown;
@@ -559,12 +559,12 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   async #release(): Promise<void> {
     this.#preparing = undefined;
-    this.#keysAsked.clear();
+    if (this.state !== 'waiting') void this.#moderation.stop();
     this.#forming = false;
     this.#fallback.stop();
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rejoinTimer);
-    clearTimeout(this.#trackTimer);
+    this.#presence.stop();
     if (typeof window !== 'undefined') window.removeEventListener('pagehide', this.#onPageHide);
     const channel = this.#channel;
     this.#channel = undefined;

@@ -1,16 +1,21 @@
 /**
  * A call's life: `idle → joining → connected ⇄ reconnecting → left`, or `failed` from any live
- * state. A failed call may be joined again. Nothing else is allowed, so a late event from a
- * torn-down call cannot bring it back to life.
+ * state. A failed call may be joined again. In a lobby, `joining → waiting → joining` once the
+ * host lets the guest in. `removed` (by the host) and `ended` (for everyone) are final, but for
+ * `left` when the page lets go. Nothing else is allowed, so a late event from a torn-down call
+ * cannot bring it back to life.
  */
-export type CallState = 'idle' | 'joining' | 'connected' | 'reconnecting' | 'left' | 'failed';
+export type CallState = 'idle' | 'joining' | 'waiting' | 'connected' | 'reconnecting' | 'left' | 'failed' | 'removed' | 'ended';
 
 const NEXT: Record<CallState, readonly CallState[]> = {
   idle: ['joining', 'left'],
-  joining: ['connected', 'failed', 'left'],
-  connected: ['reconnecting', 'failed', 'left'],
-  reconnecting: ['connected', 'failed', 'left'],
+  joining: ['connected', 'waiting', 'failed', 'left', 'removed', 'ended'],
+  waiting: ['joining', 'failed', 'left', 'removed', 'ended'],
+  connected: ['reconnecting', 'failed', 'left', 'removed', 'ended'],
+  reconnecting: ['connected', 'failed', 'left', 'removed', 'ended'],
   failed: ['joining', 'left'],
+  removed: ['left'],
+  ended: ['left'],
   left: [],
 };
 

@@ -14,6 +14,8 @@ export type CallErrorCode =
   | 'not_participant'
   /** Only the call's host may do that. */
   | 'not_host'
+  /** The call has a lobby and its host has not let this guest in yet (the session waits, see `waiting`). */
+  | 'waiting_for_host'
   | 'already_invited'
   | 'session_not_found'
   | 'session_ended'
@@ -111,6 +113,7 @@ const BACKEND_CODES: Record<string, CallErrorCode | typeof REFUSED> = {
   PT403: REFUSED,
   PT404: 'session_not_found',
   PT409: 'already_invited',
+  PT423: 'waiting_for_host', // join_video_call: a guest in the lobby (20261203000100)
   PT429: 'rate_limited',
   PGRST301: SIGNED_OUT, // JWT invalid or expired
   PGRST302: SIGNED_OUT, // anonymous access refused
@@ -119,6 +122,7 @@ const BACKEND_CODES: Record<string, CallErrorCode | typeof REFUSED> = {
   invalid_token: SIGNED_OUT,
   not_participant: 'not_participant',
   not_host: 'not_host',
+  waiting_for_host: 'waiting_for_host',
   not_allowed: REFUSED,
   service_role_required: REFUSED,
   push_unavailable: 'unavailable',

@@ -33,6 +33,7 @@ export { checkedFallbackUrl, fallbackSettings, nextRung, type CallFallbackDetail
 export { fetchIceServers, hasRelay, IceServerLease, parseIceServers, STUN_ONLY, type IceServersAnswer, type IceServersWarning } from './ice-servers.ts';
 export { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice, type NotificationOutcome } from './invitations.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
+export { Moderation, type ModerationAction, type ModerationMessage, type Standing, type WaitingGuest } from './moderation.ts';
 export {
   compareHands,
   compareParticipants,

@@ -20,6 +20,9 @@ export interface ParticipantRowsOptions {
   keys(): MemberKeys | undefined;
   /** Connects to someone present whose row is now known. */
   connect(userId: string): void;
+  /** Every row as read, then each one as it changes (the lobby and removals, moderation.ts). */
+  rows?(rows: readonly KeyedParticipantRecord[]): void;
+  row?(row: KeyedParticipantRecord): void;
   log(message: string): void;
 }
 
@@ -50,6 +53,7 @@ export class ParticipantRows {
       return;
     }
     people.setRows((result.data ?? []) as KeyedParticipantRecord[]);
+    this.options.rows?.((result.data ?? []) as KeyedParticipantRecord[]);
     for (const change of replay) this.#apply(change);
     await this.options.keys()?.learn(result.data ?? []);
     this.connectPresent();
@@ -77,6 +81,9 @@ export class ParticipantRows {
     const { people } = this.options;
     if (change.eventType === 'DELETE') {
       if (typeof change.old.id === 'string') people.deleteRow(change.old.id);
-    } else if (typeof change.new.id === 'string') people.setRow(change.new as unknown as KeyedParticipantRecord);
+    } else if (typeof change.new.id === 'string') {
+      people.setRow(change.new as unknown as KeyedParticipantRecord);
+      this.options.row?.(change.new as unknown as KeyedParticipantRecord);
+    }
   }
 }

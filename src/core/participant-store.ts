@@ -49,6 +49,8 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
   readonly #graceTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Who `participant-joined` was emitted for, and not `participant-left` since. */
   readonly #announced = new Set<string>();
+  /** Removed by the host: never in the call again, whatever presence says until their channel closes. */
+  readonly #dropped = new Set<string>();
   #queued = false;
 
   constructor(options: ParticipantStoreOptions) {
@@ -108,7 +110,7 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
     const seen = new Set<string>();
     for (const [id, metas] of Object.entries(state)) {
       const meta = metas[0];
-      if (!meta || id === this.#options.localId) continue;
+      if (!meta || id === this.#options.localId || this.#dropped.has(id)) continue;
       seen.add(id);
       this.#presence.set(id, meta);
       clearTimeout(this.#graceTimers.get(id));
@@ -134,6 +136,16 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
   setConnection(id: string, state: RTCPeerConnectionState | undefined): void {
     if (state) this.#connections.set(id, state);
     else this.#connections.delete(id);
+    this.changed();
+  }
+
+  /** Someone the host removed: out of the call at once, no grace, and presence no longer counts. */
+  drop(id: string): void {
+    this.#dropped.add(id);
+    clearTimeout(this.#graceTimers.get(id));
+    this.#graceTimers.delete(id);
+    this.#presence.delete(id);
+    this.#connections.delete(id);
     this.changed();
   }
 

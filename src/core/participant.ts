@@ -28,6 +28,8 @@ export interface Participant {
   hand: boolean;
   /** When they raised their hand (ms since the epoch, their clock); absent while it is down. */
   handRaisedAt?: number;
+  /** The host removed them (for good, `removed_at`): no longer in the call, cannot come back. */
+  removed?: boolean;
   /** The peer connection's state, for remote people in the call. */
   connection?: RTCPeerConnectionState;
   camera?: MediaStream;
@@ -63,6 +65,10 @@ export interface ParticipantRecord {
   presence_status: PresenceStatus;
   mic_on: boolean;
   cam_on: boolean;
+  /** The lobby's columns (20261203000100), read by a joined session. */
+  admitted_at?: string | null;
+  removed_at?: string | null;
+  knocked_at?: string | null;
 }
 
 /** The columns of `ParticipantRecord`, for `select()`. */
@@ -72,7 +78,7 @@ export const PARTICIPANT_COLUMNS = 'id, user_id, email, display_name, avatar_url
 export interface KeyedParticipantRecord extends ParticipantRecord {
   signal_key?: unknown;
 }
-export const KEYED_PARTICIPANT_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key`;
+export const KEYED_PARTICIPANT_COLUMNS = `${PARTICIPANT_COLUMNS}, signal_key, admitted_at, removed_at, knocked_at`;
 
 /** The key a participant is known by: the user id, or `email:<address>` for an unclaimed invitation. */
 export const participantKey = (row: Pick<ParticipantRecord, 'user_id' | 'email'>): string => row.user_id ?? `email:${row.email}`;
@@ -96,6 +102,7 @@ export function participantFromRecord(row: ParticipantRecord, localUserId: strin
     screen: false,
     speaking: false,
     hand: false,
+    ...(row.removed_at ? { removed: true } : {}),
   };
 }
 

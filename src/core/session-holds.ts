@@ -48,5 +48,5 @@ export function isSessionHeld(session: HoldableSession): boolean {
 
 /** Whether `session` is in the call or on its way in (what a replacing element attaches to). */
 export function isSessionLive(session: Pick<HoldableSession, 'state'>): boolean {
-  return session.state === 'joining' || session.state === 'connected' || session.state === 'reconnecting';
+  return session.state === 'joining' || session.state === 'waiting' || session.state === 'connected' || session.state === 'reconnecting';
 }

@@ -125,10 +125,33 @@ export class MemberKeys {
     return this.#keys.has(userId);
   }
 
+  readonly #asked = new Set<string>();
+
+  /**
+   * Present means their key is stored (they track after joining): reads the keys of `present`
+   * members not known yet, before their first signal waits for it. Once per person; a signal
+   * from them still re-reads if need be.
+   */
+  prefetch(present: Iterable<string>): void {
+    let missing = false;
+    for (const userId of present) {
+      if (this.#keys.has(userId) || this.#asked.has(userId)) continue;
+      this.#asked.add(userId);
+      missing = true;
+    }
+    if (missing) void this.refresh().catch(() => undefined);
+  }
+
+  /** Forgets a member's key (removed by the host): their signals are dropped from now on. */
+  forget(userId: string): void {
+    this.#keys.delete(userId);
+    this.#sources.delete(userId);
+  }
+
   /** Takes the keys from participant rows read elsewhere (rows without a key are skipped). */
   async learn(rows: readonly { user_id: string | null; signal_key?: unknown }[]): Promise<void> {
     for (const row of rows) {
-      if (!row.user_id || row.signal_key == null) continue;
+      if (!row.user_id || row.signal_key == null || (row as { removed_at?: unknown }).removed_at) continue;
       const text = JSON.stringify(row.signal_key);
       if (this.#sources.get(row.user_id) === text) continue;
       this.#sources.set(row.user_id, text);
@@ -288,4 +311,15 @@ export class TableTransport implements SignalingTransport {
     }
     onSignal(signal);
   }
+}
+
+/**
+ * What a session signals with: on `broadcast`, a fresh per-join signing key, the members' keys
+ * and the signed broadcast transport; on `table`, the signals table alone.
+ */
+export async function openSignaling(name: TransportName, context: TransportContext): Promise<{ signer?: SignalSigner; keys?: MemberKeys; transport: SignalingTransport }> {
+  if (name !== 'broadcast') return { transport: new TableTransport(context) };
+  const signer = await SignalSigner.create();
+  const keys = new MemberKeys(context.supabase, context.sessionId);
+  return { signer, keys, transport: new BroadcastTransport(context, signer, keys) };
 }

@@ -28,4 +28,21 @@ describe('call state machine', () => {
     assert.equal(canTransition('failed', 'connected'), false);
     assert.equal(canTransition('reconnecting', 'failed'), true);
   });
+
+  it('waits in a lobby and joins once admitted; removed and ended are final but for leaving', () => {
+    const steps: string[] = [];
+    const machine = new CallStateMachine((state, previous) => steps.push(`${previous}→${state}`));
+    for (const state of ['joining', 'waiting', 'joining', 'connected', 'removed', 'left'] as const) machine.to(state);
+    assert.deepEqual(steps, ['idle→joining', 'joining→waiting', 'waiting→joining', 'joining→connected', 'connected→removed', 'removed→left']);
+    for (const from of ['waiting', 'connected', 'reconnecting'] as const) {
+      assert.equal(canTransition(from, 'removed'), true, from);
+      assert.equal(canTransition(from, 'ended'), true, from);
+    }
+    for (const to of ['joining', 'connected', 'reconnecting', 'waiting', 'failed'] as const) {
+      assert.equal(canTransition('removed', to), false, `removed → ${to}`);
+      assert.equal(canTransition('ended', to), false, `ended → ${to}`);
+    }
+    assert.equal(canTransition('waiting', 'connected'), false, 'a waiting guest joins again before being in');
+    assert.equal(canTransition('idle', 'waiting'), false);
+  });
 });

@@ -33,6 +33,8 @@ describe('call errors', () => {
       [{ code: 'PT404', message: 'video call 1 does not exist' }, { fallback: 'join_failed' }, 'session_not_found'],
       [{ code: 'PT409', message: 'the call has ended: its chat is read-only' }, { ended: 'call_ended' }, 'call_ended'],
       [{ code: 'PT429', message: 'too many chat messages: at most 20 in 10 seconds' }, {}, 'rate_limited'],
+      [{ code: 'PT423', message: 'waiting_for_host' }, { refused: 'not_participant', fallback: 'join_failed' }, 'waiting_for_host'],
+      [{ error: { code: 'waiting_for_host', message: 'the host has not admitted you yet' } }, {}, 'waiting_for_host'],
       [{ code: '22023', message: 'a chat message cannot be empty' }, {}, 'message_empty'],
       [{ code: '22023', message: 'a chat message can have at most 4000 characters (this one has 4001)' }, {}, 'message_too_long'],
       [{ code: '22P02', message: 'invalid input syntax for type uuid' }, {}, 'invalid_input'],

@@ -147,6 +147,36 @@ describe('Storybook', () => {
    * new state comes with its check.
    */
   const expectations: Record<string, (shown: Shown) => void> = {
+    // Host controls (issue 16): the lobby, removed and ended by the host, the unmute request, End for everyone, the host's list.
+    'elements-host-controls--lobby-waiting': (s) => {
+      assert.match(s.text, /Waiting for the host to let you in/);
+      assert.match(s.text, /Leave call/);
+      assert.equal(s.tiles, 0);
+    },
+    'elements-host-controls--lobby-waiting-russian': (s) => assert.match(s.text, /Ждём, когда организатор впустит вас/),
+    'elements-host-controls--removed': (s) => assert.deepEqual(s.alerts, ['The host removed you from the call']),
+    'elements-host-controls--ended-russian': (s) => assert.deepEqual(s.alerts, ['Организатор завершил звонок для всех']),
+    'elements-host-controls--asked-to-unmute': (s) => {
+      assert.match(s.text, /The host asks you to unmute Unmute Not now/);
+      assert.equal(s.controls.some((control) => control.label === 'End for everyone'), false, 'a guest has no End for everyone');
+    },
+    'elements-host-controls--host-in-the-call': (s) => assert.ok(s.controls.some((control) => control.label === 'End for everyone'), JSON.stringify(s.controls)),
+    'elements-host-controls--host-confirming-end': (s) => assert.match(s.text, /Завершить звонок для всех\? Войти в него снова будет нельзя\. Завершить звонок Отмена/),
+    'elements-host-controls--host-confirming-end-phone': (s) => {
+      assert.match(s.text, /End the call for everyone\? Nobody can join it again\. End the call Cancel/);
+      assert.ok(s.width <= 360, `${s.width} px`);
+      assert.equal(s.overflows, false, 'the toolbar and the confirmation fit');
+    },
+    'elements-host-controls--host-list': (s) => {
+      assert.match(s.text, /Waiting to join \(2\)/);
+      assert.match(s.text, /Dmitri Sokolov Admit Decline EK Elena Kuznetsova Admit Decline/);
+      assert.equal(s.items, 5, 'two waiting, three in the call');
+    },
+    'elements-host-controls--host-list-russian-phone': (s) => {
+      assert.match(s.text, /Ждут входа \(2\)/);
+      assert.ok(s.width <= 360, `${s.width} px`);
+      assert.equal(s.overflows, false);
+    },
     // The fallback ladder's notices (issue 15).
     'elements-video-call-room--fallback-relay': (s) => {
       assert.match(s.text, /goes through the relay server/);

@@ -87,8 +87,9 @@ describe('the npm package', () => {
     // (the service worker, the bell and both bundles' growth are 124 kB of it), 2.81 MB with
     // issue 15's fallback ladder and phones (their sources and maps, and the bundles' growth);
     // 3.13 MB with issue 16's chat, 3.29 MB with its room chat, hands and reactions (two
-    // controllers, their styles and maps, and both bundles' 4 kB each).
-    assert.ok(packed.unpackedSize < 3_400_000, `the package unpacks to ${packed.unpackedSize} bytes`);
+    // controllers, their styles and maps, and both bundles' 4 kB each), 3.53 MB with its host
+    // controls (moderation.ts and two controllers, their maps and declarations, both bundles).
+    assert.ok(packed.unpackedSize < 3_600_000, `the package unpacks to ${packed.unpackedSize} bytes`);
   });
 
   it('resolves every entry point in `exports` to a file that exists, with its declarations', async () => {

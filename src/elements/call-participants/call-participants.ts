@@ -3,6 +3,7 @@ import type { CallClientView } from '../../core/call-client.ts';
 import type { CallSessionView, Participant } from '../../core/call-session.ts';
 import { compareParticipants } from '../../core/participant.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
+import { HostControlsController } from '../../controllers/host-controls-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { RosterController } from '../../controllers/roster-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
@@ -13,6 +14,7 @@ import { theme } from '../shared/theme.styles.ts';
 import { errorCode, fire, type CallErrorDetail } from '../shared/events.ts';
 import { camIcon, camOffIcon, closeIcon, micIcon, micOffIcon } from '../shared/icons.ts';
 import { styles } from './call-participants.styles.ts';
+import { hostControlsStyles } from './host-controls.styles.ts';
 
 export interface ParticipantRemoveDetail {
   sessionId: string;
@@ -40,8 +42,12 @@ export interface CallParticipantsEventMap {
  *
  * @fires call-participant-remove - A host asked to withdraw someone's invitation (cancelable: call
  * `preventDefault()` to handle it yourself). `detail: { sessionId, participant }`
- * @fires call-error - The list could not be loaded or an invitation could not be withdrawn.
- * `detail: { code, message, sessionId }`
+ * @fires call-error - The list could not be loaded, an invitation could not be withdrawn, or one of
+ * the host's controls was refused (`not_host`…). `detail: { code, message, sessionId }`
+ *
+ * The host of a joined `session` gets host controls without `manage`: a "Waiting to join" section
+ * (a call with a lobby) with Admit and Decline per guest, and per person in the call Mute (or Ask
+ * to unmute) and Remove, confirmed in place.
  *
  * @csspart base - The whole list, heading included.
  * @csspart heading - The heading with the number of people.
@@ -53,6 +59,11 @@ export interface CallParticipantsEventMap {
  * @csspart indicators - Mic and camera icons (only for people in the call).
  * @csspart hand-raised - The raised hand of someone in the call (people with a hand up are listed first, by who raised first).
  * @csspart remove - The host's "withdraw invitation" button.
+ * @csspart waiting - The host's "Waiting to join" section (a call with a lobby).
+ * @csspart waiting-heading - Its heading, with the number of guests waiting.
+ * @csspart waiting-list - Its list; each guest is an `item waiting-item`.
+ * @csspart host-action - Each host control, with its own part too: `admit`, `decline`, `mute`, `ask-unmute`,
+ * `remove-participant`, `remove-confirm`, `cancel`.
  *
  * @cssprop --call-list-background - Background. Default `transparent`.
  * @cssprop --call-list-foreground - Text color. Default `inherit`.
@@ -69,7 +80,7 @@ export interface CallParticipantsEventMap {
  */
 export class CallParticipants extends LitElement {
   static override get styles() {
-    return [theme, visuallyHidden, styles];
+    return [theme, visuallyHidden, styles, hostControlsStyles];
   }
 
   static override get properties() {
@@ -112,6 +123,7 @@ export class CallParticipants extends LitElement {
       fire<CallErrorDetail>(this, 'call-error', { code, message: text, sessionId: this.sessionId || null });
     },
   });
+  readonly #hostControls = new HostControlsController(this, this.#i18n, { session: () => this.session });
   #removing = new Set<string>();
 
   constructor() {
@@ -155,13 +167,15 @@ export class CallParticipants extends LitElement {
     const heading = this.heading ?? t('people.heading', { count: people.length });
     const fromRoster = !this.participants && !this.session;
     const loading = fromRoster && this.#roster.state === 'loading';
-    const canManage = this.manage && people.some((p) => p.isLocal && p.role === 'host');
+    // In a joined call its host has the host controls instead of withdrawing invitations.
+    const canManage = this.manage && !this.#hostControls.hosted && people.some((p) => p.isLocal && p.role === 'host');
     return html`<section part="base" class="base" aria-labelledby=${heading ? 'heading' : nothing} aria-label=${heading ? nothing : t('people.label')} aria-busy=${loading ? 'true' : 'false'}>
       ${heading
         ? html`<h3 id="heading" part="heading">
             ${heading}${inCall ? html` <span class="in-call">&middot; ${t('people.inCall', { count: inCall })}</span>` : nothing}
           </h3>`
         : nothing}
+      ${this.#hostControls.renderLive()} ${this.#hostControls.renderWaiting()}
       ${fromRoster && this.#roster.state === 'error'
         ? html`<p class="notice error" role="alert">${t('people.error', { message: this.#roster.errorCode === 'no_backend' ? t('error.no_backend') : this.#roster.error })}</p>`
         : loading
@@ -213,6 +227,7 @@ export class CallParticipants extends LitElement {
             <span class=${participant.cam ? 'on' : 'off'} title=${participant.cam ? t('people.camOn') : t('tile.cameraOff')}>${participant.cam ? camIcon : camOffIcon}</span>
           </span>`
         : nothing}
+      ${this.#hostControls.renderActions(participant)}
       ${canRemove
         ? html`<button
             part="remove"

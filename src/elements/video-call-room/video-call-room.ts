@@ -10,6 +10,7 @@ import { ClientController } from '../../controllers/client-controller.ts';
 import { HandsReactionsController } from '../../controllers/hands-reactions-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
+import { RoomModerationController, type RoomModerationEventMap } from '../../controllers/room-moderation-controller.ts';
 import { SoundController } from '../../controllers/sound-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
 import type { StringKey } from '../../i18n/index.ts';
@@ -19,6 +20,7 @@ import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { leaveIcon, micOffIcon } from '../shared/icons.ts';
 import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
 import { roomChatStyles } from './room-chat.styles.ts';
+import { moderationStyles } from './moderation.styles.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -52,6 +54,12 @@ export type { CallFallbackDetail };
  * @fires call-fallback - The call (or the link to one participant) stepped down the fallback
  * ladder: to the TURN relay, to the session's external meeting, or nowhere.
  * `detail: { reason, step: 'relay' | 'external' | 'mesh' | 'none', url?, peerId? }`
+ * @fires call-waiting - The call has a lobby and the host has not let us in yet (the room shows
+ * the waiting screen; it joins by itself once admitted). `detail: { sessionId }`
+ * @fires call-removed - The host removed us from the call, for good. `detail: { sessionId }`
+ * @fires call-ended - The host ended the call for everyone. `detail: { sessionId }`
+ * @fires call-moderation - The host's page asked something of ours: `mute` (the microphone is
+ * off already), `mute-request`, `remove`, `end`. `detail: { sessionId, action }`
  *
  * @csspart status - The top line: call state and number of people.
  * @csspart banner - A notice (reconnecting, media blocked, errors).
@@ -78,6 +86,10 @@ export type { CallFallbackDetail };
  * @csspart chat-panel - The chat beside the tiles (a bottom sheet on phones).
  * @csspart chat-close - The button that closes the chat.
  * @csspart chat - The `<call-chat>` in the panel.
+ * @csspart lobby - The waiting screen of a call with a lobby.
+ * @csspart unmute-prompt - "The host asks you to unmute", with Unmute and Not now.
+ * @csspart end-for-all - The host's "End for everyone" button, on the status line (the toolbar has no room for it on a phone).
+ * @csspart end-confirm - Its confirmation, above the tiles.
  *
  * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
  * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
@@ -97,7 +109,7 @@ export type { CallFallbackDetail };
  */
 export class VideoCallRoom extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles, roomChatStyles];
+    return [visuallyHidden, styles, roomChatStyles, moderationStyles];
   }
 
   static override get properties() {
@@ -148,6 +160,11 @@ export class VideoCallRoom extends LitElement {
   });
   readonly #chatPanel = new ChatPanelController(this, this.#clients, this.#i18n, { session: () => this.session });
   readonly #gestures = new HandsReactionsController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
+  readonly #moderation = new RoomModerationController(this, this.#i18n, {
+    session: () => this.session,
+    announce: (text) => this.#announce(text),
+    leave: () => void this.leave(),
+  });
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
     'participant-joined': (participant) => {
@@ -276,6 +293,8 @@ export class VideoCallRoom extends LitElement {
   #renderLobby(state: string, session: CallSessionView | undefined): TemplateResult {
     const t = this.#i18n.t;
     const error = this._localError ?? session?.error;
+    const moderated = this.#moderation.renderState(state);
+    if (moderated) return moderated;
     if (state === 'joining') {
       return html`<div class="center" aria-busy="true">
         <div class="spinner" aria-hidden="true"></div>
@@ -310,6 +329,7 @@ export class VideoCallRoom extends LitElement {
       <div class="status" part="status">
         <span>${t(session.state === 'reconnecting' ? 'state.reconnecting' : 'state.connected')}</span>
         <span>${t('count.people', { count: participants.length })}</span>
+        ${this.#moderation.renderEnd(session)}
       </div>
       ${session.state === 'reconnecting' && (this._fallback ?? session.fallback)?.reason !== 'signaling-unreachable' /* the notice says it already */
         ? html`<p part="banner" class="banner warning" role="alert">${t('state.reconnecting')}</p>`
@@ -319,7 +339,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
       ${this.#media.shareNotice ? html`<p part="banner" class="banner share-notice">${this.#media.shareNotice}</p>` : nothing}
-      ${this.#sound.render()}
+      ${this.#sound.render()} ${this.#moderation.renderPrompt(session)}
       <div class="main ${this.#chatPanel.open ? 'with-chat' : ''}">
         <div class="stage ${screens.length ? 'with-screen' : ''}">
           ${screens.length ? this.#renderScreen(screens[0]) : nothing}
@@ -484,9 +504,11 @@ const errorKeys = {
   'error.channel_refused': true,
   'error.join_failed': true,
   'error.no_backend': true,
+  'error.not_host': true,
+  'error.waiting_for_host': true,
 };
 
-export interface VideoCallRoomEventMap {
+export interface VideoCallRoomEventMap extends RoomModerationEventMap {
   'call-joined': CustomEvent<CallJoinedDetail>;
   'call-left': CustomEvent<CallLeftDetail>;
   'call-participant-joined': CustomEvent<CallParticipantDetail>;
