@@ -28,13 +28,16 @@ class FixtureChat extends TypedEventTarget<CallChatEvents> implements CallChatVi
   unread = 0;
   #messages: ChatMessage[];
 
-  constructor(private readonly fixture: ChatFixture) {
+  constructor(
+    private readonly fixture: ChatFixture,
+    lang: Args['lang'] = 'en',
+  ) {
     super();
     this.userId = fixture.signedOut ? null : ME;
     this.status = fixture.status ?? 'ready';
     this.error = fixture.error ? new CallError('failed', fixture.error) : undefined;
     this.hasOlder = fixture.hasOlder ?? false;
-    this.#messages = (fixture.messages ?? []).map((m, i) => message(i, m));
+    this.#messages = (fixture.messages ?? []).map((m, i) => message(i, m)).map((m) => (lang === 'ru' ? { ...m, body: inRussian(m.body), displayName: m.displayName && inRussian(m.displayName) } : m));
   }
 
   get messages(): ChatMessage[] {
@@ -98,6 +101,24 @@ const russian: Partial<ChatMessage>[] = [
   { body: 'Спасибо, посмотрю до звонка.', userId: ME },
 ];
 
+/**
+ * The English fixture's lines and names in Russian: a story switched to Russian (the lang
+ * control, and the Russian screenshots of test/e2e/story-screenshots.ts) reads Russian throughout.
+ */
+const RUSSIAN: Record<string, string> = {
+  'Anna Petrova': 'Анна Петрова',
+  'Boris Ivanov': 'Борис Иванов',
+  'Layla Haddad': 'Лейла Хаддад',
+  'Good morning! The deal notes are here: https://crm.example.com/deals/42.': 'Доброе утро! Заметки по сделке здесь: https://crm.example.com/deals/42.',
+  'Thanks, I will read them before the call.': 'Спасибо, прочитаю до звонка.',
+  '<b>Not bold</b> <script>alert(1)</script> — markup stays text.': '<b>Не жирный</b> <script>alert(1)</script> — разметка остаётся текстом.',
+  'Great 👍🏽\nSee you in a minute.': 'Отлично 👍🏽\nДо встречи через минуту.',
+  'On my way': 'Уже иду',
+  'One more thing': 'И ещё одно',
+  'Too late': 'Поздно',
+};
+const inRussian = (text: string): string => RUSSIAN[text] ?? text;
+
 interface Args {
   lang: 'en' | 'ru';
   width: string;
@@ -110,7 +131,7 @@ const meta: Meta<Args> = {
   args: { lang: 'en', width: '420px' },
   argTypes: { lang: { control: 'inline-radio', options: ['en', 'ru'] }, width: { control: 'text' }, fixture: { table: { disable: true } } },
   render: ({ lang, width, fixture }) =>
-    html`<div style="width:${width};max-width:100%"><call-chat lang=${lang} session-id="session-fixture" .chat=${new FixtureChat(fixture)}></call-chat></div>`,
+    html`<div style="width:${width};max-width:100%"><call-chat lang=${lang} session-id="session-fixture" .chat=${new FixtureChat(fixture, lang)}></call-chat></div>`,
 };
 export default meta;
 type Story = StoryObj<Args>;
@@ -118,14 +139,14 @@ type Story = StoryObj<Args>;
 /** Types `text` in the chat's field and presses Send, once the field is there. */
 const typeAndSend =
   (text: string, send = true) =>
-  async ({ canvasElement }: { canvasElement: HTMLElement }) => {
+  async ({ canvasElement, args }: { canvasElement: HTMLElement; args: Args }) => {
     const chat = canvasElement.querySelector('call-chat')!;
     let field: HTMLTextAreaElement | null = null;
     for (let i = 0; i < 80 && !field; i++) {
       field = chat.shadowRoot!.querySelector('textarea');
       if (!field) await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    field!.value = text;
+    field!.value = args.lang === 'ru' ? inRussian(text) : text;
     field!.dispatchEvent(new Event('input'));
     if (send) chat.shadowRoot!.querySelector<HTMLButtonElement>('[part~="send"]')!.click();
   };
