@@ -302,9 +302,13 @@ describe('phones', () => {
           await page.keyboard.press('Enter');
         }
         await page.waitForFunction(() => !document.querySelector('video-call-room')!.shadowRoot!.querySelector('[part~="sound-prompt"]'), undefined, { timeout: 10_000 });
+        // Both voices' videos, with their media (a tile re-rendered at that moment has none yet).
+        await page
+          .waitForFunction(() => [...document.querySelector('video-call-room')!.shadowRoot!.querySelectorAll<HTMLVideoElement>('.tile:not(.local) video')].filter((v) => (v.srcObject as MediaStream | null)?.getTracks().length).length >= 2, undefined, { timeout: 10_000 })
+          .catch(() => undefined);
         const playing = await measureRoom(page, ROOM);
         const remote = playing.videos.filter((v) => !v.local && v.media);
-        assert.ok(remote.length >= 2);
+        assert.ok(remote.length >= 2, `both remote voices have media: ${JSON.stringify(playing.videos)}`);
         assert.ok(remote.every((v) => !v.muted && !v.paused), `every remote voice plays after one ${how}: ${JSON.stringify(remote)}`);
         const soundOn = lang === 'en' ? 'Sound on' : 'Звук включён';
         await page.waitForFunction((text) => (window as never as { announced: string[] }).announced.includes(text), soundOn, { timeout: 5_000 }).catch(() => undefined);
