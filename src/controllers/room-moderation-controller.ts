@@ -11,6 +11,11 @@ import { fire } from '../elements/shared/events.ts';
 import { leaveIcon } from '../elements/shared/icons.ts';
 import type { LocalizeController } from './localize-controller.ts';
 
+/** A person with a line through: the removed screen. */
+const removedIcon = html`<svg width="48" height="48" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+  ${svg`<circle cx="12" cy="8" r="4"></circle><path d="M4 21c0-4 3.6-7 8-7s8 3 8 7"></path><path d="M3 3l18 18"></path>`}
+</svg>`;
+
 /** A stop sign beside End for everyone's words. */
 const endIcon = html`<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
   ${svg`<circle cx="12" cy="12" r="9"></circle><rect x="9" y="9" width="6" height="6"></rect>`}
@@ -87,8 +92,12 @@ export class RoomModerationController implements ReactiveController {
       </div>`;
     }
     if (state === 'removed' || state === 'ended') {
-      return html`<div class="center">
-        <p part="banner" class="banner ${state === 'removed' ? 'error' : ''}" role="alert">${t(this.#endedText(state))}</p>
+      // A screen of its own, not a lone banner: what happened, and what (not) to do now. The host
+      // page hears call-removed / call-ended and may take the person on; a dialog has its close.
+      return html`<div class="center gone" part="gone">
+        <span class="gone-icon" aria-hidden="true">${state === 'removed' ? removedIcon : endIcon}</span>
+        <p part="banner" class="gone-title ${state === 'removed' ? 'removed' : ''}" role="alert">${t(this.#endedText(state))}</p>
+        <p class="gone-hint">${t(state === 'removed' ? 'moderation.removedHint' : 'moderation.endedHint')}</p>
       </div>`;
     }
     return undefined;
@@ -110,7 +119,7 @@ export class RoomModerationController implements ReactiveController {
     }
     if (!this.unmuteAsked) return nothing;
     return html`<div class="unmute-prompt" part="unmute-prompt" role="group" aria-label=${t('moderation.unmuteAsk')}>
-      <span>${t('moderation.unmuteAsk')}</span>
+      <span class="prompt-text">${t('moderation.unmuteAsk')}</span>
       <button class="action primary" @click=${() => this.#answer(session, true)}>${t('moderation.unmute')}</button>
       <button class="action" @click=${() => this.#answer(session, false)}>${t('moderation.notNow')}</button>
     </div>`;

@@ -18,6 +18,8 @@ export const en = {
   'moderation.removed': 'The host removed you from the call',
   'moderation.ended': 'The host ended the call for everyone',
   'moderation.endedByYou': 'You ended the call for everyone',
+  'moderation.removedHint': 'You cannot rejoin this call. If that is a mistake, ask the host to invite you again.',
+  'moderation.endedHint': 'Nobody is in this call any more. The chat stays with the event.',
   'moderation.unmuteAsk': 'The host asks you to unmute',
   'moderation.unmute': 'Unmute',
   'moderation.notNow': 'Not now',

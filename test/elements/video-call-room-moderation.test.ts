@@ -133,6 +133,7 @@ describe('host controls in <video-call-room> and <call-participants>', () => {
     expect(guest.state).to.equal('removed');
     await room.updateComplete;
     expect(text(room)).to.contain('The host removed you from the call');
+    expect(text(room), 'what it means now').to.contain('You cannot rejoin this call. If that is a mistake, ask the host to invite you again.');
     await until(() => !hostCall.participants.some((p) => p.id === boris.id && p.presence === 'connected'), 'Boris out of the host’s call');
     await until(() => !buttonOf(list, 'Remove Boris from the call'), 'no more controls for Boris');
     // Joining again is refused for good: the removed session says so, and a new one is refused by the database.
@@ -162,6 +163,14 @@ describe('host controls in <video-call-room> and <call-participants>', () => {
     await hostRoom.updateComplete;
     const end = buttonOf(hostRoom, 'Завершить для всех')!;
     expect(end.getAttribute('aria-expanded')).to.equal('false');
+    // A phone's width: End for everyone keeps to the status line as its stop sign, its name its label.
+    hostRoom.style.width = '360px';
+    await until(() => getComputedStyle(end.querySelector('.label-text')!).display === 'none', 'the label hidden at 360 px');
+    const count = [...hostRoom.shadowRoot!.querySelectorAll('[part="status"] > span')].at(-1)!;
+    const middle = (el: Element) => el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2;
+    expect(Math.abs(middle(end) - middle(count)), 'on the same line as the number of people').to.be.below(4);
+    expect(end.getBoundingClientRect().width).to.be.at.least(44);
+    hostRoom.style.width = '';
     end.click();
     await hostRoom.updateComplete;
     expect(end.getAttribute('aria-expanded')).to.equal('true');
@@ -182,6 +191,7 @@ describe('host controls in <video-call-room> and <call-participants>', () => {
     await guestRoom.updateComplete;
     expect(guestRoom.session!.state).to.equal('ended');
     expect(text(guestRoom)).to.contain('Организатор завершил звонок для всех');
+    expect(text(guestRoom)).to.contain('В этом звонке больше никого нет.');
     await until(() => hostRoom.session!.state === 'ended', 'the host’s page ended too');
     await hostRoom.updateComplete;
     expect(text(hostRoom)).to.contain('Вы завершили звонок для всех');

@@ -27,10 +27,14 @@ export const hostControlsStyles = css`
     gap: 4px;
     margin-inline-start: auto;
   }
+  /* The Remove confirmation on its own line, under the name (the avatar's 32 px and the row's 10 px gap in). */
   .host-actions.confirm {
     flex: 1 1 100%;
+    margin-inline-start: 42px;
+    max-width: calc(100% - 42px);
   }
   .confirm-text {
+    flex: 1 1 100%;
     font-size: 0.8125rem;
   }
   .host-action {

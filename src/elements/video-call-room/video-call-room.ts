@@ -87,6 +87,7 @@ export type { CallFallbackDetail };
  * @csspart chat-close - The button that closes the chat.
  * @csspart chat - The `<call-chat>` in the panel.
  * @csspart lobby - The waiting screen of a call with a lobby.
+ * @csspart gone - The screen after the host removed us or ended the call: what happened and what it means now.
  * @csspart unmute-prompt - "The host asks you to unmute", with Unmute and Not now.
  * @csspart end-for-all - The host's "End for everyone" button, on the status line (the toolbar has no room for it on a phone).
  * @csspart end-confirm - Its confirmation, above the tiles.
