@@ -1,16 +1,17 @@
 /**
  * Follows one session's chat for an element: a reference to the client's shared `CallChat`
  * (`CallClient.chat()`), or a chat the host handed over, taken while the element asks for a
- * session and is on the page, given back when it asks for another, for none, or leaves. Every
- * change of the chat re-renders the host.
+ * session and is on the page, given back when it asks for another, for none, or leaves
+ * (session-resource-controller.ts). Every change of the chat re-renders the host.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import type { CallChatView, ChatMessage } from '../core/chat.ts';
-import { errorCode, type CallErrorDetail } from '../elements/shared/events.ts';
+import type { CallErrorDetail } from '../elements/shared/events.ts';
 import type { ClientController } from './client-controller.ts';
+import { SessionResourceController, type ResourceState } from './session-resource-controller.ts';
 
 /** `idle`: no session asked for (or the element is off the page). */
-export type ChatState = 'idle' | 'loading' | 'ready' | 'error';
+export type ChatState = ResourceState;
 
 export interface ChatHandlers {
   /** A message came (live, or stored for this user). */
@@ -19,30 +20,22 @@ export interface ChatHandlers {
   failed?: (code: CallErrorDetail['code'], message: string) => void;
 }
 
-export class ChatController implements ReactiveController {
-  state: ChatState = 'idle';
-  errorCode: CallErrorDetail['code'] | undefined;
-  error = '';
+export class ChatController extends SessionResourceController<CallChatView> {
   #wanted: string | null = null;
   #given: CallChatView | undefined;
   #source: unknown;
-  #chat: CallChatView | undefined;
-  #owned = false;
-  #offs: (() => void)[] = [];
-  #generation = 0;
-  #connected = false;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly clients: ClientController,
+    host: ReactiveControllerHost,
+    clients: ClientController,
     private readonly handlers: ChatHandlers = {},
   ) {
-    host.addController(this);
+    super(host, clients, handlers.failed);
   }
 
   /** The chat followed now, once it is had. */
   get chat(): CallChatView | undefined {
-    return this.#chat;
+    return this.resource;
   }
 
   /** Follows `sessionId`'s chat (null: none); `given` is used instead of the client's. */
@@ -52,85 +45,48 @@ export class ChatController implements ReactiveController {
     this.#wanted = sessionId;
     this.#given = given;
     this.#source = source;
-    void this.#restart();
+    void this.restart();
   }
 
   /** Reads the latest messages again (after an error). */
   async reload(): Promise<void> {
-    if (!this.#chat) return void this.#restart();
-    this.#set('loading');
-    await this.#chat.reload();
-    this.#take(this.#chat);
+    const chat = this.resource;
+    if (!chat) return void this.restart();
+    this.set('loading');
+    await chat.reload();
+    this.settle(chat);
   }
 
-  hostConnected(): void {
-    this.#connected = true;
-    if ((this.#wanted || this.#given) && !this.#chat) void this.#restart();
+  protected get asked(): boolean {
+    return Boolean(this.#wanted || this.#given);
   }
 
-  hostDisconnected(): void {
-    this.#connected = false;
-    ++this.#generation;
-    this.#stop();
-  }
-
-  async #restart(): Promise<void> {
-    const generation = ++this.#generation;
-    this.#stop();
-    const given = this.#given;
-    if ((!this.#wanted && !given) || !this.#connected) return;
+  protected acquire(): Promise<CallChatView> | undefined {
+    if (this.#given) return Promise.resolve(this.#given);
     const client = this.clients.current;
-    if (!given && !client?.chat) {
-      this.#fail('no_backend', '');
-      return;
-    }
-    this.#set('loading');
-    try {
-      const chat = given ?? (await client!.chat!(this.#wanted!));
-      if (generation !== this.#generation) {
-        if (!given) chat.release();
-        return;
-      }
-      this.#chat = chat;
-      this.#owned = !given;
-      this.#offs = [
-        chat.on('messages', () => this.host.requestUpdate()),
-        chat.on('unread', () => this.host.requestUpdate()),
-        chat.on('message', ({ message }) => this.handlers.message?.(message)),
-        chat.on('status', () => this.#take(chat)),
-      ];
-      await chat.start();
-      if (generation === this.#generation) this.#take(chat);
-    } catch (error) {
-      if (generation === this.#generation) this.#fail(errorCode(error, 'load_failed'), (error as Error).message);
-    }
+    return client?.chat ? client.chat(this.#wanted!) : undefined;
   }
 
-  #take(chat: CallChatView): void {
-    if (chat.status === 'error') this.#fail(chat.error?.code ?? 'load_failed', chat.error?.message ?? '');
-    else this.#set(chat.status);
+  protected attach(chat: CallChatView): (() => void)[] {
+    return [
+      chat.on('messages', () => this.host.requestUpdate()),
+      chat.on('unread', () => this.host.requestUpdate()),
+      chat.on('message', ({ message }) => this.handlers.message?.(message)),
+      chat.on('status', () => this.settle(chat)),
+    ];
   }
 
-  #stop(): void {
-    const chat = this.#chat;
-    this.#chat = undefined;
-    for (const off of this.#offs) off();
-    this.#offs = [];
-    this.state = 'idle';
-    if (chat && this.#owned) chat.release();
-    this.host.requestUpdate();
+  protected begin(chat: CallChatView): Promise<void> {
+    return chat.start();
   }
 
-  #set(state: ChatState): void {
-    this.state = state;
-    this.host.requestUpdate();
+  protected settle(chat: CallChatView): void {
+    if (chat.status === 'error') this.fail(chat.error?.code ?? 'load_failed', chat.error?.message ?? '');
+    else this.set(chat.status);
   }
 
-  #fail(code: CallErrorDetail['code'], message: string): void {
-    this.state = 'error';
-    this.errorCode = code;
-    this.error = message;
-    this.host.requestUpdate();
-    this.handlers.failed?.(code, message);
+  /** The client's chat is a reference to give back; a chat the host handed over stays theirs. */
+  protected release(chat: CallChatView): void {
+    if (chat !== this.#given) chat.release();
   }
 }
