@@ -18,7 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalStack } from '../../supabase/local/server.ts';
 import { serveCrmPage, type EnterPage } from './invitation-page.ts';
 import { enter, FULL_SCREEN, launchPhoneBrowser } from './phone-page.ts';
-import { launchBrowser, signUp } from './support.ts';
+import { installFrameCounter, launchBrowser, signUp, type FrameCounterWindow } from './support.ts';
 
 const out = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -41,6 +41,7 @@ async function newContext(browser: Browser, size: Size): Promise<BrowserContext>
 
 /** The room found by `path` (selectors, each into the previous match's shadow root) sees `count` people, every camera on and showing its picture. */
 async function seesEveryone(page: Page, path: string[], count: number): Promise<void> {
+  await installFrameCounter(page);
   await page.waitForFunction(
     ([path, count]) => {
       let root: Document | ShadowRoot = document;
@@ -54,18 +55,8 @@ async function seesEveryone(page: Page, path: string[], count: number): Promise<
       // A camera still on its way shows initials over its video: wait for the picture, and for
       // frames the compositor has put on screen (a first decoded frame is not painted yet when
       // the machine is busy: the screenshot showed empty tiles).
-      const presented = ((window as never as { presented?: WeakMap<HTMLVideoElement, number> }).presented ??= new WeakMap());
       const videos = [...root.querySelectorAll<HTMLVideoElement>('.tile > video:not([hidden])')];
-      for (const video of videos) {
-        if (presented.has(video)) continue;
-        presented.set(video, 0);
-        const count = () => {
-          presented.set(video, presented.get(video)! + 1);
-          video.requestVideoFrameCallback(count);
-        };
-        video.requestVideoFrameCallback(count);
-      }
-      return tiles.length === count && videos.length === count && !root.querySelector('.tile:has(> video:not([hidden])) > [part~="avatar"]') && videos.every((video) => presented.get(video)! >= 3);
+      return tiles.length === count && videos.length === count && !root.querySelector('.tile:has(> video:not([hidden])) > [part~="avatar"]') && (window as never as FrameCounterWindow).framesPresented(videos, 3);
     },
     [path, count] as const,
     { timeout: 40_000 },
@@ -89,7 +80,7 @@ async function seesEveryone(page: Page, path: string[], count: number): Promise<
  * in every tile (counted anew), or the shot catches the videos blank (it did, dark and empty).
  */
 async function repainted(page: Page, path: string[], count: number): Promise<void> {
-  await page.evaluate(() => delete (window as never as { presented?: unknown }).presented);
+  await page.evaluate(() => (window as never as FrameCounterWindow).recountFrames?.());
   await seesEveryone(page, path, count);
 }
 
@@ -188,7 +179,7 @@ try {
       await flip.locator('video-call-room [part~="flip"]').click();
       await flip.waitForFunction(() => (document.querySelector('video-call-room') as HTMLElement & { session: { media: { state: { facing?: string } } } }).session.media.state.facing === 'environment');
       // Frames put on screen since the flip, in every tile.
-      await flip.evaluate(() => delete (window as never as { presented?: unknown }).presented);
+      await flip.evaluate(() => (window as never as FrameCounterWindow).recountFrames?.());
       await seesEveryone(flip, ['video-call-room'], 2);
       await shoot(flip, `flip-${lang}-${size}.png`);
       await leave(flip, ['video-call-room'], { page: borisPage, userId: dana.id });

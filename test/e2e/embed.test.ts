@@ -5,13 +5,10 @@
  * they cannot speak. Two pages chat through the bundle's <call-chat>.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
-import { CHROMIUM, CHROMIUM_ARGS, signUp } from './support.ts';
+import { CHROMIUM, CHROMIUM_ARGS, serveEmbedPage, signUp } from './support.ts';
 
 const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
 <html lang="en">
@@ -44,21 +41,15 @@ const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
 
 describe('script-tag embed', () => {
   let stack: LocalStack;
-  let server: Server;
+  let server: { origin: string; close(): Promise<void> };
   let origin: string;
   let allowed: Browser;
   let denied: Browser;
 
   before(async () => {
     stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined });
-    const script = await buildScriptTagBundle();
-    const html = page({ url: stack.url, anonKey: stack.anonKey });
-    server = createServer((req, res) => {
-      if (req.url === '/call-widgets.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    server = await serveEmbedPage(page({ url: stack.url, anonKey: stack.anonKey }));
+    origin = server.origin;
     allowed = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     // No fake permission UI: the browser itself refuses camera and microphone.
     denied = await chromium.launch({
@@ -69,7 +60,7 @@ describe('script-tag embed', () => {
   after(async () => {
     await allowed?.close();
     await denied?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await stack?.close();
   });
 

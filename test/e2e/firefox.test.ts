@@ -7,15 +7,12 @@
  * screen (headless Firefox has no screen of its own to share).
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as ChromiumBrowser } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
-import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import { firefoxAvailable, launchFirefox } from './firefox.ts';
-import { launchBrowser, signUp } from './support.ts';
+import { launchBrowser, serveEmbedPage, signUp } from './support.ts';
 
 const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
 <html lang="en">
@@ -125,27 +122,21 @@ interface CallPage {
 
 describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false : 'Firefox ESR is not installed (apt-get install -y firefox-esr)' }, () => {
   let stack: LocalStack;
-  let server: Server;
+  let server: { origin: string; close(): Promise<void> };
   let origin: string;
   let chromium: ChromiumBrowser;
   let firefox: FirefoxBrowser;
 
   before(async () => {
     stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined });
-    const script = await buildScriptTagBundle();
-    const html = page({ url: stack.url, anonKey: stack.anonKey });
-    server = createServer((req, res) => {
-      if (req.url === '/call-widgets.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    server = await serveEmbedPage(page({ url: stack.url, anonKey: stack.anonKey }));
+    origin = server.origin;
     [chromium, firefox] = await Promise.all([launchBrowser(), launchFirefox()]);
   });
   after(async () => {
     await chromium?.close();
     await firefox?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await stack?.close();
   });
 

@@ -22,7 +22,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './support.ts';
+import { installFrameCounter, launchBrowser, type FrameCounterWindow } from './support.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const storybook = join(root, 'storybook-static');
@@ -111,6 +111,7 @@ async function open(browser: Browser, shot: Shot, lang: Lang, size: Size): Promi
   // Storybook's and the scheme decorator's padding off on the phone (#root-inner > div is the decorator's).
   if (size === 360) await page.addStyleTag({ content: '.sb-main-padded { padding: 0 !important; } #root-inner > div { padding: 0 !important; }' });
   if (shot.css) await page.addStyleTag({ content: shot.css });
+  await installFrameCounter(page);
   const ready = (what: string) => page.waitForFunction(
     ([tag, lang, shows, hides]) => {
       const element = document.querySelector('#storybook-root')?.querySelector<HTMLElement>(tag as string);
@@ -123,18 +124,8 @@ async function open(browser: Browser, shot: Shot, lang: Lang, size: Size): Promi
       // The words are the language's: Cyrillic in Russian, none in English (names and messages included).
       const text = roots.map((root) => root.textContent ?? '').join(' ');
       if (/[а-яё]/i.test(text) !== (lang === 'ru')) return false;
-      const presented = ((window as never as { presented?: WeakMap<HTMLVideoElement, number> }).presented ??= new WeakMap());
       const videos = [...shadow.querySelectorAll<HTMLVideoElement>('video:not([hidden])')];
-      for (const video of videos) {
-        if (presented.has(video)) continue;
-        presented.set(video, 0);
-        const count = () => {
-          presented.set(video, presented.get(video)! + 1);
-          video.requestVideoFrameCallback(count);
-        };
-        video.requestVideoFrameCallback(count);
-      }
-      return videos.every((video) => video.videoWidth > 0 && presented.get(video)! >= 3) && document.fonts.status === 'loaded';
+      return videos.every((video) => video.videoWidth > 0) && (window as never as FrameCounterWindow).framesPresented(videos, 3) && document.fonts.status === 'loaded';
     },
     [shot.tag, lang, shot.shows, shot.hides ?? []] as const,
     { timeout: 15_000 },

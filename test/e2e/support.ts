@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createClient } from '@supabase/supabase-js';
+import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
 import { clientOptions } from '../support/stack.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -66,4 +67,57 @@ export async function waitFor<T>(page: Page, fn: () => Promise<T> | T, check: (v
   }
   const logs = await page.evaluate(() => (window as never as { harness: { logs(): string[] } }).harness.logs()).catch(() => []);
   throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)}; page log:\n${logs.join('\n')}`);
+}
+
+/**
+ * In a page, `framesPresented(videos, n)`: whether each video has put at least `n` frames on
+ * screen since it was first asked about (requestVideoFrameCallback) — a first decoded frame is
+ * not painted yet on a busy machine, and a screenshot then shows the tile blank;
+ * `recountFrames()` starts every count anew (after a repaint: a colour scheme, a camera flip).
+ * Plain JavaScript, installed by `installFrameCounter(page)` before the waits that use it.
+ */
+const FRAME_COUNTER = `(() => {
+  if (window.framesPresented) return;
+  let presented = new WeakMap();
+  window.recountFrames = () => { presented = new WeakMap(); };
+  window.framesPresented = (videos, atLeast) => {
+    const counts = presented;
+    for (const video of videos) {
+      if (counts.has(video)) continue;
+      counts.set(video, 0);
+      const count = () => {
+        counts.set(video, counts.get(video) + 1);
+        video.requestVideoFrameCallback(count);
+      };
+      video.requestVideoFrameCallback(count);
+    }
+    return videos.every((video) => counts.get(video) >= atLeast);
+  };
+})()`;
+
+/** What `installFrameCounter` gives a page (for the functions sent to it). */
+export interface FrameCounterWindow {
+  framesPresented(videos: HTMLVideoElement[], atLeast: number): boolean;
+  recountFrames(): void;
+}
+
+export async function installFrameCounter(page: Page): Promise<void> {
+  await page.evaluate(FRAME_COUNTER);
+}
+
+/**
+ * A host page as a CRM would have one: `html` at `/`, and the script-tag bundle (built now, as
+ * `npm run build` makes it) at `/call-widgets.min.js`. From http://127.0.0.1 (a secure context).
+ */
+export async function serveEmbedPage(html: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const script = await buildScriptTagBundle();
+  const server = createServer((req, res) => {
+    if (req.url === '/call-widgets.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
