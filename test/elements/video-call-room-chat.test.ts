@@ -105,6 +105,46 @@ describe('<video-call-room> chat, hands and reactions', () => {
     await el.leave();
   });
 
+  it('keeps the call and the transcript when the host page re-renders the room with the chat open', async () => {
+    const { boris, sessionId, el } = await annaInCall();
+    el.style.width = '1100px';
+    const borisChat = await boris.callClient.chat(sessionId);
+    await borisChat.start();
+    await borisChat.send('Before the re-render');
+    part<HTMLButtonElement>(el, 'chat-toggle')!.click();
+    await el.updateComplete;
+    const firstChat = el.shadowRoot!.querySelector<CallChatElement>('call-chat')!;
+    await until(() => firstChat.shadowRoot!.textContent!.includes('Before the re-render'), 'the message in the panel');
+    const session = el.session!;
+    let left = 0;
+    el.addEventListener('call-left', () => left++);
+
+    // The host page's framework throws the card away and draws a new one, with a new room.
+    const parent = el.parentElement!;
+    el.remove();
+    await borisChat.send('While the page re-rendered');
+    const again = document.createElement('video-call-room');
+    again.style.width = '1100px';
+    again.sessionId = sessionId;
+    again.client = el.client;
+    parent.append(again);
+    await again.updateComplete;
+    expect(again.session, 'the same call, no rejoin').to.equal(session);
+    expect(session.state).to.equal('connected');
+    expect(left).to.equal(0);
+    // The message that came meanwhile counts as unread on the new room's Chat button, and both are in its chat.
+    const toggle = part<HTMLButtonElement>(again, 'chat-toggle')!;
+    await until(() => /unread/.test(toggle.getAttribute('aria-label')!), 'the unread count on the new room');
+    toggle.click();
+    await again.updateComplete;
+    const chat = again.shadowRoot!.querySelector<CallChatElement>('call-chat')!;
+    await until(() => chat.shadowRoot!.textContent!.includes('While the page re-rendered'), 'the message sent meanwhile');
+    expect(chat.shadowRoot!.textContent).to.contain('Before the re-render');
+    expect(chat.shadowRoot!.querySelectorAll('[part~="message"]').length, 'each message once').to.equal(2);
+    borisChat.release();
+    await again.leave();
+  });
+
   it('opens the chat as a full-width bottom sheet with a close button on a phone, in Russian', async () => {
     await setViewport({ width: 360, height: 740 });
     const { el } = await annaInCall('ru', 'height:100vh;width:100vw;border-radius:0');
