@@ -18,6 +18,8 @@
  *                       relays on UDP 30000–30199; the functions get TURN_SECRET (made at start),
  *                       TURN_URLS and STUN_URLS for it
  *   SMTP_HOST, SMTP_FROM  mail elsewhere than the catcher (these, and supabase/functions/.env, win)
+ *   ALERT_WEBHOOK_URL   where the functions POST their failure alerts (JSON; at most one per
+ *                       function per 5 minutes); every function request is logged on this console
  *   CALL_JOIN_URL       the join link in pushes and mail, `{session_id}` / `{event_id}` filled in
  *   VAPID_SUBJECT       the push subject (default mailto:video-calls@localhost); the VAPID keys
  *                       are made on first boot and kept with the data (fresh ones with --memory)

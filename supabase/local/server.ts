@@ -167,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.functionEnv,
   };
   // Settings from the stack's environment beat supabase/functions/.env, which beats the catcher.
-  for (const name of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM'] as const) {
+  for (const name of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM', 'ALERT_WEBHOOK_URL'] as const) {
     if (env[name] && !(name in functionEnv)) functionEnv[name] = env[name]!;
   }
   let mail: MailCatcher | undefined;

@@ -1,13 +1,16 @@
 /**
  * The HTTP conventions every call function follows: CORS for browser callers, errors as JSON
- * `{ error: { code, message } }` with a status that says what went wrong, bounded JSON bodies.
+ * `{ error: { code, message } }` with a status that says what went wrong, bounded JSON bodies,
+ * an `x-request-id` on every answer and failures logged and alerted (monitoring.ts).
  * Who the caller is: auth.ts.
  */
+import { monitor, requestIdOf, withRequestId } from './monitoring.ts';
 
 export const corsHeaders: Record<string, string> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, apikey, x-client-info, content-type',
+  'access-control-allow-headers': 'authorization, apikey, x-client-info, content-type, x-request-id',
+  'access-control-expose-headers': 'x-request-id',
   'access-control-max-age': '86400',
 };
 
@@ -28,22 +31,33 @@ export function json(status: number, body: unknown): Response {
   });
 }
 
-export function errorResponse(error: unknown): Response {
+/** `report`: print an unexpected error here (serveFunction prints it with the request id itself). */
+export function errorResponse(error: unknown, report = true): Response {
   if (error instanceof FunctionError) {
     return json(error.status, { error: { code: error.code, message: error.message } });
   }
-  console.error(error);
+  if (report) console.error(error);
   return json(500, { error: { code: 'internal_error', message: 'the function failed unexpectedly' } });
 }
 
-/** Serves `handle`, answering whatever it throws in the `{ error }` shape (500 when unexpected). */
+/**
+ * Serves `handle`, answering whatever it throws in the `{ error }` shape (500 when unexpected),
+ * every answer with its `x-request-id`, every failure recorded before it goes (monitoring.ts).
+ */
 export function serveFunction(handle: (request: Request) => Promise<Response>): void {
   Deno.serve(async (request) => {
+    const startedAt = performance.now();
+    const requestId = requestIdOf(request);
+    let response: Response;
     try {
-      return await handle(request);
+      response = await handle(request);
     } catch (error) {
-      return errorResponse(error);
+      if (!(error instanceof FunctionError)) console.error(`request_id=${requestId}`, error);
+      response = errorResponse(error, false);
     }
+    response = withRequestId(response, requestId);
+    await monitor(request, response, requestId, startedAt).catch((error) => console.error('monitoring failed:', error));
+    return response;
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * video-call-cleanup: run every minute (pg_cron on hosted projects, the local stack's scheduler
  * here) with the service-role key. Marks participants not seen for a while as left, ends sessions
- * nobody is in any more, purges old signals, and returns the counts. Idempotent.
+ * nobody is in any more, purges old signals and function log rows older than 30 days, and returns
+ * the counts. Idempotent.
  *
  * Optional body: { stale_after_seconds?, abandon_after_seconds?, signal_ttl_seconds? }.
  */
@@ -25,13 +26,16 @@ async function handle(request: Request): Promise<Response> {
   if (early) return early;
   await requireServiceRole(request);
   const body = await readJsonObject(request, 4096);
-  const { data, error } = await serviceClient().rpc('cleanup_video_calls', {
+  const client = serviceClient();
+  const { data, error } = await client.rpc('cleanup_video_calls', {
     p_stale_after: seconds(body, 'stale_after_seconds'),
     p_abandon_after: seconds(body, 'abandon_after_seconds'),
     p_signal_ttl: seconds(body, 'signal_ttl_seconds'),
   });
   if (error) throw error;
-  return json(200, data);
+  const log = await client.rpc('cleanup_video_call_function_log');
+  if (log.error) throw log.error;
+  return json(200, { ...data, ...log.data });
 }
 
 serveFunction(handle);
