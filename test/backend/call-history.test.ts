@@ -1,7 +1,8 @@
 /**
  * video_call_history as real users through supabase-js: a deal's calls with their host, who was
- * invited, who came and for how long, and the chat's message count, for members only; an
- * outsider and a removed guest get no rows, the anon key and bad arguments are refused.
+ * invited, who came and for how long (every stretch, rejoins included), and the chat's message
+ * count, for members only; an outsider and a removed guest get no rows, the anon key and bad
+ * arguments are refused, and nobody but the service role touches the attendance table.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -36,6 +37,22 @@ describe('call history of a CRM entity', () => {
     }
     return data.id as string;
   };
+  /** Moves a participant's stretches (oldest first) to `[joined ago, left ago | still in]`. */
+  const setStretches = async (sessionId: string, user: TestUser, stretches: [string, string | null][]) => {
+    const { rows } = await stack.db.query<{ id: string }>(
+      `select a.id from public.video_call_attendance a join public.video_call_participants p on p.id = a.participant_id
+       where p.session_id = $1 and p.user_id = $2 order by a.joined_at, a.id`,
+      [sessionId, user.id],
+    );
+    assert.equal(rows.length, stretches.length, 'stretches recorded');
+    for (const [index, [joined, left]] of stretches.entries()) {
+      await stack.db.query(
+        `update public.video_call_attendance set joined_at = now() - $2::interval, left_at = now() - $3::interval where id = $1`,
+        [rows[index].id, joined, left ?? '0 seconds'],
+      );
+      if (left === null) await stack.db.query(`update public.video_call_attendance set left_at = null where id = $1`, [rows[index].id]);
+    }
+  };
   const history = (user: TestUser, type: string, id: string) =>
     user.client.rpc('video_call_history', { p_entity_type: type, p_entity_id: id });
 
@@ -52,13 +69,9 @@ describe('call history of a CRM entity', () => {
       assert.ifError((await guest.client.from('video_call_messages').insert({ session_id: call, body })).error);
     }
     assert.ifError((await guest.client.rpc('leave_video_call', { p_session_id: call })).error);
-    // The guest stayed 25 minutes, the call lasted an hour.
-    await stack.db.query(
-      `update public.video_call_participants set joined_at = now() - interval '50 minutes', left_at = now() - interval '25 minutes'
-       where session_id = $1 and user_id = $2`,
-      [call, guest.id],
-    );
-    await stack.db.query(`update public.video_call_participants set joined_at = now() - interval '1 hour' where session_id = $1 and user_id = $2`, [call, host.id]);
+    // The guest stayed 25 minutes, the host the whole hour the call lasted.
+    await setStretches(call, guest, [['50 minutes', '25 minutes']]);
+    await setStretches(call, host, [['1 hour', null]]);
     await stack.db.query(`update public.video_call_sessions set started_at = now() - interval '1 hour' where id = $1`, [call]);
     assert.ifError((await host.client.from('video_call_sessions').update({ status: 'ended' }).eq('id', call)).error);
 
@@ -83,12 +96,57 @@ describe('call history of a CRM entity', () => {
       assert.equal(hostRow.user_id, host.id);
       assert.ok(Math.abs(hostRow.attended_s - 3600) <= 5, `until the call ended: ${hostRow.attended_s}`);
       assert.ok(Math.abs(guestRow.attended_s - 1500) <= 5, `join to leave: ${guestRow.attended_s}`);
-      assert.equal(absentRow.attended_s, null);
+      assert.equal(absentRow.joined_at, null);
+      assert.equal(absentRow.attended_s, null, 'never joined');
       assert.equal(absentRow.left_at, null);
       assert.equal(data[1].ended_at, null);
       assert.equal(data[1].duration_s, null, 'still going: no duration yet');
       assert.equal(data[1].message_count, 0);
     }
+  });
+
+  it('adds up every stretch someone was in: rejoins, and a reload that rejoins without leaving', async () => {
+    const deal = randomUUID();
+    const call = await newCall(deal, 'Rejoins', [guest]);
+    const join = async () => assert.ifError((await guest.client.rpc('join_video_call', { p_session_id: call })).error);
+    const leave = async () => assert.ifError((await guest.client.rpc('leave_video_call', { p_session_id: call })).error);
+    await join();
+    await leave();
+    await join();
+    await leave();
+    await setStretches(call, guest, [['40 minutes', '30 minutes'], ['20 minutes', '15 minutes']]);
+    const attended = async () => {
+      const { data, error } = await history(host, 'deal', deal);
+      assert.ifError(error);
+      return data[0].participants.find((p: { user_id: string }) => p.user_id === guest.id).attended_s as number;
+    };
+    assert.ok(Math.abs((await attended()) - 900) <= 5, 'ten minutes and five');
+
+    // A reload: joined again while still in. The open stretch ends at the last heartbeat.
+    await join();
+    await setStretches(call, guest, [['40 minutes', '30 minutes'], ['20 minutes', '15 minutes'], ['10 minutes', null]]);
+    await stack.db.query(
+      `update public.video_call_participants set last_seen_at = now() - interval '6 minutes' where session_id = $1 and user_id = $2`,
+      [call, guest.id],
+    );
+    await join();
+    const { rows } = await stack.db.query<{ ended_ago: number | null }>(
+      `select extract(epoch from now() - a.left_at)::float8 as ended_ago from public.video_call_attendance a
+       join public.video_call_participants p on p.id = a.participant_id
+       where p.session_id = $1 and p.user_id = $2 order by a.joined_at, a.id`,
+      [call, guest.id],
+    );
+    assert.equal(rows.length, 4, 'the reload opened a fourth stretch');
+    assert.ok(Math.abs(Number(rows[2].ended_ago) - 360) <= 5, `the third ended at the heartbeat: ${rows[2].ended_ago}`);
+    assert.equal(rows[3].ended_ago, null, 'the fourth is open');
+    assert.ok(Math.abs((await attended()) - (600 + 300 + 240)) <= 5, String(await attended()));
+    await leave();
+    const open = await stack.db.query<{ open: number }>(
+      `select count(*)::int as open from public.video_call_attendance a join public.video_call_participants p on p.id = a.participant_id
+       where p.session_id = $1 and a.left_at is null`,
+      [call],
+    );
+    assert.equal(open.rows[0].open, 0, 'leaving closed it');
   });
 
   it('gives an outsider and a removed guest nothing, and an invitee only their own calls', async () => {
@@ -122,5 +180,21 @@ describe('call history of a CRM entity', () => {
     }
     const nulls = await host.client.rpc('video_call_history', { p_entity_type: null, p_entity_id: null });
     assert.equal(nulls.error?.code, '22023');
+  });
+
+  it('keeps the attendance stretches from users and the anon key: they are read through the history', async () => {
+    const call = await newCall(randomUUID(), 'Stretches', [guest]);
+    assert.ifError((await guest.client.rpc('join_video_call', { p_session_id: call })).error);
+    const { rows } = await stack.db.query<{ id: string }>(`select id from public.video_call_participants where session_id = $1 and user_id = $2`, [call, guest.id]);
+    for (const client of [host.client, guest.client, stack.anonClient()]) {
+      const read = await client.from('video_call_attendance').select('*');
+      assert.equal(read.error?.code, '42501');
+      const forged = await client.from('video_call_attendance').insert({ participant_id: rows[0].id, joined_at: '2020-01-01T00:00:00Z' });
+      assert.equal(forged.error?.code, '42501');
+      const edited = await client.from('video_call_attendance').update({ left_at: null }).eq('participant_id', rows[0].id);
+      assert.equal(edited.error?.code, '42501');
+    }
+    const stored = await stack.db.query(`select * from public.video_call_attendance where participant_id = $1`, [rows[0].id]);
+    assert.equal(stored.rows.length, 1);
   });
 });
