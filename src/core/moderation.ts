@@ -68,6 +68,10 @@ export interface ModerationOptions {
   /** The host's waiting list changed. */
   waitingChanged(waiting: WaitingGuest[]): void;
   log(message: string): void;
+  /** How often a waiting guest says again that they are there (default 20 s). */
+  knockEveryMs?: number;
+  /** How long a knock keeps a guest on the host's list (default 50 s: a closed window drops off). */
+  knockFreshMs?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -84,6 +88,12 @@ export class Moderation {
   #watching: Promise<void> | undefined;
   /** Whom we already dropped, so a row seen twice drops them once. */
   readonly #dropped = new Set<string>();
+  /** Each guest's latest knock and when, by our clock, it was made (for the host's list). */
+  readonly #knocks = new Map<string, { knockedAt: string; at: number }>();
+  /** The guest's repeated knock, and the host's look at knocks going stale. */
+  #knocking: ReturnType<typeof setInterval> | undefined;
+  #freshness: ReturnType<typeof setInterval> | undefined;
+  #listed = '';
 
   constructor(options: ModerationOptions) {
     this.#options = options;
@@ -93,11 +103,17 @@ export class Moderation {
     return this.hostId !== undefined && this.hostId === this.#options.userId;
   }
 
-  /** Guests waiting in the lobby (host only; empty for anyone else and without a lobby). */
+  /**
+   * Guests waiting in the lobby now (host only; empty for anyone else and without a lobby): those
+   * who knocked within `knockFreshMs`. A waiting page knocks again every `knockEveryMs`, so a
+   * closed window or a guest who left the lobby drops off the list; one invited who never came is
+   * not on it.
+   */
   get waiting(): WaitingGuest[] {
     if (!this.isHost || !this.lobby) return [];
+    const fresh = Date.now() - (this.#options.knockFreshMs ?? 50_000);
     return [...this.#rows.values()]
-      .filter((row) => row.user_id && row.role !== 'host' && !row.admitted_at && !row.removed_at)
+      .filter((row) => row.user_id && row.role !== 'host' && !row.admitted_at && !row.removed_at && (this.#knocks.get(row.user_id)?.at ?? -Infinity) > fresh)
       .sort((a, b) => (a.knocked_at ?? '\uffff').localeCompare(b.knocked_at ?? '\uffff'))
       .map((row) => ({
         userId: row.user_id!,
@@ -152,7 +168,16 @@ export class Moderation {
       if (refused.code === 'session_ended' || refused.code === 'already_invited') return this.#options.ended();
       throw refused;
     }
-    if ((data as LobbyRecord | null)?.admitted_at) this.#options.admitted();
+    if ((data as LobbyRecord | null)?.admitted_at) return this.#options.admitted();
+    // Still here: said again until admitted, removed, ended or stopped (the host's list keeps
+    // only fresh knocks). A knock that fails now is tried at the next beat.
+    this.#knocking ??= setInterval(() => {
+      void Promise.resolve(supabase.rpc('knock_video_call', { p_session_id: sessionId })).then(({ data: row, error: failed }) => {
+        if (!this.#knocking) return;
+        if (failed) return this.#options.log(`knock: ${failed.message}`);
+        if ((row as LobbyRecord | null)?.admitted_at) this.#ownRow(row as LobbyRecord);
+      });
+    }, this.#options.knockEveryMs ?? 20_000);
   }
 
   /** Watches our own row and the session row (idempotent) until stop(). */
@@ -184,6 +209,9 @@ export class Moderation {
 
   /** Stops watching (left, removed, ended, failed). */
   async stop(): Promise<void> {
+    this.#stopKnocking();
+    clearInterval(this.#freshness);
+    this.#freshness = undefined;
     const channel = this.#watch;
     this.#watch = undefined;
     this.#watching = undefined;
@@ -200,7 +228,8 @@ export class Moderation {
     this.#rows.clear();
     for (const row of rows) if (row.user_id) this.#rows.set(row.user_id, row);
     for (const row of rows) this.#other(row);
-    this.#options.waitingChanged(this.waiting);
+    for (const row of rows) this.#knocked(row);
+    this.#waitingChanged(true);
   }
 
   /** One row inserted or updated. */
@@ -208,7 +237,37 @@ export class Moderation {
     if (!row.user_id) return;
     this.#rows.set(row.user_id, row);
     this.#other(row);
-    this.#options.waitingChanged(this.waiting);
+    this.#knocked(row);
+    this.#waitingChanged(true);
+  }
+
+  /**
+   * A knock is dated by our clock when we first see it: the database's time, or now if that is
+   * ahead of us (a host whose clock is behind would otherwise keep stale knocks fresh).
+   */
+  #knocked(row: LobbyRecord): void {
+    const id = row.user_id;
+    if (!id || !row.knocked_at || this.#knocks.get(id)?.knockedAt === row.knocked_at) return;
+    const stamped = Date.parse(row.knocked_at);
+    this.#knocks.set(id, { knockedAt: row.knocked_at, at: Number.isFinite(stamped) ? Math.min(Date.now(), stamped) : Date.now() });
+  }
+
+  /** Tells the host's list (always after rows; else only when knocks went stale), and looks again in 5 s while someone waits. */
+  #waitingChanged(rows: boolean): void {
+    const waiting = this.waiting;
+    const listed = waiting.map((guest) => guest.userId).join();
+    if (rows || listed !== this.#listed) this.#options.waitingChanged(waiting);
+    this.#listed = listed;
+    if (waiting.length && !this.#freshness) this.#freshness = setInterval(() => this.#waitingChanged(false), 5_000);
+    else if (!waiting.length && this.#freshness) {
+      clearInterval(this.#freshness);
+      this.#freshness = undefined;
+    }
+  }
+
+  #stopKnocking(): void {
+    clearInterval(this.#knocking);
+    this.#knocking = undefined;
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -267,6 +326,7 @@ export class Moderation {
   }
 
   #ownRow(row: LobbyRecord): void {
+    if (row.removed_at || row.admitted_at) this.#stopKnocking();
     if (row.removed_at) this.#options.removed();
     else if (row.admitted_at) this.#options.admitted();
   }

@@ -15,9 +15,9 @@ import { MemberKeys } from '../../src/core/signaling.ts';
 import { startTestStack, type TestStack, type TestUser } from '../support/stack.ts';
 
 /** Resolves the first time `test` holds for what was recorded, or rejects after `ms`. */
-const eventually = async (test: () => boolean, what: string, ms = 5000) => {
+const eventually = async (test: () => boolean | Promise<boolean>, what: string, ms = 5000) => {
   const start = Date.now();
-  while (!test()) {
+  while (!(await test())) {
     if (Date.now() - start > ms) assert.fail(`timed out waiting: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -63,7 +63,7 @@ describe('Moderation', () => {
     (await service.from('video_call_participants').select('*').eq('session_id', sessionId).eq('user_id', user.id).single()).data as Record<string, unknown>;
 
   /** A page's Moderation, what it was told, and (joined) its call channel and signer. */
-  const pageOf = (user: TestUser, sessionId: string) => {
+  const pageOf = (user: TestUser, sessionId: string, timing: { knockEveryMs?: number; knockFreshMs?: number } = {}) => {
     const told = { admitted: 0, removed: 0, ended: 0, heard: [] as ModerationMessage[], peersRemoved: [] as string[], waiting: [] as WaitingGuest[][] };
     const page = {
       told,
@@ -107,6 +107,7 @@ describe('Moderation', () => {
       heard: (message) => told.heard.push(message),
       waitingChanged: (waiting) => told.waiting.push(waiting),
       log: () => undefined,
+      ...timing,
     });
     started.push(page.moderation);
     return page;
@@ -168,6 +169,37 @@ describe('Moderation', () => {
       hostPage.moderation.waiting.map((waiting) => waiting.userId),
       [other.id],
     );
+  });
+
+  it('keeps a guest on the host’s list while their page knocks, drops one whose window closed, and lists nobody who never came', async () => {
+    const sessionId = await newSession({ lobby: true }, guest, other);
+    const hostPage = pageOf(host, sessionId, { knockFreshMs: 1500 });
+    await hostPage.moderation.standing();
+    const guestPage = pageOf(guest, sessionId, { knockEveryMs: 300 });
+    await guestPage.moderation.standing();
+    await guestPage.moderation.knock();
+    await hostPage.readRows();
+    assert.deepEqual(hostPage.moderation.waiting.map((waiting) => waiting.userId), [guest.id], 'Vera, invited, never knocked: not waiting');
+
+    const otherPage = pageOf(other, sessionId, { knockEveryMs: 300 });
+    await otherPage.moderation.standing();
+    await otherPage.moderation.knock();
+    await hostPage.readRows();
+    assert.deepEqual(hostPage.moderation.waiting.map((waiting) => waiting.userId), [guest.id, other.id]);
+    // Vera's window closes: her page says nothing more. Boris's keeps knocking.
+    await otherPage.moderation.stop();
+    const first = (await rowOf(sessionId, guest)).knocked_at;
+    await eventually(async () => (await rowOf(sessionId, guest)).knocked_at !== first, 'Boris knocks again');
+    await eventually(async () => {
+      await hostPage.readRows();
+      return hostPage.moderation.waiting.map((waiting) => waiting.userId).join() === guest.id;
+    }, 'Vera off the list, Boris still on it');
+    assert.deepEqual(hostPage.told.waiting.at(-1)!.map((waiting) => waiting.userId), [guest.id]);
+
+    // Rows no longer read (the host's page hears nothing new): the list empties by itself once Boris's knock is stale.
+    await guestPage.moderation.stop();
+    await eventually(() => hostPage.told.waiting.at(-1)!.length === 0, 'the list empty once the knocks are stale', 10_000);
+    await hostPage.moderation.stop();
   });
 
   it('hears at once when the host let the guest in before the knock', async () => {
