@@ -17,10 +17,12 @@ import { CallError, toCallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
 import type { IceServersAnswer } from './ice-servers.ts';
 import { LocalMedia } from './local-media.ts';
+import { joinedElsewhere } from './other-page.ts';
 import { Moderation, type WaitingGuest } from './moderation.ts';
 import type { KeyedParticipantRecord, Participant, PresenceMeta } from './participant.ts';
 import { ParticipantRows, type RowChange } from './participant-rows.ts';
 import { ParticipantStore } from './participant-store.ts';
+import { PendingSends } from './pending-sends.ts';
 import { PresencePublisher } from './presence-publisher.ts';
 import type { PeerMesh, StreamRole } from './peer-mesh.ts';
 import { createSessionMesh } from './session-mesh.ts';
@@ -43,7 +45,7 @@ export type { CallSessionEvents, CallSessionOptions } from './call-session-types
 export interface CallSessionView
   extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
     // Optional, so look-alikes written before the fallback ladder (or hands, reactions and host controls) still fit.
-    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'setHandRaised' | 'raiseHand' | 'lowerHand' | 'react' | 'hostId' | 'waiting' | 'admit' | 'remove' | 'endForAll' | 'mute' | 'askToUnmute'>> {
+    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'setHandRaised' | 'raiseHand' | 'lowerHand' | 'react' | 'hostId' | 'waiting' | 'admit' | 'remove' | 'endForAll' | 'mute' | 'askToUnmute' | 'movedAway'>> {
   readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice' | 'flipCamera'>;
 }
 
@@ -68,7 +70,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #rejoinAttempts = 0;
-  #pendingSends = new Set<Promise<unknown>>();
+  readonly #sends = new PendingSends(() => this.#transport, (message) => this.#log(message));
+  /** Our latest join's `joined_at` and every key we signed with (other-page.ts). */
+  #own = { userId: '', joinedAt: undefined as string | undefined, keys: [] as JsonWebKey[] };
+  /** Left because this person joined the call from another page (a tab, a device) since. */
+  movedAway = false;
   readonly #presence = new PresencePublisher({
     channel: () => this.#channel,
     // Not before the mesh exists: whoever sees us present starts negotiating with us.
@@ -130,7 +136,10 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       keys: () => this.#keys,
       connect: (id) => this.mesh?.connect(id),
       rows: (rows) => this.#moderation.setRows(rows),
-      row: (row) => this.#moderation.setRow(row),
+      row: (row) => {
+        this.#moderation.setRow(row);
+        if (joinedElsewhere(this.#own, row) && this.#endAs('left')) this.movedAway = true;
+      },
       log: (message) => this.#log(message),
     });
     this.#moderation = new Moderation({
@@ -240,6 +249,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     if (this.state === 'removed' || this.state === 'ended') throw new CallError(this.state === 'removed' ? 'not_participant' : 'session_ended', `this call is over for you (${this.state})`);
     if (this.state !== 'idle' && this.state !== 'failed' && this.state !== 'waiting') return;
     this.error = undefined;
+    this.movedAway = false;
     this.#fallback.begin();
     this.#machine.to('joining');
     const log = this.#log;
@@ -255,6 +265,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       await this.#tornDown;
       const { signer: signing, ready } = this.#prepare();
       const signer = await signing;
+      // Ours before the database has it: our own join's row may come back before its answer.
+      if (signer) this.#own.keys = [...this.#own.keys, signer.publicJwk];
       // The place (with our signal key), the camera and what prepare() gets ready (at once, or
       // already) together. Nobody sees us until our presence is tracked below, once the mesh exists.
       const mediaRequest = this.#options.media;
@@ -275,7 +287,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       const iceServers = servers.status === 'fulfilled' ? servers.value : [];
       // Denied camera and microphone: the call goes on to watch and listen (LocalMedia's `denied`).
       if (this.media.state.status === 'denied') this.#fallback.stepDown({ reason: 'media-denied', step: 'none' });
-      const me = joined.value.data as KeyedParticipantRecord;
+      const me = joined.value.data as KeyedParticipantRecord & { joined_at?: string };
+      this.#own = { ...this.#own, userId: this.userId, joinedAt: me.joined_at };
       this.#profile = { name: me.display_name ?? me.email ?? '', avatarUrl: me.avatar_url };
       if ((this.state as CallState) !== 'joining') return; // left while joining
 
@@ -287,7 +300,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         connectTimeoutMs: this.#options.connectTimeoutMs,
         retryFailedMs: this.#options.retryFailedMs,
         channel: () => this.#channel,
-        send: (signal) => this.#send(signal),
+        send: (signal) => this.#sends.send(signal),
         forming: (forming) => {
           if (forming === this.#forming) return;
           this.#forming = forming;
@@ -330,7 +343,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.to('left');
     void this.#moderation.stop();
     this.mesh?.close(true);
-    await this.#flushSends();
+    await this.#sends.flush();
     await this.#teardown();
     if (wasLive) {
       const { error } = await this.supabase.rpc('leave_video_call', { p_session_id: this.id });
@@ -501,21 +514,6 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   // ---- signaling -----------------------------------------------------------------------------
 
-  #send(signal: Omit<Signal, 'from'>): void {
-    const transport = this.#transport;
-    if (!transport) return;
-    const sending = transport.send(signal).catch((error: Error) => {
-      this.#log(`could not send ${signal.kind}: ${error.message}`);
-    });
-    this.#pendingSends.add(sending);
-    void sending.finally(() => this.#pendingSends.delete(sending));
-  }
-
-  async #flushSends(): Promise<void> {
-    if (!this.#pendingSends.size) return;
-    await Promise.race([Promise.all(this.#pendingSends), new Promise((resolve) => setTimeout(resolve, 1500))]);
-  }
-
   // ---- lifecycle -----------------------------------------------------------------------------
 
   async #touch(): Promise<void> {
@@ -546,10 +544,11 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   /** Removed by the host, or the call ended: out at once, the channel never reopened. */
-  #endAs(state: 'removed' | 'ended'): void {
-    if (!this.#machine.tryTo(state)) return;
+  #endAs(state: 'removed' | 'ended' | 'left'): boolean {
+    if (!this.#machine.tryTo(state)) return false;
     this.mesh?.close(false);
     void this.#teardown();
+    return true;
   }
 
   #teardown(): Promise<void> {

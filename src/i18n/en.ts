@@ -10,6 +10,8 @@ export const en = {
   'state.connected': 'In the call',
   'state.reconnecting': 'Connection lost. Reconnecting…',
   'state.left': 'You left the call',
+  'state.movedAway': 'You joined this call from another tab or device',
+  'room.continueHere': 'Continue here',
   'state.failed': 'Could not join the call',
   'state.waiting': 'Waiting for others to join',
   'lobby.waiting': 'Waiting for the host to let you in',

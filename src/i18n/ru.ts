@@ -12,6 +12,8 @@ export const ru: Record<StringKey, string> = {
   'state.connected': 'Вы в звонке',
   'state.reconnecting': 'Связь потеряна. Переподключаемся…',
   'state.left': 'Вы вышли из звонка',
+  'state.movedAway': 'Вы подключились к этому звонку в другой вкладке или на другом устройстве',
+  'room.continueHere': 'Продолжить здесь',
   'state.failed': 'Не удалось подключиться к звонку',
   'state.waiting': 'Ждём остальных участников',
   'lobby.waiting': 'Ждём, когда организатор впустит вас',

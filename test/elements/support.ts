@@ -10,6 +10,7 @@ export interface Backend {
 export interface BrowserUser {
   id: string;
   name: string;
+  email: string;
   supabase: SupabaseClient;
   callClient: CallClient;
 }
@@ -28,7 +29,16 @@ export async function signUp(name: string): Promise<BrowserUser> {
   const supabase = createClient(url, anonKey, { auth: { persistSession: false, storageKey: email } });
   const { data, error } = await supabase.auth.signUp({ email, password: 'secret-password', options: { data: { display_name: name } } });
   if (error || !data.user) throw new Error(`sign-up failed: ${error?.message}`);
-  return { id: data.user.id, name, supabase, callClient: new CallClient({ client: supabase }) };
+  return { id: data.user.id, name, email, supabase, callClient: new CallClient({ client: supabase }) };
+}
+
+/** The same person signed in on another page (a second tab, their phone): a client of its own. */
+export async function anotherPage(user: BrowserUser): Promise<BrowserUser> {
+  const { url, anonKey } = await localStack();
+  const supabase = createClient(url, anonKey, { auth: { persistSession: false, storageKey: `${user.email}#${crypto.randomUUID()}` } });
+  const { error } = await supabase.auth.signInWithPassword({ email: user.email, password: 'secret-password' });
+  if (error) throw new Error(`sign-in failed: ${error.message}`);
+  return { ...user, supabase, callClient: new CallClient({ client: supabase }) };
 }
 
 /** A session hosted by `host` with `guests` invited. */

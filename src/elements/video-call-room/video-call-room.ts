@@ -312,10 +312,12 @@ export class VideoCallRoom extends LitElement {
       </div>`;
     }
     const left = state === 'left';
+    // Joined from another tab or device since: that page holds the call; this one can take it back.
+    const moved = left && Boolean(session?.movedAway);
     return html`<div class="center">
-      <p>${t(left ? 'state.left' : 'state.idle')}</p>
+      <p role=${moved ? 'status' : nothing}>${t(moved ? 'state.movedAway' : left ? 'state.left' : 'state.idle')}</p>
       <button class="action primary" ?disabled=${!this.sessionId} @click=${() => this.join()}>
-        ${t(left ? 'room.rejoin' : 'room.join')}
+        ${t(moved ? 'room.continueHere' : left ? 'room.rejoin' : 'room.join')}
       </button>
     </div>`;
   }
