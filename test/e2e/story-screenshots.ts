@@ -10,6 +10,7 @@
  *   Decline); `host-remove-confirm-*`: the same list with Remove pressed, confirmed in place;
  * - `room-removed-*`: the removed guest's room; `room-unmute-prompt-*`: the host asks the guest to
  *   unmute; `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles.
+ * The light elements' shots (chat, host's list) also in the dark scheme, `-dark-` in the name.
  * Stories rather than a real call: they hold each state still (a failed send, a call that has
  * ended) and are what the Storybook test checks, so the pictures show the checked states.
  * Run: `node_modules/.bin/node --import tsx test/e2e/story-screenshots.ts` (builds storybook-static
@@ -49,7 +50,10 @@ interface Shot {
   css?: string;
   /** What a person does in the story before the picture. */
   act?: (page: Page, tag: Tag) => Promise<void>;
+  /** Also in the dark scheme (`-dark-` in the name): the light elements; the room is dark in both. */
+  dark?: boolean;
 }
+type Scheme = 'light' | 'dark';
 
 /** Presses the host's Remove for the first person in the call that has one. */
 async function pressRemove(page: Page, tag: Tag): Promise<void> {
@@ -60,13 +64,13 @@ async function pressRemove(page: Page, tag: Tag): Promise<void> {
 const AS_TALL = 'call-chat { height: auto; }';
 
 const SHOTS: Shot[] = [
-  { name: 'chat-conversation', story: 'elements-call-chat--conversation', tag: 'call-chat', css: AS_TALL, shows: ['.message.own', 'a[part~="link"]', '[part~="composer"]'] },
+  { name: 'chat-conversation', story: 'elements-call-chat--conversation', tag: 'call-chat', css: AS_TALL, dark: true, shows: ['.message.own', 'a[part~="link"]', '[part~="composer"]'] },
   { name: 'chat-empty', story: 'elements-call-chat--empty', tag: 'call-chat', shows: ['[part~="log"] [part~="notice"]', '[part~="composer"]'] },
-  { name: 'chat-failed', story: 'elements-call-chat--failed', tag: 'call-chat', css: AS_TALL, shows: ['.message.failed .actions button:not([aria-label])'] },
+  { name: 'chat-failed', story: 'elements-call-chat--failed', tag: 'call-chat', css: AS_TALL, dark: true, shows: ['.message.failed .actions button:not([aria-label])'] },
   { name: 'chat-ended', story: 'elements-call-chat--ended', tag: 'call-chat', css: AS_TALL, shows: ['.message.failed', 'section.base > [part~="notice"]'], hides: ['[part~="composer"]', '.message.failed .actions button:not([aria-label])'] },
   { name: 'lobby-waiting', story: 'elements-host-controls--lobby-waiting', tag: 'video-call-room', shows: ['[part~="lobby"]'] },
-  { name: 'host-waiting', story: 'elements-host-controls--host-list', tag: 'call-participants', shows: ['[part~="waiting"] [part~="admit"]', '[part~="waiting"] [part~="decline"]'] },
-  { name: 'host-remove-confirm', story: 'elements-host-controls--host-list', tag: 'call-participants', shows: ['[part~="remove-confirm"]', '[part~="cancel"]'], act: pressRemove },
+  { name: 'host-waiting', story: 'elements-host-controls--host-list', tag: 'call-participants', dark: true, shows: ['[part~="waiting"] [part~="admit"]', '[part~="waiting"] [part~="decline"]'] },
+  { name: 'host-remove-confirm', story: 'elements-host-controls--host-list', tag: 'call-participants', dark: true, shows: ['[part~="remove-confirm"]', '[part~="cancel"]'], act: pressRemove },
   { name: 'room-removed', story: 'elements-host-controls--removed', tag: 'video-call-room', shows: ['[part~="banner"][role="alert"]'], hides: ['[part~="tile"]'] },
   { name: 'room-unmute-prompt', story: 'elements-host-controls--asked-to-unmute', tag: 'video-call-room', shows: ['[part~="unmute-prompt"]', '[part~="tile"]'] },
   { name: 'room-end-confirm', story: 'elements-host-controls--host-confirming-end', tag: 'video-call-room', shows: ['[part~="end-confirm"]', '[part~="tile"]'] },
@@ -98,8 +102,9 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
  * Opens the story at `size` in `lang` and waits until its element shows the shot's state in that
  * language, with every video on screen showing frames.
  */
-async function open(browser: Browser, shot: Shot, lang: Lang, size: Size): Promise<Page> {
-  const context = await browser.newContext({ ...SIZES[size], colorScheme: 'light' });
+async function open(browser: Browser, shot: Shot, lang: Lang, size: Size, scheme: Scheme): Promise<Page> {
+  // Dark both ways the Storybook test checks: the preference, and the toolbar's scheme (a host page's own switch).
+  const context = await browser.newContext({ ...SIZES[size], colorScheme: scheme });
   // tsx compiles this file with esbuild's keepNames: functions sent to the page call its __name.
   await context.addInitScript('window.__name = (fn) => fn;');
   const page = await context.newPage();
@@ -107,7 +112,7 @@ async function open(browser: Browser, shot: Shot, lang: Lang, size: Size): Promi
   page.on('pageerror', (error) => errors.push(error.message));
   // On the phone the element takes the page's width, as on a phone page: `auto` (URL args allow no `%`).
   const args = [`lang:${lang}`, ...(size === 360 ? ['width:auto'] : [])].join(';');
-  await page.goto(`${origin}/iframe.html?id=${shot.story}&viewMode=story&args=${args}`);
+  await page.goto(`${origin}/iframe.html?id=${shot.story}&viewMode=story&args=${args}&globals=scheme:${scheme}`);
   // Storybook's and the scheme decorator's padding off on the phone (#root-inner > div is the decorator's).
   if (size === 360) await page.addStyleTag({ content: '.sb-main-padded { padding: 0 !important; } #root-inner > div { padding: 0 !important; }' });
   if (shot.css) await page.addStyleTag({ content: shot.css });
@@ -146,14 +151,17 @@ const browser = await launchBrowser();
 const made: { file: string; kB: number }[] = [];
 try {
   for (const shot of SHOTS) {
+    const schemes: Scheme[] = shot.dark ? ['light', 'dark'] : ['light'];
     for (const lang of ['en', 'ru'] as const) {
       for (const size of [360, 1280] as const) {
-        const page = await open(browser, shot, lang, size);
-        const file = `${shot.name}-${lang}-${size}.png`;
-        await page.locator(`#storybook-root ${shot.tag}`).screenshot({ path: join(out, file), animations: 'disabled', caret: 'hide' });
-        made.push({ file, kB: Math.round(statSync(join(out, file)).size / 1024) });
-        console.log(`${file} ${made.at(-1)!.kB} kB`);
-        await page.context().close();
+        for (const scheme of schemes) {
+          const page = await open(browser, shot, lang, size, scheme);
+          const file = `${shot.name}${scheme === 'dark' ? '-dark' : ''}-${lang}-${size}.png`;
+          await page.locator(`#storybook-root ${shot.tag}`).screenshot({ path: join(out, file), animations: 'disabled', caret: 'hide' });
+          made.push({ file, kB: Math.round(statSync(join(out, file)).size / 1024) });
+          console.log(`${file} ${made.at(-1)!.kB} kB`);
+          await page.context().close();
+        }
       }
     }
   }
