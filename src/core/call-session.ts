@@ -27,6 +27,7 @@ import { PresencePublisher } from './presence-publisher.ts';
 import type { PeerMesh, StreamRole } from './peer-mesh.ts';
 import { createSessionMesh } from './session-mesh.ts';
 import type { Signal } from './signal.ts';
+import type { ViewScale } from './view-requests.ts';
 import type { SignalSigner } from './signal-keys.ts';
 import { openSignaling, type MemberKeys, type SignalingTransport, type TransportName } from './signaling.ts';
 import { TypedEventTarget } from './typed-events.ts';
@@ -45,7 +46,7 @@ export type { CallSessionEvents, CallSessionOptions } from './call-session-types
 export interface CallSessionView
   extends Pick<CallSession, 'id' | 'userId' | 'state' | 'error' | 'participants' | 'on' | 'join' | 'leave' | 'setMic' | 'setCamera' | 'toggleScreenShare'>,
     // Optional, so look-alikes written before the fallback ladder (or hands, reactions and host controls) still fit.
-    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'setHandRaised' | 'raiseHand' | 'lowerHand' | 'react' | 'hostId' | 'waiting' | 'admit' | 'remove' | 'endForAll' | 'mute' | 'askToUnmute' | 'movedAway'>> {
+    Partial<Pick<CallSession, 'fallback' | 'linkRung' | 'retryPeer' | 'setHandRaised' | 'raiseHand' | 'lowerHand' | 'react' | 'hostId' | 'waiting' | 'admit' | 'remove' | 'endForAll' | 'mute' | 'askToUnmute' | 'movedAway' | 'showPeerAt'>> {
   readonly media: Pick<LocalMedia, 'state' | 'camera' | 'canShareScreen' | 'devices' | 'switchDevice' | 'flipCamera'>;
 }
 
@@ -407,6 +408,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#fallback.works(userId);
   }
 
+  /** The layout shows `userId`'s camera at `scale`: their link to us sends it that small (view-requests.ts). */
+  showPeerAt = (userId: string, scale: ViewScale): void => this.mesh?.requestView(userId, scale);
   /** Remote streams for one participant. */
   streamsOf(userId: string): Partial<Record<StreamRole, MediaStream>> {
     return this.mesh?.remoteStreams(userId) ?? {};

@@ -50,4 +50,5 @@ export type { CallPushPayload, WorkerAuthMessage, WorkerMessage, WorkerSignedOut
 export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
 export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
 export { SignalSigner, verifySignal } from './signal-keys.ts';
+export { scaleForTile, VIEW_SCALES, type ViewScale } from './view-requests.ts';
 export type { TransportName } from './signaling.ts';

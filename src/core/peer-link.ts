@@ -6,6 +6,7 @@
 import type { LinkRung } from './fallback.ts';
 import { IceBatcher } from './ice-batcher.ts';
 import { isPolite, type SignalKind, type StreamRoles } from './signal.ts';
+import { VIEW_MAX_BITRATE, type ViewScale } from './view-requests.ts';
 
 export type StreamRole = 'camera' | 'screen';
 
@@ -76,6 +77,8 @@ export class PeerLink {
   #iceServers: RTCIceServer[];
   readonly #createdAt = Date.now();
   #small = false;
+  /** How small the peer shows our camera (their `view` signal): 1 full size, 2 or 4 smaller. */
+  #viewScale: ViewScale = 1;
   /** setParameters calls, one at a time (each needs the sender's latest parameters). */
   #sizing: Promise<void> = Promise.resolve();
 
@@ -138,6 +141,13 @@ export class PeerLink {
     this.#applySize();
   }
 
+  /** The peer shows our camera at this scale (view-requests.ts): send it that small on this link only. */
+  setViewScale(scale: ViewScale): void {
+    if (scale === this.#viewScale) return;
+    this.#viewScale = scale;
+    this.#applySize();
+  }
+
   #applySize(): void {
     this.#sizing = this.#sizing.then(async () => {
       // A negotiation between reading and setting the parameters makes Chromium refuse them
@@ -149,9 +159,13 @@ export class PeerLink {
         // Some browsers list no encoding before negotiation: that camera goes at full size.
         const [encoding] = parameters.encodings ?? [];
         if (!encoding) return;
-        encoding.scaleResolutionDownBy = this.#small ? 4 : 1;
+        const scale = Math.max(this.#small ? 4 : 1, this.#viewScale) as ViewScale;
+        encoding.scaleResolutionDownBy = scale;
         if (this.#small) encoding.maxFramerate = 15;
         else delete encoding.maxFramerate;
+        const maxBitrate = VIEW_MAX_BITRATE[scale];
+        if (maxBitrate) encoding.maxBitrate = maxBitrate;
+        else delete encoding.maxBitrate;
         try {
           await sender.setParameters(parameters);
           return;
@@ -195,7 +209,7 @@ export class PeerLink {
         }
       } else if (track && stream) {
         this.#senders.set(slot, this.pc.addTrack(track, stream));
-        if (slot === 'camera-video' && this.#small) this.#applySize();
+        if (slot === 'camera-video' && (this.#small || this.#viewScale !== 1)) this.#applySize();
       }
     }
   }

@@ -11,6 +11,7 @@ import { hasRelay } from './ice-servers.ts';
 import type { Signal } from './signal.ts';
 import { FORMING_MS, PeerLink, type LocalStreams, type StreamRole } from './peer-link.ts';
 import { TypedEventTarget } from './typed-events.ts';
+import { ViewRequests, type ViewScale } from './view-requests.ts';
 
 export type { LocalStreams, StreamRole };
 
@@ -89,6 +90,8 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   #iceServers: RTCIceServer[];
   #sizeTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** How small we show each peer's camera, told to them (view-requests.ts). */
+  readonly #views = new ViewRequests({ send: (peerId, scale) => this.#options.send({ to: peerId, kind: 'view', payload: { scale } }) });
 
   constructor(options: PeerMeshOptions) {
     super();
@@ -146,6 +149,11 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     this.#create(peerId);
   }
 
+  /** We show `peerId`'s camera at `scale` (the layout): they send that link smaller (debounced). */
+  requestView(peerId: string, scale: ViewScale): void {
+    if (peerId !== this.localId) this.#views.want(peerId, scale);
+  }
+
   /** What we send: the camera/mic stream and an optional screen stream. Applied to every peer. */
   setLocalStreams(streams: LocalStreams): void {
     this.#local = { ...streams };
@@ -174,6 +182,11 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     if (signal.kind === 'bye') {
       this.#departed.set(signal.from, this.#options.presenceOf?.(signal.from));
       this.remove(signal.from, false);
+      return;
+    }
+    if (signal.kind === 'view') {
+      // Only ever for the link that exists: a new one starts full size and is told again.
+      this.#links.get(signal.from)?.setViewScale(signal.payload.scale as ViewScale);
       return;
     }
     // Whatever page of theirs speaks now is here: an offer from it starts the link below.
@@ -214,6 +227,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     this.#links.delete(peerId);
     if (sayBye) this.#options.send({ to: peerId, kind: 'bye', payload: {} });
     link.close();
+    this.#views.forget(peerId);
     for (const role of Object.keys(link.remote) as StreamRole[]) this.emit('remote-stream', { peerId, role, stream: null });
     this.emit('peer-removed', { peerId });
     this.resize();
@@ -231,6 +245,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   close(sayBye = true): void {
     this.#closed = true;
     for (const peerId of this.peers) this.remove(peerId, sayBye);
+    this.#views.close();
     clearTimeout(this.#sizeTimer);
   }
 
@@ -266,6 +281,8 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       log: (message) => this.#options.log?.(`peer ${peerId}: ${message}`),
       onRemoteStream: (role, stream) => this.emit('remote-stream', { peerId, role, stream }),
       onState: (state) => {
+        // The link is up: tell it how small we show that peer (a new link starts full size).
+        if (state === 'connected') this.#views.flush(peerId);
         this.emit('peer-state', { peerId, state });
         this.resize();
       },

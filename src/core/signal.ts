@@ -2,7 +2,7 @@
  * The signaling message of the contract, `{ from, to, kind, payload }`, and the checks every
  * incoming one passes before it reaches a peer connection: shape, size, and a per-sender rate.
  */
-export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart'] as const;
+export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart', 'view'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 export interface Signal {
@@ -49,6 +49,8 @@ export function validateSignal(value: unknown): Signal {
     }
   }
   if (kind === 'ice' && !Array.isArray(payload.candidates)) throw new SignalError('ice signal without candidates');
+  // `view`: how small the sender's camera is shown (view-requests.ts); only to one peer.
+  if (kind === 'view' && (![1, 2, 4].includes(payload.scale as number) || !to)) throw new SignalError('view signal without a scale of 1, 2 or 4 for one peer');
   return { from, to: (to as string | null | undefined) ?? null, kind: kind as SignalKind, payload };
 }
 

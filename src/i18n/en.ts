@@ -244,6 +244,18 @@ export const en = {
   'tile.hand': 'Hand raised',
   'announce.handRaised': '{name} raised their hand',
   'announce.reacted': '{name} reacted {emoji}',
+  // Layouts (issue 16): grid and speaker view, pinned tiles, picture-in-picture.
+  'layout.speaker': 'Speaker view',
+  'layout.speakerOn': 'Speaker view: the speaker is shown large',
+  'layout.gridOn': 'Grid view: everyone is shown the same size',
+  'layout.strip': 'Other participants',
+  'layout.pin': 'Pin {name}',
+  'layout.unpin': 'Unpin {name}',
+  'layout.pinned': '{name} is pinned and shown large',
+  'layout.unpinned': '{name} is no longer pinned',
+  'layout.pip': 'Picture in picture',
+  'layout.pipClose': 'Close picture in picture',
+  'layout.pipFailed': 'Picture in picture did not open: {message}',
 };
 
 export type StringKey = keyof typeof en;

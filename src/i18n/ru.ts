@@ -247,4 +247,16 @@ export const ru: Record<StringKey, string> = {
   'tile.hand': 'Поднята рука',
   'announce.handRaised': '{name} поднимает руку',
   'announce.reacted': 'Реакция от {name}: {emoji}',
+  // Раскладки (issue 16): сетка и докладчик, закреплённые плитки, картинка в картинке.
+  'layout.speaker': 'Режим докладчика',
+  'layout.speakerOn': 'Режим докладчика: говорящий показан крупно',
+  'layout.gridOn': 'Сетка: все показаны одинаково',
+  'layout.strip': 'Другие участники',
+  'layout.pin': 'Закрепить: {name}',
+  'layout.unpin': 'Открепить: {name}',
+  'layout.pinned': 'Закреплено и показано крупно: {name}',
+  'layout.unpinned': 'Больше не закреплено: {name}',
+  'layout.pip': 'Картинка в картинке',
+  'layout.pipClose': 'Закрыть картинку в картинке',
+  'layout.pipFailed': 'Картинка в картинке не открылась: {message}',
 };

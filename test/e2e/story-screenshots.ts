@@ -9,12 +9,15 @@
  * - `host-waiting-*`: the host's `<call-participants>` with two guests waiting to join (Admit,
  *   Decline); `host-remove-confirm-*`: the same list with Remove pressed, confirmed in place;
  * - `room-removed-*`: the removed guest's room; `room-unmute-prompt-*`: the host asks the guest to
- *   unmute; `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles.
+ *   unmute; `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles;
+ * - `layout-speaker-*`: the room's speaker view (one large, the strip); `layout-pinned-*`: a
+ *   pinned tile large, its Unpin pressed.
  * The light elements' shots (chat, host's list) also in the dark scheme, `-dark-` in the name.
  * Stories rather than a real call: they hold each state still (a failed send, a call that has
  * ended) and are what the Storybook test checks, so the pictures show the checked states.
  * Run: `node_modules/.bin/node --import tsx test/e2e/story-screenshots.ts` (builds storybook-static
- * first, about a minute; `--reuse` takes the storybook-static/ already built).
+ * first, about a minute; `--reuse` takes the storybook-static/ already built; `--only <prefix>`
+ * makes only the shots whose name starts so).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -74,6 +77,8 @@ const SHOTS: Shot[] = [
   { name: 'room-removed', story: 'elements-host-controls--removed', tag: 'video-call-room', shows: ['[part~="banner"][role="alert"]'], hides: ['[part~="tile"]'] },
   { name: 'room-unmute-prompt', story: 'elements-host-controls--asked-to-unmute', tag: 'video-call-room', shows: ['[part~="unmute-prompt"]', '[part~="tile"]'] },
   { name: 'room-end-confirm', story: 'elements-host-controls--host-confirming-end', tag: 'video-call-room', shows: ['[part~="end-confirm"]', '[part~="tile"]'] },
+  { name: 'layout-speaker', story: 'elements-layouts--speaker', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="tile"]', '[part~="strip"] [part~="tile"]', '[part~="layout-toggle"][aria-pressed="true"]'] },
+  { name: 'layout-pinned', story: 'elements-layouts--pinned', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="pin"][aria-pressed="true"]', '[part~="strip"] [part~="tile"]'] },
 ];
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
@@ -150,7 +155,8 @@ async function open(browser: Browser, shot: Shot, lang: Lang, size: Size, scheme
 const browser = await launchBrowser();
 const made: { file: string; kB: number }[] = [];
 try {
-  for (const shot of SHOTS) {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  for (const shot of SHOTS.filter((candidate) => !only || candidate.name.startsWith(only))) {
     const schemes: Scheme[] = shot.dark ? ['light', 'dark'] : ['light'];
     for (const lang of ['en', 'ru'] as const) {
       for (const size of [360, 1280] as const) {

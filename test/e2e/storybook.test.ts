@@ -95,6 +95,12 @@ describe('Storybook', () => {
           directions: all('[part~="body"]').map((body) => getComputedStyle(body).direction),
         },
         colours: colours(),
+        layout: {
+          large: shadow.querySelector<HTMLElement>('[part~="speaker"] [part~="tile"]')?.dataset.peer ?? null,
+          strip: shadow.querySelectorAll('[part~="strip"] [part~="tile"]').length,
+          pinned: [...shadow.querySelectorAll('[part~="pin"][aria-pressed="true"]')].map((pin) => pin.getAttribute('aria-label')),
+          toggle: shadow.querySelector('[part~="layout-toggle"]')?.getAttribute('aria-pressed') ?? null,
+        },
         room: {
           chatButton: shadow.querySelector('[part~="chat-toggle"]')?.getAttribute('aria-label') ?? null,
           badge: text(shadow.querySelector('[part~="chat-badge"]')),
@@ -148,6 +154,13 @@ describe('Storybook', () => {
    */
   const expectations: Record<string, (shown: Shown) => void> = {
     // Host controls (issue 16): the lobby, removed and ended by the host, the unmute request, End for everyone, the host's list.
+    // Layouts (issue 16): the speaker view and a pinned tile.
+    'elements-layouts--speaker': (s) => {
+      assert.deepEqual(s.layout, { large: 'user-1', strip: 4, pinned: [], toggle: 'true' });
+      assert.equal(s.overflows, false, 'the strip scrolls inside, the toolbar fits');
+    },
+    'elements-layouts--pinned': (s) => assert.deepEqual(s.layout, { large: 'user-2', strip: 3, pinned: ['Unpin Maria Chen'], toggle: 'true' }),
+    'elements-layouts--pinned-russian': (s) => assert.deepEqual(s.layout, { large: 'user-2', strip: 3, pinned: ['Открепить: Maria Chen'], toggle: 'true' }),
     'elements-host-controls--lobby-waiting': (s) => {
       assert.match(s.text, /Waiting for the host to let you in/);
       assert.match(s.text, /Leave call/);

@@ -8,6 +8,7 @@ import type { TransportName } from '../../core/signaling.ts';
 import { ChatPanelController } from '../../controllers/chat-panel-controller.ts';
 import { ClientController } from '../../controllers/client-controller.ts';
 import { HandsReactionsController } from '../../controllers/hands-reactions-controller.ts';
+import { LayoutController } from '../../controllers/layout-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
 import { RoomModerationController, type RoomModerationEventMap } from '../../controllers/room-moderation-controller.ts';
@@ -19,6 +20,7 @@ import { visuallyHidden } from '../shared/shared.styles.ts';
 import { fire, type CallErrorDetail } from '../shared/events.ts';
 import { leaveIcon, micOffIcon } from '../shared/icons.ts';
 import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
+import { layoutStyles } from './layout.styles.ts';
 import { roomChatStyles } from './room-chat.styles.ts';
 import { moderationStyles } from './moderation.styles.ts';
 import { styles } from './video-call-room.styles.ts';
@@ -91,6 +93,11 @@ export type { CallFallbackDetail };
  * @csspart unmute-prompt - "The host asks you to unmute", with Unmute and Not now.
  * @csspart end-for-all - The host's "End for everyone" button, on the status line (the toolbar has no room for it on a phone).
  * @csspart end-confirm - Its confirmation, above the tiles.
+ * @csspart layout-toggle - The "Speaker view" toggle in the toolbar (`aria-pressed`; remembered per browser).
+ * @csspart speaker - The speaker view's large place, holding the active speaker's or the pinned tile.
+ * @csspart strip - The speaker view's strip of the other tiles (also `grid`), scrolling sideways.
+ * @csspart pin - A tile's Pin / Unpin button (`aria-pressed`); pinning switches to the speaker view.
+ * @csspart pip - The picture-in-picture button, where the browser has it (not Firefox).
  *
  * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
  * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
@@ -107,10 +114,11 @@ export type { CallFallbackDetail };
  * @cssprop --call-shadow-color - The device menu's shadow. Default `rgb(0 0 0 / 0.4)`.
  * @cssprop --call-radius - Corner radius. Default `12px`.
  * @cssprop --call-font-family - Font. Default the system UI font.
+ * @cssprop --call-strip-tile-width - Width of a tile in the speaker view's strip. Default `180px` (`132px` on phones).
  */
 export class VideoCallRoom extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles, roomChatStyles, moderationStyles];
+    return [visuallyHidden, styles, roomChatStyles, moderationStyles, layoutStyles];
   }
 
   static override get properties() {
@@ -161,6 +169,7 @@ export class VideoCallRoom extends LitElement {
   });
   readonly #chatPanel = new ChatPanelController(this, this.#clients, this.#i18n, { session: () => this.session });
   readonly #gestures = new HandsReactionsController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
+  readonly #layout = new LayoutController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
   readonly #moderation = new RoomModerationController(this, this.#i18n, {
     session: () => this.session,
     announce: (text) => this.#announce(text),
@@ -344,12 +353,7 @@ export class VideoCallRoom extends LitElement {
       ${this.#media.shareNotice ? html`<p part="banner" class="banner share-notice">${this.#media.shareNotice}</p>` : nothing}
       ${this.#sound.render()} ${this.#moderation.renderPrompt(session)}
       <div class="main ${this.#chatPanel.open ? 'with-chat' : ''}">
-        <div class="stage ${screens.length ? 'with-screen' : ''}">
-          ${screens.length ? this.#renderScreen(screens[0]) : nothing}
-          <ul class="grid" part="grid" role="list">
-            ${participants.map((participant) => this.#renderTile(participant))}
-          </ul>
-        </div>
+        ${this.#layout.renderStage(participants, screens.length ? this.#renderScreen(screens[0]) : undefined, (participant) => this.#renderTile(participant))}
         ${this.#chatPanel.renderPanel()}
       </div>
       ${this.#renderControls(session)}
@@ -381,6 +385,7 @@ export class VideoCallRoom extends LitElement {
     return html`<li
       class="tile ${participant.speaking && participant.mic ? 'speaking' : ''} ${participant.isLocal ? 'local' : ''} ${mirror ? 'mirror' : ''}"
       part="tile"
+      data-peer=${participant.id}
       aria-label=${[name, ...states].join(', ')}
     >
       <video
@@ -404,7 +409,7 @@ export class VideoCallRoom extends LitElement {
         ${participant.mic ? nothing : html`<span class="indicator off" title=${t('tile.muted')}>${micOffIcon}</span>`}
         ${participant.hand ? html`<span class="indicator hand" part="hand-raised" title=${t('tile.hand')}>&#x270B;</span>` : nothing}
       </div>
-      ${this.#gestures.renderReaction(participant)}
+      ${this.#gestures.renderReaction(participant)} ${this.#layout.renderPin(participant)}
     </li>`;
   }
 
@@ -421,7 +426,7 @@ export class VideoCallRoom extends LitElement {
   #renderControls(session: CallSessionView): TemplateResult {
     const t = this.#i18n.t;
     return html`<div class="controls" part="controls" role="toolbar" aria-label=${t('room.label')}>
-      ${this.#media.render(session)} ${this.#gestures.renderControls(session)} ${this.#chatPanel.renderButton()}
+      ${this.#media.render(session)} ${this.#layout.renderControls()} ${this.#gestures.renderControls(session)} ${this.#chatPanel.renderButton()}
       <button part="control leave" class="leave" aria-label=${t('room.leave')} title=${t('room.leave')} @click=${() => this.leave()}>
         ${leaveIcon}<span class="label-text">${t('room.leave')}</span>
       </button>

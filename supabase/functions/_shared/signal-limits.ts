@@ -5,7 +5,7 @@
  * (video_call_signals' check constraints, migration 20261127000100) hold the same; the test fails
  * when any of the three differs.
  */
-export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart'] as const;
+export const SIGNAL_KINDS = ['offer', 'answer', 'ice', 'bye', 'restart', 'view'] as const;
 export type SignalKind = (typeof SIGNAL_KINDS)[number];
 
 /** 64 KiB of the payload's JSON text (JSON.stringify), counted in UTF-8 bytes. */
