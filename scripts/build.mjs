@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: the npm package's per-module ESM output with types (tsc → dist/), then the
- * script-tag and ESM bundles (rollup → dist/call-widgets.min.js, dist/call-widgets.esm.min.js).
+ * `npm run build`: the npm package's per-module ESM output with types (tsc → dist/), the command
+ * line (tsc → dist/cli/, the package's `bin`), then the script-tag and ESM bundles (rollup →
+ * dist/call-widgets.min.js, dist/call-widgets.esm.min.js).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,4 +23,5 @@ for (const entry of readdirSync('dist', { recursive: true })) {
   const fixed = text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.ts\2/g, '$1$2$3.js$2');
   if (fixed !== text) writeFileSync(file, fixed);
 }
+run(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.cli.json']);
 run(process.execPath, [join('node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.mjs']);
