@@ -65,6 +65,11 @@ describe('the npm package', () => {
       assert.match(readFileSync(join(root, bundle), 'utf8').slice(0, 200), /^\/\*! supabase-call-widgets [\d.]+ \(MIT\); licences of bundled packages: call-widgets\.LICENSES\.txt \*\//);
     }
     for (const file of files) assert.doesNotMatch(file, /^(test|supabase|bench|demo|stories|scripts)\//, `${file} does not belong in the package`);
+    // The smoke test's bin (issue 17) ships built; its source stays in the repository.
+    assert.equal(pkg.bin['supabase-call-widgets'], './dist/cli/main.js');
+    assert.ok(files.has('dist/cli/main.js') && files.has('dist/cli/checks-media.js'), 'the bin and its modules are in the package');
+    assert.ok(![...files].some((file) => file.startsWith('src/cli/')), 'the bin\'s TypeScript source is not');
+    assert.match(readFileSync(join(root, 'dist/cli/main.js'), 'utf8'), /^#!\/usr\/bin\/env node\n/);
     assert.equal(pkg.customElements, 'custom-elements.json');
     assert.equal(pkg.scripts.prepack, 'npm run build');
   });
@@ -88,7 +93,8 @@ describe('the npm package', () => {
     // issue 15's fallback ladder and phones (their sources and maps, and the bundles' growth);
     // 3.13 MB with issue 16's chat, 3.29 MB with its room chat, hands and reactions (two
     // controllers, their styles and maps, and both bundles' 4 kB each), 3.53 MB with its host
-    // controls (moderation.ts and two controllers, their maps and declarations, both bundles).
+    // controls (moderation.ts and two controllers, their maps and declarations, both bundles);
+    // 3.59 MB with issue 17's smoke bin (45 kB of plain JavaScript in dist/cli).
     assert.ok(packed.unpackedSize < 3_600_000, `the package unpacks to ${packed.unpackedSize} bytes`);
   });
 
