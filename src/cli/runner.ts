@@ -49,9 +49,12 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }
 
-/** A message for the report: never a stack, always one line. */
+/**
+ * A message for the report: never a stack, always one line (the first: Playwright puts the page's
+ * stack under its message).
+ */
 export function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message || error.name : String(error);
+  const message = (error instanceof Error ? error.message || error.name : String(error)).split('\n')[0];
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return `${message}${cause && !message.includes(cause.slice(2)) ? cause : ''}`.replace(/\s+/g, ' ').trim();
 }

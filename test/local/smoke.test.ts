@@ -11,6 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { allocateAndRelease, parseTurnUrl } from '../../src/cli/turn-client.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -139,6 +140,26 @@ describe('smoke against the full local stack (coturn, Chromium)', () => {
     assert.match(run.stdout, /All 17 checks passed\.\n$/);
     assert.doesNotMatch(run.stdout, /\x1b\[/, 'no colour codes');
     assert.match(run.stdout, /ICE servers and TURN .*→ relay /, 'a real TURN allocation');
+  });
+
+  it('reads TURN URLs, and its TURN client is refused a wrong credential by coturn, saying so', async () => {
+    assert.deepEqual(parseTurnUrl('turn:turn.example.com?transport=tcp'), { host: 'turn.example.com', port: 3478, transport: 'tcp' });
+    assert.deepEqual(parseTurnUrl('turns:[2001:db8::1]:443'), { host: '2001:db8::1', port: 443, transport: 'tls' });
+    assert.equal(parseTurnUrl('stun:stun.example.com'), undefined);
+    const target = parseTurnUrl(`${stack.turnUrl}?transport=udp`)!;
+    const username = `${Math.floor(Date.now() / 1000) + 600}:someone`;
+    await assert.rejects(allocateAndRelease(target, username, 'bm90IHRoZSBzZWNyZXQncyBITUFD'), /the TURN server refused the credential \(401/);
+    // Nothing listening on that UDP port: no answer, within the limit given.
+    await assert.rejects(allocateAndRelease({ host: '127.0.0.1', port: 9, transport: 'udp' }, username, 'x', 1500), /no answer from 127\.0\.0\.1:9 over UDP within 1500 ms/);
+  });
+
+  it('fails the media check, naming it, when the browser is not there', async () => {
+    const run = await cli(['smoke', ...keysOf(stack), '--json', '--browser', '/nonexistent/chromium']);
+    const report = reportOf(run);
+    assert.equal(run.code, 1);
+    assert.deepEqual(failedNames(report), ['media between two browsers']);
+    assert.match(check(report, 'media between two browsers').error!, /^no browser at \/nonexistent\/chromium$/);
+    noStackTrace(run);
   });
 
   it('names the service role key as the failure when it is wrong, and still exits 1 cleanly', async () => {
