@@ -46,13 +46,15 @@ const root = join(import.meta.dirname, '..');
  * of CallSession, the room's and the list's host controllers, their styles and ru/en strings,
  * 5.4 kB more: 114.8 kB measured, our code 57.4 kB — 115.5 / 58 kB. Issue 16's layouts (speaker
  * view, pins, picture-in-picture, the `view` signal and the sender's per-link scale) and one
- * person on two pages: 118.8 kB measured, our code 61.3 kB — 119 / 61.5 kB.
+ * person on two pages: 118.8 kB measured, our code 61.3 kB — 119 / 61.5 kB. Its connection
+ * quality (the classifier and the getStats sampler in the core 2.3, the tiles' badges, details and
+ * own notice with their ru/en strings 2.2): 123.1 kB measured, our code 65.7 kB — 123.5 / 66 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 119 * 1024,
+  scriptTag: 123.5 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 61.5 * 1024,
+  library: 66 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;

@@ -333,3 +333,10 @@ export class FixtureClient extends TypedEventTarget<{ user: { id: string; email:
     };
   }
 }
+
+/** Connection qualities as the core's sampler gives them (Participant.quality), one per level. */
+export const QUALITY: Record<'good' | 'fair' | 'poor', NonNullable<Participant['quality']>> = {
+  good: { level: 'good', rttMs: 24, lossPct: 0, fps: 30, bitrateKbps: 1450, codec: 'VP8', width: 1280, height: 720, path: 'direct' },
+  fair: { level: 'fair', rttMs: 380, lossPct: 3.2, fps: 18, bitrateKbps: 420, codec: 'VP8', width: 640, height: 360, path: 'relay' },
+  poor: { level: 'poor', rttMs: 720, lossPct: 11.5, fps: 4, bitrateKbps: 90, codec: 'H264', width: 320, height: 180, path: 'relay', limitation: 'bandwidth' },
+};

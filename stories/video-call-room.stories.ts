@@ -6,7 +6,7 @@ import type { CallFallbackDetail, LinkRung } from '../src/core/fallback.ts';
 import type { Participant } from '../src/core/participant.ts';
 import type { SessionFixture } from './fixtures.ts';
 import { TypedEventTarget } from '../src/core/typed-events.ts';
-import { FixtureClient, FixtureSession, people } from './fixtures.ts';
+import { FixtureClient, FixtureSession, people, QUALITY } from './fixtures.ts';
 
 interface Args {
   lang: 'en' | 'ru';
@@ -298,3 +298,14 @@ export const Reactions: StoryObj<ChatArgs> = {
     html`<div style="width:${width};max-width:100%"><video-call-room lang=${lang} style="height:560px" .session=${new ReactingFixtureSession(fixture())}></video-call-room></div>`,
   play: async ({ canvasElement }) => press(canvasElement, 'react'),
 };
+
+// ---- connection quality (issue 16, item 5) -------------------------------------------------------
+
+/** Four people: Boris's link good, Vera's fair (relayed), Dmitry's poor; your own as `own`. */
+const sampled = (own: keyof typeof QUALITY = 'good') =>
+  people(4).map((participant, i) => ({ ...participant, quality: QUALITY[i === 0 ? own : (['good', 'good', 'fair', 'poor'] as const)[i]!] }));
+
+export const QualityBadges: Story = { name: 'Connection quality badges', args: { fixture: () => ({ participants: sampled() }) } };
+export const QualityBadgesRussian: Story = { name: 'Connection quality badges (ru)', args: { lang: 'ru', fixture: () => ({ participants: sampled() }) } };
+/** Your own connection is poor: the banner shows once that has held 3 s. */
+export const QualityPoor: Story = { name: 'Your connection is poor', args: { fixture: () => ({ participants: sampled('poor') }) } };

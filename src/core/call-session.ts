@@ -122,6 +122,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         screenStream: this.media.screen,
       }),
       streams: (id) => this.streamsOf(id),
+      quality: (id) => this.mesh?.quality(id),
       graceMs: options.presenceGraceMs,
       stillPresent: (id) => Boolean(this.#channel?.presenceState()[id]),
       // Media that still flows keeps its connection: presence may come back when their socket does.
@@ -577,6 +578,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     }
     void this.#giveTopicBack();
     this.media.stop();
+    // A presence sync while leaving may have connected again: those links (and their stats polling) go too.
+    this.mesh?.close(false);
     this.mesh = undefined;
     this.#people.clearLive();
   }
@@ -587,10 +590,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     return release?.();
   }
 
-  #onPageHide = () => {
-    // Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out.
-    this.mesh?.close(true);
-  };
+  /** Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out. */
+  #onPageHide = () => this.mesh?.close(true);
 
   #log = (message: string): void => {
     this.#options.log?.(`[call ${this.id.slice(0, 8)}] ${message}`);

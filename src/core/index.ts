@@ -32,6 +32,17 @@ export { IceBatcher } from './ice-batcher.ts';
 export { checkedFallbackUrl, fallbackSettings, nextRung, type CallFallbackDetail, type FallbackReason, type FallbackSettings, type FallbackStep, type LinkRung } from './fallback.ts';
 export { fetchIceServers, hasRelay, IceServerLease, parseIceServers, STUN_ONLY, type IceServersAnswer, type IceServersWarning } from './ice-servers.ts';
 export { INVITATION_ANSWERS, type InvitationAnswer, type InvitationNotice, type NotificationOutcome } from './invitations.ts';
+export {
+  QUALITY_HYSTERESIS,
+  QUALITY_THRESHOLDS,
+  levelOf,
+  nextLevel,
+  readStats,
+  type ConnectionQuality,
+  type QualityLevel,
+  type QualityPath,
+} from './connection-quality.ts';
+export { QualitySampler, type QualitySamplerOptions } from './quality-sampler.ts';
 export { LocalMedia, type LocalMediaState, type MediaRequest, type MediaStatus } from './local-media.ts';
 export { Moderation, type ModerationAction, type ModerationMessage, type Standing, type WaitingGuest } from './moderation.ts';
 export {

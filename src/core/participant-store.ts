@@ -9,6 +9,7 @@
  * It knows nothing of channels or peer connections: the CallSession feeds it and acts on what it
  * reports (`onGone`).
  */
+import type { ConnectionQuality } from './connection-quality.ts';
 import type { StreamRole } from './peer-mesh.ts';
 import { participantFromRecord, participantKey, type Participant, type ParticipantRecord, type PresenceMeta } from './participant.ts';
 import { TypedEventTarget } from './typed-events.ts';
@@ -27,6 +28,8 @@ export interface ParticipantStoreOptions {
   local(): LocalParticipant;
   /** A remote person's streams. */
   streams(id: string): Partial<Record<StreamRole, MediaStream>>;
+  /** Someone's connection quality (the local person's: how our media reaches the others). */
+  quality?(id: string): ConnectionQuality | undefined;
   /** How long someone gone from presence keeps their tile (default 6 s). */
   graceMs?: number;
   /** Asked when a grace ends: present after all (a presence sync not seen yet)? */
@@ -191,6 +194,7 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
     const stored = row ? participantFromRecord(row, this.#options.localId) : presenceOnly(id, isLocal);
     const streams = local ? { camera: local.camera, screen: local.screenStream } : this.#options.streams(id);
     const inCall = local ? local.inCall : Boolean(meta) || this.#connections.get(id) === 'connected';
+    const quality = inCall ? this.#options.quality?.(id) : undefined;
     return {
       ...stored,
       name: meta?.name || stored.name,
@@ -206,6 +210,7 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
       connection: isLocal ? undefined : this.#connections.get(id),
       camera: streams.camera,
       screenStream: streams.screen,
+      ...(quality ? { quality } : {}),
     };
   }
 }

@@ -3,6 +3,7 @@
  * row), whether they are in the call and with what (presence), and the order lists show them in.
  * Shared by the joined session's ParticipantStore and the ParticipantRoster that reads rows alone.
  */
+import type { ConnectionQuality } from './connection-quality.ts';
 
 export type PresenceStatus = 'offline' | 'joining' | 'connected' | 'left';
 export type InviteStatus = 'invited' | 'accepted' | 'declined' | 'tentative';
@@ -34,6 +35,11 @@ export interface Participant {
   connection?: RTCPeerConnectionState;
   camera?: MediaStream;
   screenStream?: MediaStream;
+  /**
+   * How their connection is (sampled from getStats every 2 s, see connection-quality.ts): for a
+   * remote person how their media arrives here, for the local person how ours reaches the others.
+   */
+  quality?: ConnectionQuality;
 }
 
 /** What each member publishes in presence (contract: keyed by user id). */

@@ -10,6 +10,8 @@ import { nextRung, type CallFallbackDetail, type FallbackSettings, type LinkRung
 import { hasRelay } from './ice-servers.ts';
 import type { Signal } from './signal.ts';
 import { FORMING_MS, PeerLink, type LocalStreams, type StreamRole } from './peer-link.ts';
+import type { ConnectionQuality } from './connection-quality.ts';
+import { QualitySampler, turnHosts } from './quality-sampler.ts';
 import { TypedEventTarget } from './typed-events.ts';
 import { ViewRequests, type ViewScale } from './view-requests.ts';
 
@@ -29,6 +31,8 @@ export interface PeerMeshEvents {
   fallback: CallFallbackDetail & { peerId: string };
   /** A link's rung changed: `direct`, `relay`, or `failed` (media cannot flow; retried in the background). */
   rung: { peerId: string; rung: LinkRung };
+  /** A sample of the connections' stats changed what `quality()` says. */
+  quality: undefined;
 }
 
 export interface PeerMeshOptions {
@@ -92,6 +96,13 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   #closed = false;
   /** How small we show each peer's camera, told to them (view-requests.ts). */
   readonly #views = new ViewRequests({ send: (peerId, scale) => this.#options.send({ to: peerId, kind: 'view', payload: { scale } }) });
+  /** Every link's getStats every 2 s while there are links (connection-quality.ts). */
+  readonly #quality = new QualitySampler({
+    connections: () => [...this.#links].map(([id, link]) => [id, link.pc] as const),
+    relayHosts: () => turnHosts(this.#iceServers),
+    changed: () => this.emit('quality', undefined),
+    log: (message) => this.#options.log?.(message),
+  });
 
   constructor(options: PeerMeshOptions) {
     super();
@@ -116,6 +127,11 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
   /** The underlying connection, for stats and tests. */
   connection(peerId: string): RTCPeerConnection | undefined {
     return this.#links.get(peerId)?.pc;
+  }
+
+  /** How `peerId`'s media arrives here, or (our own id) how ours reaches the others. */
+  quality(peerId: string): ConnectionQuality | undefined {
+    return peerId === this.localId ? this.#quality.own : this.#quality.of(peerId);
   }
 
   remoteStreams(peerId: string): Partial<Record<StreamRole, MediaStream>> {
@@ -228,6 +244,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     if (sayBye) this.#options.send({ to: peerId, kind: 'bye', payload: {} });
     link.close();
     this.#views.forget(peerId);
+    this.#quality.forget(peerId);
     for (const role of Object.keys(link.remote) as StreamRole[]) this.emit('remote-stream', { peerId, role, stream: null });
     this.emit('peer-removed', { peerId });
     this.resize();
@@ -247,6 +264,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     for (const peerId of this.peers) this.remove(peerId, sayBye);
     this.#views.close();
     clearTimeout(this.#sizeTimer);
+    this.#quality.stop();
   }
 
   /** A fresh relay-only connection to `peerId` in place of the one whose relay restart hung. */
@@ -288,6 +306,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
       },
     });
     this.#links.set(peerId, link);
+    this.#quality.ensure();
     if (this.#options.startSmall) {
       link.setSmall(true);
       setTimeout(() => this.resize(), FORMING_MS + 10);

@@ -50,6 +50,7 @@ export function createSessionMesh(options: SessionMeshOptions): PeerMesh {
   });
   mesh.on('forming', options.forming);
   mesh.on('remote-stream', () => people.changed());
+  mesh.on('quality', () => people.changed());
   mesh.on('peer-state', ({ peerId, state }) => {
     people.setConnection(peerId, state);
     if ((state === 'failed' || state === 'closed') && !people.isPresent(peerId)) mesh.remove(peerId, false);

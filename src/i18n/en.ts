@@ -256,6 +256,27 @@ export const en = {
   'layout.pip': 'Picture in picture',
   'layout.pipClose': 'Close picture in picture',
   'layout.pipFailed': 'Picture in picture did not open: {message}',
+  // Connection quality (issue 16, item 5): the tiles' badges, their details, the own notice.
+  'quality.good': 'Connection: good',
+  'quality.fair': 'Connection: fair',
+  'quality.poor': 'Connection: poor',
+  'quality.details': 'Connection details: {name}',
+  'quality.close': 'Close the connection details',
+  'quality.codec': 'Codec',
+  'quality.resolution': 'Resolution',
+  'quality.fps': 'Frame rate',
+  'quality.bitrate': 'Bitrate',
+  'quality.rtt': 'Round trip',
+  'quality.loss': 'Packet loss',
+  'quality.path': 'Route',
+  'quality.fpsValue': '{value} fps',
+  'quality.bitrateValue': '{value} kbit/s',
+  'quality.rttValue': '{value} ms',
+  'quality.lossValue': '{value} %',
+  'quality.direct': 'Direct',
+  'quality.relay': 'Through a relay server',
+  'quality.unknown': 'not known yet',
+  'quality.poorNotice': 'Your connection is poor: the others may see and hear you with breaks. Turning your camera off can help.',
 };
 
 export type StringKey = keyof typeof en;

@@ -95,7 +95,7 @@ const page = (backend: { url: string; anonKey: string }) => `<!doctype html>
           }
         }
         const audio = participant.camera?.getAudioTracks()[0];
-        peers[participant.id] = { name: participant.name, audioLive: audio?.readyState === 'live', connection: participant.connection, ...stats };
+        peers[participant.id] = { name: participant.name, audioLive: audio?.readyState === 'live', connection: participant.connection, quality: participant.quality ?? null, ...stats };
       }
       return { state: session?.state ?? 'none', sharing: Boolean(session?.media.state.screen), errors, tiles, screens, list, peers };
     };
@@ -110,7 +110,7 @@ type View = {
   tiles: { label: string; frames: number; width: number; time: number; shown: boolean }[];
   screens: { label: string; frames: number; width: number; time: number }[];
   list: string[];
-  peers: Record<string, { name: string; audioLive: boolean; audioBytes: number; videoBytes: number; connection?: string; codecs: Record<string, string>; sent: Record<string, string> }>;
+  peers: Record<string, { name: string; audioLive: boolean; audioBytes: number; videoBytes: number; connection?: string; codecs: Record<string, string>; sent: Record<string, string>; quality: { level: string; path?: string; codec?: string; fps?: number } | null }>;
 };
 
 /** The one thing the tests ask of a page, whichever library drives its browser. */
@@ -211,6 +211,13 @@ describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false 
           assert.match(stats.codecs.video ?? '', /^video\//i, `${who}: a video codec is negotiated`);
           assert.match(stats.codecs.audio ?? '', /^audio\/opus$/i, `${who}: audio is Opus`);
           negotiated.push(`${who}: ${stats.codecs.video}, ${stats.codecs.audio}`);
+        }
+        // Connection quality from each browser's own stats fields: good, direct, the negotiated codec.
+        for (const [page, name] of [[host, 'Boris'], [guest, 'Anna']] as const) {
+          await until(page, (view) => {
+            const peer = Object.values(view.peers).find((p) => p.name === name);
+            return Boolean(peer?.quality?.level === 'good' && peer.quality.path === 'direct' && peer.codecs.video?.toLowerCase() === `video/${peer.quality.codec?.toLowerCase()}` && (peer.quality.fps ?? 0) > 0);
+          }, `${name}'s link good and direct, with its codec, in ${page.browser}'s stats`);
         }
 
         // Boris mutes: Anna's tile and people list say so.

@@ -11,7 +11,9 @@
  * - `room-removed-*`: the removed guest's room; `room-unmute-prompt-*`: the host asks the guest to
  *   unmute; `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles;
  * - `layout-speaker-*`: the room's speaker view (one large, the strip); `layout-pinned-*`: a
- *   pinned tile large, its Unpin pressed.
+ *   pinned tile large, its Unpin pressed;
+ * - `quality-badges-*`: the tiles' connection badges (good, fair, poor); `quality-popover-*`: a
+ *   poor link's details opened from its badge; `quality-poor-*`: your own connection is poor.
  * The light elements' shots (chat, host's list) also in the dark scheme, `-dark-` in the name.
  * Stories rather than a real call: they hold each state still (a failed send, a call that has
  * ended) and are what the Storybook test checks, so the pictures show the checked states.
@@ -66,7 +68,12 @@ async function pressRemove(page: Page, tag: Tag): Promise<void> {
 /** The chat as tall as its messages (a page sets the chat's height; at its 24rem default the log scrolls the first ones away). */
 const AS_TALL = 'call-chat { height: auto; }';
 
-const SHOTS: Shot[] = [
+/** Opens the details of the poor link (the last badge). */
+async function openQuality(page: Page, tag: Tag): Promise<void> {
+  await page.locator(`#storybook-root ${tag} [part~="quality"]`).last().click();
+}
+
+const ALL_SHOTS: Shot[] = [
   { name: 'chat-conversation', story: 'elements-call-chat--conversation', tag: 'call-chat', css: AS_TALL, dark: true, shows: ['.message.own', 'a[part~="link"]', '[part~="composer"]'] },
   { name: 'chat-empty', story: 'elements-call-chat--empty', tag: 'call-chat', shows: ['[part~="log"] [part~="notice"]', '[part~="composer"]'] },
   { name: 'chat-failed', story: 'elements-call-chat--failed', tag: 'call-chat', css: AS_TALL, dark: true, shows: ['.message.failed .actions button:not([aria-label])'] },
@@ -79,7 +86,12 @@ const SHOTS: Shot[] = [
   { name: 'room-end-confirm', story: 'elements-host-controls--host-confirming-end', tag: 'video-call-room', shows: ['[part~="end-confirm"]', '[part~="tile"]'] },
   { name: 'layout-speaker', story: 'elements-layouts--speaker', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="tile"]', '[part~="strip"] [part~="tile"]', '[part~="layout-toggle"][aria-pressed="true"]'] },
   { name: 'layout-pinned', story: 'elements-layouts--pinned', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="pin"][aria-pressed="true"]', '[part~="strip"] [part~="tile"]'] },
+  { name: 'quality-badges', story: 'elements-video-call-room--quality-badges', tag: 'video-call-room', shows: ['.quality.good', '.quality.fair', '.quality.poor'], hides: ['[part~="quality-details"]'] },
+  { name: 'quality-popover', story: 'elements-video-call-room--quality-badges', tag: 'video-call-room', shows: ['[part~="quality-details"]'], act: openQuality },
+  { name: 'quality-poor', story: 'elements-video-call-room--quality-poor', tag: 'video-call-room', shows: ['[part~="quality-notice"]', '.quality.poor'] },
 ];
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const SHOTS = only ? ALL_SHOTS.filter((shot) => shot.name.startsWith(only)) : ALL_SHOTS;
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
 
@@ -155,8 +167,7 @@ async function open(browser: Browser, shot: Shot, lang: Lang, size: Size, scheme
 const browser = await launchBrowser();
 const made: { file: string; kB: number }[] = [];
 try {
-  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-  for (const shot of SHOTS.filter((candidate) => !only || candidate.name.startsWith(only))) {
+  for (const shot of SHOTS) {
     const schemes: Scheme[] = shot.dark ? ['light', 'dark'] : ['light'];
     for (const lang of ['en', 'ru'] as const) {
       for (const size of [360, 1280] as const) {

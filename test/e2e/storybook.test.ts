@@ -72,6 +72,7 @@ describe('Storybook', () => {
         tiles: shadow.querySelectorAll('[part~="tile"]:not(.screen)').length,
         tileLabels: [...shadow.querySelectorAll('[part~="tile"]')].map((tile) => tile.getAttribute('aria-label') ?? ''),
         screens: shadow.querySelectorAll('[part~="tile"].screen').length,
+        qualities: [...shadow.querySelectorAll('[part~="quality"]')].map((badge) => `${badge.getAttribute('aria-label')} ${badge.querySelectorAll('rect.lit').length}`),
         localName: local ? { name: getComputedStyle(local.querySelector('[part~="name"]')!).transform, video: getComputedStyle(local.querySelector('video')!).transform } : null,
         controls: [...shadow.querySelectorAll<HTMLButtonElement>('[part~="control"]')].map((control) => ({ label: control.getAttribute('aria-label'), pressed: control.getAttribute('aria-pressed'), disabled: control.hasAttribute('disabled') })),
         items: all('[part~="item"]').length,
@@ -320,6 +321,15 @@ describe('Storybook', () => {
       assert.deepEqual(s.room.hands, ['Maria Chen']);
       assert.ok(s.controls.some((c) => c.label === 'Поднять руку' && c.pressed === 'false'), JSON.stringify(s.controls));
       assert.equal(s.tileLabels.filter((label) => label.includes('Поднята рука')).length, 1);
+    },
+    'elements-video-call-room--quality-badges': (s) => {
+      assert.deepEqual(s.qualities, ['Connection: good 3', 'Connection: fair 2', 'Connection: poor 1']);
+      assert.doesNotMatch(s.text, /Your connection is poor/);
+    },
+    'elements-video-call-room--quality-badges-russian': (s) => assert.deepEqual(s.qualities, ['Соединение: хорошее 3', 'Соединение: среднее 2', 'Соединение: плохое 1']),
+    'elements-video-call-room--quality-poor': (s) => {
+      assert.match(s.text, /Your connection is poor: the others may see and hear you with breaks\./);
+      assert.equal(s.qualities.length, 3);
     },
     'elements-video-call-room--reactions': (s) => {
       assert.deepEqual(s.room.menu, ['Thumbs up', 'Applause', 'Laughing', 'Heart', 'Celebrate', 'Surprised']);

@@ -11,6 +11,7 @@ import { HandsReactionsController } from '../../controllers/hands-reactions-cont
 import { LayoutController } from '../../controllers/layout-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
+import { QualityController } from '../../controllers/quality-controller.ts';
 import { RoomModerationController, type RoomModerationEventMap } from '../../controllers/room-moderation-controller.ts';
 import { SoundController } from '../../controllers/sound-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
@@ -23,6 +24,7 @@ import { fallbackText, renderFallbackNotice } from './fallback-notice.ts';
 import { layoutStyles } from './layout.styles.ts';
 import { roomChatStyles } from './room-chat.styles.ts';
 import { moderationStyles } from './moderation.styles.ts';
+import { qualityStyles } from './quality.styles.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -98,6 +100,9 @@ export type { CallFallbackDetail };
  * @csspart strip - The speaker view's strip of the other tiles (also `grid`), scrolling sideways.
  * @csspart pin - A tile's Pin / Unpin button (`aria-pressed`); pinning switches to the speaker view.
  * @csspart pip - The picture-in-picture button, where the browser has it (not Firefox).
+ * @csspart quality - A remote tile's connection badge (signal bars: 3 lit good, 2 fair, 1 poor), a button opening the details.
+ * @csspart quality-details - The connection's details: codec, resolution, frame rate, bitrate, round trip, loss, route.
+ * @csspart quality-notice - "Your connection is poor", while the local user's own connection is.
  *
  * @cssprop --call-accent-color - Buttons and initials. Default `#2563eb`.
  * @cssprop --call-danger-color - Leave and "off" states. Default `#dc2626`.
@@ -115,10 +120,13 @@ export type { CallFallbackDetail };
  * @cssprop --call-radius - Corner radius. Default `12px`.
  * @cssprop --call-font-family - Font. Default the system UI font.
  * @cssprop --call-strip-tile-width - Width of a tile in the speaker view's strip. Default `180px` (`132px` on phones).
+ * @cssprop --call-quality-good-color - A good connection's bars. Default `#4ade80`.
+ * @cssprop --call-quality-fair-color - A fair connection's bars. Default `#fbbf24`.
+ * @cssprop --call-quality-poor-color - A poor connection's bars. Default `#f87171`.
  */
 export class VideoCallRoom extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles, roomChatStyles, moderationStyles, layoutStyles];
+    return [visuallyHidden, styles, roomChatStyles, moderationStyles, layoutStyles, qualityStyles];
   }
 
   static override get properties() {
@@ -170,6 +178,7 @@ export class VideoCallRoom extends LitElement {
   readonly #chatPanel = new ChatPanelController(this, this.#clients, this.#i18n, { session: () => this.session });
   readonly #gestures = new HandsReactionsController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
   readonly #layout = new LayoutController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
+  readonly #quality = new QualityController(this, this.#i18n, { session: () => this.session, announce: (text) => this.#announce(text) });
   readonly #moderation = new RoomModerationController(this, this.#i18n, {
     session: () => this.session,
     announce: (text) => this.#announce(text),
@@ -351,7 +360,7 @@ export class VideoCallRoom extends LitElement {
       ${media.status === 'audio-only' ? html`<p part="banner" class="banner">${t('media.audioOnly')}</p>` : nothing}
       ${others === 0 ? html`<p part="banner" class="banner">${t('state.waiting')}</p>` : nothing}
       ${this.#media.shareNotice ? html`<p part="banner" class="banner share-notice">${this.#media.shareNotice}</p>` : nothing}
-      ${this.#sound.render()} ${this.#moderation.renderPrompt(session)}
+      ${this.#sound.render()} ${this.#moderation.renderPrompt(session)} ${this.#quality.renderNotice()}
       <div class="main ${this.#chatPanel.open ? 'with-chat' : ''}">
         ${this.#layout.renderStage(participants, screens.length ? this.#renderScreen(screens[0]) : undefined, (participant) => this.#renderTile(participant))}
         ${this.#chatPanel.renderPanel()}
@@ -409,7 +418,7 @@ export class VideoCallRoom extends LitElement {
         ${participant.mic ? nothing : html`<span class="indicator off" title=${t('tile.muted')}>${micOffIcon}</span>`}
         ${participant.hand ? html`<span class="indicator hand" part="hand-raised" title=${t('tile.hand')}>&#x270B;</span>` : nothing}
       </div>
-      ${this.#gestures.renderReaction(participant)} ${this.#layout.renderPin(participant)}
+      ${this.#gestures.renderReaction(participant)} ${this.#quality.renderBadge(participant)} ${this.#layout.renderPin(participant)}
     </li>`;
   }
 
