@@ -253,7 +253,16 @@ function renderDeal() {
       el('li', { class: task.done ? 'done' : '' }, [el('span', { class: 'check', 'aria-hidden': 'true' }, [task.done ? '✓' : '']), task[lang]]),
     ),
   );
+  renderCallHistory(deal);
   renderActivity();
+}
+
+/** The deal's calls (<call-history>): made once per deal, so a language switch only re-renders it. */
+function renderCallHistory(deal) {
+  const slot = $('deal-calls');
+  if (!deal) return slot.replaceChildren();
+  if (slot.querySelector('call-history')?.getAttribute('entity-id') === deal.id) return;
+  slot.replaceChildren(el('call-history', { 'entity-type': 'deal', 'entity-id': deal.id }));
 }
 
 function renderActivity() {

@@ -49,12 +49,14 @@ const root = join(import.meta.dirname, '..');
  * person on two pages: 118.8 kB measured, our code 61.3 kB — 119 / 61.5 kB. Its connection
  * quality (the classifier and the getStats sampler in the core 2.3, the tiles' badges, details and
  * own notice with their ru/en strings 2.2): 123.1 kB measured, our code 65.7 kB — 123.5 / 66 kB.
+ * Issue 17's `<call-history>` (the element, its controller, the CSV, Russian plurals, its ru/en
+ * strings) 5.2 kB: 128.4 kB measured, our code 70.9 kB — 129 / 71.5 kB.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 123.5 * 1024,
+  scriptTag: 129 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 66 * 1024,
+  library: 71.5 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;

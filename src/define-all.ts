@@ -1,4 +1,5 @@
 import { defineCallChat } from './elements/call-chat/define.ts';
+import { defineCallHistory } from './elements/call-history/define.ts';
 import { defineCallInvitePanel } from './elements/call-invite-panel/define.ts';
 import { defineCallNotifications } from './elements/call-notifications/define.ts';
 import { defineCallParticipants } from './elements/call-participants/define.ts';
@@ -13,4 +14,5 @@ export function defineAll(): void {
   defineEventCallButton();
   defineCallNotifications();
   defineCallChat();
+  defineCallHistory();
 }

@@ -32,4 +32,7 @@ export { defineCallNotifications } from './elements/call-notifications/define.ts
 export { CallChatElement, type CallChatEventMap, type CallChatMessageDetail, type CallChatState } from './elements/call-chat/call-chat.ts';
 export { defineCallChat } from './elements/call-chat/define.ts';
 export { messageParts, linkTarget, type MessagePart } from './elements/call-chat/message-links.ts';
+export { CallHistory, type CallHistoryEventMap, type CallHistoryExportDetail } from './elements/call-history/call-history.ts';
+export { defineCallHistory } from './elements/call-history/define.ts';
+export { type CallHistoryState } from './controllers/call-history-controller.ts';
 export { defineAll } from './define-all.ts';

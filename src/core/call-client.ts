@@ -5,6 +5,7 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { CallSession, type CallSessionOptions, type CallSessionView } from './call-session.ts';
 import { CallChat, type CallChatView } from './chat.ts';
+import { readCallHistory, type CallHistoryRecord } from './call-history.ts';
 import { CallError, toCallError, type CallErrorCode } from './errors.ts';
 import { answerInvitation, notifyInvitations, readInvitations, type InvitationAnswer, type InvitationNotice } from './invitations.ts';
 import type { ParticipantRecord } from './participant.ts';
@@ -88,6 +89,8 @@ export interface CallClientView
   roster(sessionId: string): Promise<RosterView>;
   /** The session's chat (`<call-chat>`); optional, so wrappers written before it still fit. */
   chat?(sessionId: string): Promise<CallChatView>;
+  /** The calls of a CRM entity (`<call-history>`); optional, so wrappers written before it still fit. */
+  history?(entityType: string, entityId: string): Promise<CallHistoryRecord[]>;
   session(sessionId: string, options?: CallSessionOptions): Promise<CallSessionView>;
   /**
    * The session object the client already has for an id, if any: an element that replaces
@@ -320,6 +323,12 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
       this.#chats.set(key, chat);
     }
     return chat.retain();
+  }
+
+  /** The signed-in user's calls linked to a CRM entity, newest first (call-history.ts). */
+  async history(entityType: string, entityId: string): Promise<CallHistoryRecord[]> {
+    await this.requireUser();
+    return readCallHistory(this.supabase, entityType, entityId);
   }
 
   /**

@@ -12,6 +12,7 @@ export {
   type InviteOptions,
   type NewCallSession,
 } from './call-client.ts';
+export { callHistoryCsv, CSV_LABELS_EN, csvCell, readCallHistory, type CallHistoryAttendee, type CallHistoryCsvLabels, type CallHistoryRecord } from './call-history.ts';
 export { isReaction, REACTION_INTERVAL_MS, REACTIONS, type CallReactionDetail, type Reaction } from './call-reactions.ts';
 export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
 export {

@@ -182,4 +182,33 @@ describe('the CRM demo page', () => {
     await maria.waitForFunction(() => (document.querySelector('event-call-button') as Button).state === 'scheduled', undefined, { timeout: 10_000 });
     assert.equal(await buttonText(maria), 'Join now');
   });
+  it('lists the deal’s calls in its panel and updates them when a call ends, without a reload', async () => {
+    const anna = await open('anna');
+    type History = HTMLElement & { state: string; calls: { title: string; participants: { display_name: string; joined_at: string | null; left_at: string | null }[] }[] };
+    /** Anna in the deal's call of the meeting: 'absent', 'in' (her stretch open) or 'left'. */
+    const annaIn = () =>
+      anna.evaluate(() => {
+        const history = document.querySelector('#deal-calls call-history') as History | null;
+        const call = history?.calls.find((row) => row.title === 'Acme — product demo');
+        const me = call?.participants.find((person) => person.display_name === 'Anna Petrova');
+        if (!history || !['ready', 'empty'].includes(history.state)) return 'loading';
+        if (!me?.joined_at) return 'absent';
+        return !me.left_at || Date.parse(me.left_at) < Date.parse(me.joined_at) ? 'in' : 'left';
+      });
+    const becomes = async (want: string) => {
+      const deadline = Date.now() + 20_000;
+      let last = '';
+      while (Date.now() < deadline && (last = await annaIn()) !== want) await anna.waitForTimeout(100);
+      assert.equal(last, want);
+    };
+    await anna.waitForFunction(() => ['ready', 'empty'].includes((document.querySelector('#deal-calls call-history') as History | null)?.state ?? ''));
+    assert.equal(await anna.evaluate(() => document.querySelector('#deal-calls call-history')!.getAttribute('entity-id')), 'D-1042');
+    await join(anna);
+    await becomes('in');
+    await anna.click('event-call-button >> video-call-room >> [part~="leave"]');
+    await becomes('left');
+    const shown = await anna.evaluate(() => document.querySelector('#deal-calls call-history')!.shadowRoot!.textContent!.replace(/\s+/g, ' '));
+    assert.match(shown, /Acme — product demo/);
+    assert.match(shown, /Anna Petrova/);
+  });
 });

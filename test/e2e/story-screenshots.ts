@@ -1,5 +1,5 @@
 /**
- * Screenshots of issue 16's states from the Storybook stories (fixture state, no backend), into
+ * Screenshots of issue 16's and 17's states from the Storybook stories (fixture state, no backend), into
  * docs/screenshots/ (look at them after UI changes), each in English and Russian (the stories'
  * `lang` arg, set in the canvas URL), on a phone (360 × 740, 2× pixels, touch; the element takes
  * the phone's width) and at 1280 × 800 (the story's own width). Each is the story's element alone:
@@ -14,6 +14,8 @@
  *   pinned tile large, its Unpin pressed;
  * - `quality-badges-*`: the tiles' connection badges (good, fair, poor); `quality-popover-*`: a
  *   poor link's details opened from its badge; `quality-poor-*`: your own connection is poor.
+ * - `history-list-*`, `history-expanded-*` (one call's who came, opened), `history-empty-*`:
+ *   `<call-history>` (issue 17).
  * The light elements' shots (chat, host's list) also in the dark scheme, `-dark-` in the name.
  * Stories rather than a real call: they hold each state still (a failed send, a call that has
  * ended) and are what the Storybook test checks, so the pictures show the checked states.
@@ -41,7 +43,7 @@ const SIZES = {
 } as const;
 type Size = keyof typeof SIZES;
 type Lang = 'en' | 'ru';
-type Tag = 'call-chat' | 'call-participants' | 'video-call-room';
+type Tag = 'call-chat' | 'call-participants' | 'video-call-room' | 'call-history';
 
 interface Shot {
   /** The file's name before `-<lang>-<size>.png`. */
@@ -83,6 +85,9 @@ const ALL_SHOTS: Shot[] = [
   { name: 'host-remove-confirm', story: 'elements-host-controls--host-list', tag: 'call-participants', dark: true, shows: ['[part~="remove-confirm"]', '[part~="cancel"]'], act: pressRemove },
   { name: 'room-removed', story: 'elements-host-controls--removed', tag: 'video-call-room', shows: ['[part~="banner"][role="alert"]'], hides: ['[part~="tile"]'] },
   { name: 'room-unmute-prompt', story: 'elements-host-controls--asked-to-unmute', tag: 'video-call-room', shows: ['[part~="unmute-prompt"]', '[part~="tile"]'] },
+  { name: 'history-list', story: 'elements-call-history--list', tag: 'call-history', shows: ['[part~="call"]', '[part~="export"]'], hides: ['[part~="attendance"]'] },
+  { name: 'history-expanded', story: 'elements-call-history--expanded', tag: 'call-history', shows: ['[part~="attendance"]', '[part~="toggle"][aria-expanded="true"]'] },
+  { name: 'history-empty', story: 'elements-call-history--empty', tag: 'call-history', shows: ['[part~="notice"]'], hides: ['[part~="call"]'] },
   { name: 'room-end-confirm', story: 'elements-host-controls--host-confirming-end', tag: 'video-call-room', shows: ['[part~="end-confirm"]', '[part~="tile"]'] },
   { name: 'layout-speaker', story: 'elements-layouts--speaker', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="tile"]', '[part~="strip"] [part~="tile"]', '[part~="layout-toggle"][aria-pressed="true"]'] },
   { name: 'layout-pinned', story: 'elements-layouts--pinned', tag: 'video-call-room', shows: ['[part~="speaker"] [part~="pin"][aria-pressed="true"]', '[part~="strip"] [part~="tile"]'] },

@@ -49,7 +49,7 @@ describe('Storybook', () => {
   /** What a story's element shows, read from its shadow root (and the panel and list nested in it). */
   function snapshot(page: Page) {
     return page.evaluate(() => {
-      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat') as HTMLElement & { state?: string };
+      const element = document.querySelector('#storybook-root')!.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat, call-history') as HTMLElement & { state?: string };
       const shadow = element.shadowRoot!;
       const roots = [shadow];
       for (let i = 0; i < roots.length; i++) {
@@ -581,6 +581,34 @@ describe('Storybook', () => {
     },
     'elements-call-chat--dark': (s) => assert.equal(s.chat.messages, 5),
     'elements-call-chat--dark-russian-failed': (s) => assert.match(s.text, /Не отправлено: Слишком много сообщений подряд/),
+    // The CRM audit (issue 17): <call-history>.
+    'elements-call-history--list': (s) => {
+      assert.equal(s.state, 'ready');
+      assert.match(s.text, /Calls \(3\) Export CSV/);
+      assert.match(s.text, /Acme — product demo 1 h 4 min Anna Petrova 3 of 4 came 14 messages Who came/);
+      assert.match(s.text, /Acme — security review In progress Boris Ivanov 2 of 3 came 2 messages/);
+      assert.doesNotMatch(s.text, /In the call for/, 'who came stays closed');
+    },
+    'elements-call-history--expanded': (s) => assert.match(s.text, /Boris Ivanov Accepted In the call for 1 h 1 min Maria Chen Accepted In the call for 25 min Dmitry Sokolov Declined Did not join/),
+    'elements-call-history--empty': (s) => assert.deepEqual([s.state, s.notice], ['empty', 'No calls yet.']),
+    'elements-call-history--loading': (s) => assert.deepEqual([s.state, s.notice, s.busy], ['loading', 'Loading calls…', true]),
+    'elements-call-history--failed': (s) => {
+      assert.deepEqual(s.alerts, ['Could not load the calls: the connection failed']);
+      assert.match(s.text, /Try again/);
+    },
+    'elements-call-history--signed-out': (s) => assert.deepEqual([s.state, s.notice], ['signed-out', 'Sign in to see the calls.']),
+    'elements-call-history--russian': (s) => {
+      assert.match(s.text, /Звонки \(3\) Выгрузить CSV/);
+      assert.match(s.text, /Были 3 из 4 14 сообщений/);
+      assert.match(s.text, /2 сообщения/);
+      assert.match(s.text, /Борис Иванов Принято В звонке: 1 ч 1 мин/);
+    },
+    'elements-call-history--phone': (s) => {
+      assert.match(s.text, /Дмитрий Соколов Отклонено Не подключался/);
+      assert.ok(s.width <= 360, `${s.width} px`);
+      assert.equal(s.overflows, false);
+    },
+    'elements-call-history--dark': (s) => assert.match(s.text, /In the call for 25 min/),
   };
 
   /** Opens one story's canvas and checks it until it shows its state (play functions act after the first render). */
@@ -589,7 +617,7 @@ describe('Storybook', () => {
     await page.emulateMedia({ colorScheme: /--dark/.test(id) ? 'dark' : 'light' });
     await page.goto(`${origin}/iframe.html?id=${id}&viewMode=story`);
     await page.waitForFunction(() => {
-      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat');
+      const element = document.querySelector('#storybook-root')?.querySelector('video-call-room, call-participants, event-call-button, call-invite-panel, call-notifications, call-chat, call-history');
       return Boolean(element?.shadowRoot?.textContent?.trim());
     });
     const deadline = Date.now() + 5000;

@@ -25,7 +25,7 @@ describe('custom-elements.json', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
     const elements = manifest.modules.flatMap((module: { declarations?: { customElement?: boolean }[] }) => (module.declarations ?? []).filter((d) => d.customElement));
     const byTag = new Map(elements.map((element: { tagName: string }) => [element.tagName, element]));
-    assert.deepEqual([...byTag.keys()].sort(), ['call-chat', 'call-invite-panel', 'call-notifications', 'call-participants', 'event-call-button', 'video-call-room']);
+    assert.deepEqual([...byTag.keys()].sort(), ['call-chat', 'call-history', 'call-invite-panel', 'call-notifications', 'call-participants', 'event-call-button', 'video-call-room']);
     for (const [tag, element] of byTag as Map<string, Record<string, { name: string }[] | string>>) {
       assert.ok(element.summary, `${tag} has a summary`);
       for (const field of ['attributes', 'events', 'cssParts', 'cssProperties'] as const) {
@@ -45,5 +45,8 @@ describe('custom-elements.json', () => {
     const chat = byTag.get('call-chat') as { attributes: { name: string }[]; events: { name: string }[] };
     assert.deepEqual(['session-id', 'supabase-url', 'supabase-anon-key', 'lang'].filter((name) => !chat.attributes.some((a) => a.name === name)), []);
     assert.ok(['call-chat-message', 'call-error'].every((name) => chat.events.some((e) => e.name === name)));
+    const history = byTag.get('call-history') as { attributes: { name: string }[]; events: { name: string }[] };
+    assert.deepEqual(['entity-type', 'entity-id', 'supabase-url', 'supabase-anon-key', 'lang'].filter((name) => !history.attributes.some((a) => a.name === name)), []);
+    assert.ok(['call-history-export', 'call-error'].every((name) => history.events.some((e) => e.name === name)));
   });
 });
