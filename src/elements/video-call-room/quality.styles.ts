@@ -5,10 +5,11 @@ import { css } from 'lit';
  * (QualityController). The level is the number of lit bars first, its colour second.
  */
 export const qualityStyles = css`
+  /* Top left: the top right is the layouts' Pin button. */
   .quality {
     position: absolute;
     top: 6px;
-    right: 6px;
+    left: 6px;
     display: inline-grid;
     place-items: center;
     width: 32px;
@@ -46,7 +47,7 @@ export const qualityStyles = css`
   .quality-details {
     position: absolute;
     top: 42px;
-    right: 6px;
+    left: 6px;
     max-width: calc(100% - 12px);
     max-height: calc(100% - 48px);
     overflow: auto;
