@@ -50,13 +50,17 @@ const root = join(import.meta.dirname, '..');
  * quality (the classifier and the getStats sampler in the core 2.3, the tiles' badges, details and
  * own notice with their ru/en strings 2.2): 123.1 kB measured, our code 65.7 kB — 123.5 / 66 kB.
  * Issue 17's `<call-history>` (the element, its controller, the CSV, Russian plurals, its ru/en
- * strings) 5.2 kB: 128.4 kB measured, our code 70.9 kB — 129 / 71.5 kB.
+ * strings) 5.2 kB: 128.4 kB measured, our code 70.9 kB — 129 / 71.5 kB. Issue 16's pre-join
+ * screen (the preview, pickers, level meter, permission help per browser, remembered choices,
+ * the display name; its ru/en strings 1.7 of it) 5.2 kB: 133.6 kB measured, our code 76.0 kB —
+ * 134 / 76.5 kB. The chat, the bell, the history and the pre-join screen are what a lazily loaded
+ * split would take out of the first load.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 129 * 1024,
+  scriptTag: 134 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 71.5 * 1024,
+  library: 76.5 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;

@@ -309,3 +309,103 @@ export const QualityBadges: Story = { name: 'Connection quality badges', args: {
 export const QualityBadgesRussian: Story = { name: 'Connection quality badges (ru)', args: { lang: 'ru', fixture: () => ({ participants: sampled() }) } };
 /** Your own connection is poor: the banner shows once that has held 3 s. */
 export const QualityPoor: Story = { name: 'Your connection is poor', args: { fixture: () => ({ participants: sampled('poor') }) } };
+
+// ---- the pre-join screen (issue 16) -------------------------------------------------------------
+
+type PrejoinMode = 'preview' | 'one-camera' | 'denied' | 'no-devices';
+
+/** A device as enumerateDevices lists it (labels are the system's, in its own words). */
+const device = (kind: MediaDeviceKind, deviceId: string, label: string): MediaDeviceInfo =>
+  ({ kind, deviceId, label, groupId: deviceId, toJSON: () => ({ kind, deviceId, label }) }) as MediaDeviceInfo;
+
+const DEVICES: Record<PrejoinMode, MediaDeviceInfo[]> = {
+  preview: [
+    device('videoinput', 'cam-front', 'Integrated Webcam'),
+    device('videoinput', 'cam-usb', 'Logitech C920'),
+    device('audioinput', 'mic-built-in', 'Built-in Microphone'),
+    device('audioinput', 'mic-headset', 'Jabra Evolve2 40'),
+    device('audiooutput', 'out-speakers', 'Built-in Speakers'),
+    device('audiooutput', 'out-headset', 'Jabra Evolve2 40'),
+  ],
+  'one-camera': [device('videoinput', 'cam-front', 'Integrated Webcam'), device('audioinput', 'mic-built-in', 'Built-in Microphone')],
+  denied: [device('videoinput', '', ''), device('audioinput', '', '')],
+  'no-devices': [],
+};
+
+/** A stand-in camera (a painted room with a person-shaped silhouette) and a humming microphone. */
+function fakeCameraStream(): MediaStream {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+  const paint = canvas.getContext('2d')!;
+  const draw = (t: number) => {
+    const light = paint.createLinearGradient(0, 0, 640, 480);
+    light.addColorStop(0, '#475569');
+    light.addColorStop(1, '#1e293b');
+    paint.fillStyle = light;
+    paint.fillRect(0, 0, 640, 480);
+    paint.fillStyle = '#94a3b8';
+    paint.fillRect(470, 60, 120, 160);
+    paint.fillStyle = '#e2b48f';
+    paint.beginPath();
+    paint.arc(320, 200 + Math.sin(t / 600) * 3, 80, 0, Math.PI * 2);
+    paint.fill();
+    paint.fillStyle = '#2563eb';
+    paint.beginPath();
+    paint.ellipse(320, 480, 190, 170, 0, Math.PI, 0);
+    paint.fill();
+  };
+  draw(0);
+  const stream = canvas.captureStream(15);
+  const timer = setInterval(() => draw(performance.now()), 66);
+  stream.getVideoTracks()[0]!.addEventListener('ended', () => clearInterval(timer));
+  try {
+    const audio = new AudioContext();
+    const hum = audio.createOscillator();
+    const gain = audio.createGain();
+    gain.gain.value = 0.05;
+    const out = audio.createMediaStreamDestination();
+    hum.connect(gain).connect(out);
+    hum.start();
+    stream.addTrack(out.stream.getAudioTracks()[0]!);
+  } catch {
+    // No Web Audio: a preview without a microphone.
+  }
+  return stream;
+}
+
+/**
+ * The browser's answers for one story: getUserMedia and enumerateDevices replaced on the page's
+ * own `navigator.mediaDevices`, and put back when the story goes (Storybook's `beforeEach`).
+ */
+function browserAnswers(mode: PrejoinMode): () => () => void {
+  return () => {
+    const media = navigator.mediaDevices as MediaDevices & Record<string, unknown>;
+    localStorage.removeItem('supabase-call-widgets:prejoin');
+    media.getUserMedia = async (constraints?: MediaStreamConstraints) => {
+      if (mode === 'denied') throw new DOMException('Permission denied', 'NotAllowedError');
+      if (mode === 'no-devices') throw new DOMException('Requested device not found', 'NotFoundError');
+      const stream = fakeCameraStream();
+      for (const track of stream.getTracks()) if (!constraints?.[track.kind as 'audio' | 'video']) (stream.removeTrack(track), track.stop());
+      return stream;
+    };
+    media.enumerateDevices = async () => DEVICES[mode];
+    return () => {
+      Reflect.deleteProperty(media, 'getUserMedia');
+      Reflect.deleteProperty(media, 'enumerateDevices');
+    };
+  };
+}
+
+function prejoinStory(mode: PrejoinMode, name: string, lang: 'en' | 'ru' = 'en'): Story {
+  return {
+    name,
+    args: { lang, fixture: () => ({ state: 'idle' }) },
+    beforeEach: browserAnswers(mode),
+    render: ({ lang, width, fixture }) =>
+      html`<div style="width:${width};max-width:100%"><video-call-room lang=${lang} style="min-height:560px" session-id="story-session" .client=${new FixtureClient()} .session=${new FixtureSession(fixture())}></video-call-room></div>`,
+  };
+}
+
+export const PrejoinPreview = prejoinStory('preview', 'Pre-join: camera preview, pickers, microphone level');
+export const PrejoinOneCamera = prejoinStory('one-camera', 'Pre-join: one camera (named, no picker)');
+export const PrejoinDenied = prejoinStory('denied', 'Pre-join: camera and microphone blocked');
+export const PrejoinNoDevices = prejoinStory('no-devices', 'Pre-join: no camera or microphone (ru)', 'ru');

@@ -85,7 +85,7 @@ export interface CallClientView
     // Optional, so a host's own wrapper written before them still fits: without
     // answerInvitation the event button shows no Yes / Maybe / No, without notifyInvitations the
     // panel leaves notifying to invite().
-    Partial<Pick<CallClient, 'answerInvitation' | 'notifyInvitations'>> {
+    Partial<Pick<CallClient, 'answerInvitation' | 'notifyInvitations' | 'setDisplayName'>> {
   roster(sessionId: string): Promise<RosterView>;
   /** The session's chat (`<call-chat>`); optional, so wrappers written before it still fit. */
   chat?(sessionId: string): Promise<CallChatView>;
@@ -286,6 +286,19 @@ export class CallClient extends TypedEventTarget<CallClientEvents> {
   async answerInvitation(sessionId: string, status: InvitationAnswer): Promise<ParticipantRecord> {
     await this.requireUser();
     return answerInvitation(this.supabase, sessionId, status);
+  }
+
+  /**
+   * The name the others see for us in one call (a pre-join screen's name field): our own
+   * participant row's `display_name`, which the roster and our presence read when we join. RLS
+   * lets each user change only their own row. Trimmed; 1–200 characters, else `invalid_input`.
+   */
+  async setDisplayName(sessionId: string, name: string): Promise<void> {
+    const user = await this.requireUser();
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 200) throw new CallError('invalid_input', 'a display name has 1 to 200 characters');
+    const { error } = await this.supabase.from('video_call_participants').update({ display_name: trimmed }).eq('session_id', sessionId).eq('user_id', user.id);
+    if (error) throw toCallError(error, { refused: 'not_participant' });
   }
 
   /** Withdraws an invitation (hosts only; the host's own row stays). */

@@ -43,6 +43,12 @@ export interface CallSessionEvents {
   reaction: CallReactionDetail;
 }
 
+/** What join() may be told at the last moment (a pre-join screen's choices). */
+export interface JoinOptions {
+  /** Replaces the session's `media` option, for this join and the ones after it (a lobby's). */
+  media?: MediaRequest | false;
+}
+
 export interface CallSessionOptions {
   /** `broadcast` (default) or `table` (the durable path through video-call-signal). */
   transport?: TransportName;

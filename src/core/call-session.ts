@@ -11,7 +11,7 @@ import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallFallback } from './call-fallback.ts';
 import { claimCallTopic } from './call-presence.ts';
 import { CallReactions } from './call-reactions.ts';
-import type { CallSessionEvents, CallSessionOptions, Preparation } from './call-session-types.ts';
+import type { CallSessionEvents, CallSessionOptions, JoinOptions, Preparation } from './call-session-types.ts';
 import { CallStateMachine, type CallState } from './call-state.ts';
 import { CallError, toCallError } from './errors.ts';
 import type { CallFallbackDetail, LinkRung } from './fallback.ts';
@@ -37,7 +37,7 @@ export type { CallState } from './call-state.ts';
 // Where they were declared before participant.ts: elements and hosts import them from here.
 export type { InviteStatus, Participant, PresenceMeta, PresenceStatus } from './participant.ts';
 
-export type { CallSessionEvents, CallSessionOptions } from './call-session-types.ts';
+export type { CallSessionEvents, CallSessionOptions, JoinOptions } from './call-session-types.ts';
 
 /**
  * What the elements read and call on a session: a CallSession, or anything shaped like one — a
@@ -102,7 +102,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.supabase = supabase;
     this.id = sessionId;
     this.userId = userId;
-    this.#options = options;
+    this.#options = { ...options }; // join() may change `media`: never the caller's object
     this.transportName = options.transport ?? 'broadcast';
     this.#fallback = new CallFallback(supabase, sessionId, options.iceServers, {
       log: (message) => this.#log(message),
@@ -247,7 +247,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   /** Joins: claims a place through `join_video_call`, starts media, opens the channel. */
-  async join(): Promise<void> {
+  async join(options: JoinOptions = {}): Promise<void> {
     if (this.state === 'removed' || this.state === 'ended') throw new CallError(this.state === 'removed' ? 'not_participant' : 'session_ended', `this call is over for you (${this.state})`);
     if (this.state !== 'idle' && this.state !== 'failed' && this.state !== 'waiting') return;
     this.error = undefined;
@@ -271,7 +271,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       if (signer) this.#own.keys = [...this.#own.keys, signer.publicJwk];
       // The place (with our signal key), the camera and what prepare() gets ready (at once, or
       // already) together. Nobody sees us until our presence is tracked below, once the mesh exists.
-      const mediaRequest = this.#options.media;
+      const mediaRequest = (this.#options.media = options.media ?? this.#options.media); // kept for a lobby's rejoin
       const [joined, media, channel, , servers] = await Promise.allSettled([
         this.supabase.rpc('join_video_call', signer ? { p_session_id: this.id, p_signal_key: signer.publicJwk } : { p_session_id: this.id }),
         mediaRequest === false ? Promise.resolve() : this.media.start(mediaRequest ?? {}),

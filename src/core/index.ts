@@ -14,7 +14,7 @@ export {
 } from './call-client.ts';
 export { callHistoryCsv, CSV_LABELS_EN, csvCell, readCallHistory, type CallHistoryAttendee, type CallHistoryCsvLabels, type CallHistoryRecord } from './call-history.ts';
 export { isReaction, REACTION_INTERVAL_MS, REACTIONS, type CallReactionDetail, type Reaction } from './call-reactions.ts';
-export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState } from './call-session.ts';
+export { CallSession, type CallSessionEvents, type CallSessionOptions, type CallSessionView, type CallState, type JoinOptions } from './call-session.ts';
 export {
   CallChat,
   CHAT_MESSAGE_LIMIT,

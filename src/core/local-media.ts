@@ -36,9 +36,22 @@ export interface MediaRequest {
   video?: boolean;
   audioDeviceId?: string;
   videoDeviceId?: string;
+  /** Start with the microphone muted (its track there, disabled): "join with mic off". Default on. */
+  mic?: boolean;
+  /**
+   * Start with the camera off: no video track is opened (the camera light stays off) and
+   * setCamera(true) opens the chosen one later. Default on.
+   */
+  cam?: boolean;
+  /**
+   * Tracks already open (a pre-join preview's): adopted as they are instead of asking the browser
+   * again, so the same camera is never opened twice. Ended tracks are ignored (then it asks).
+   */
+  stream?: MediaStream;
 }
 
-const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
+/** The camera as a call sends it (the pre-join preview asks for the same). */
+export const VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
 
 /** The way a camera track looks, when the browser says (phones do; desktop webcams mostly not). */
 function facingOf(track: MediaStreamTrack | undefined): 'user' | 'environment' | undefined {
@@ -60,9 +73,16 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
 
   /** Asks for camera and microphone; never throws — the outcome is in `state`. */
   async start(request: MediaRequest = {}): Promise<LocalMediaState> {
-    this.#request = { audio: true, video: true, ...request };
-    const { audio, video } = this.#request;
+    const { stream: given, ...kept } = request;
+    this.#request = { audio: true, video: true, ...kept };
+    const { audio, mic: micOn = true, cam: camOn = true } = this.#request;
+    const video = this.#request.video && camOn;
     this.#set({ status: 'acquiring' });
+    const live = given?.getTracks().filter((track) => track.readyState === 'live');
+    if (live?.length) {
+      this.#adoptGiven(live, Boolean(audio), Boolean(video), micOn);
+      return this.state;
+    }
     if (!audio && !video) {
       this.#set({ status: 'ready' });
       return this.state;
@@ -73,8 +93,8 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     }
     try {
       const stream = await navigator.mediaDevices.getUserMedia(this.#constraints(audio, video));
-      this.#adopt(stream);
-      this.#set({ status: 'ready', mic: stream.getAudioTracks().length > 0, cam: stream.getVideoTracks().length > 0, facing: facingOf(stream.getVideoTracks()[0]) ?? 'user', error: undefined });
+      this.#adopt(stream, micOn);
+      this.#set({ status: 'ready', mic: micOn && stream.getAudioTracks().length > 0, cam: stream.getVideoTracks().length > 0, facing: facingOf(stream.getVideoTracks()[0]) ?? 'user', error: undefined });
     } catch (error) {
       const { name, message } = error as DOMException;
       if (name === 'NotAllowedError' || name === 'SecurityError') {
@@ -83,8 +103,8 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
         // No camera (or it is busy): go on with the microphone alone.
         try {
           const stream = await navigator.mediaDevices.getUserMedia(this.#constraints(true, false));
-          this.#adopt(stream);
-          this.#set({ status: 'audio-only', mic: true, cam: false, error: { name, message } });
+          this.#adopt(stream, micOn);
+          this.#set({ status: 'audio-only', mic: micOn, cam: false, error: { name, message } });
         } catch (fallback) {
           const failure = fallback as DOMException;
           this.#set({ status: failure.name === 'NotAllowedError' ? 'denied' : 'unavailable', mic: false, cam: false, error: { name: failure.name, message: failure.message } });
@@ -94,6 +114,18 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
       }
     }
     return this.state;
+  }
+
+  /** Takes over a preview's live tracks: the kinds asked for stay, the others stop. */
+  #adoptGiven(tracks: MediaStreamTrack[], audio: boolean, video: boolean, micOn: boolean): void {
+    const keep = tracks.filter((track) => (track.kind === 'audio' ? audio : video));
+    for (const track of tracks) if (!keep.includes(track)) track.stop();
+    const stream = new MediaStream(keep);
+    this.#adopt(stream, micOn);
+    const camera = stream.getVideoTracks()[0];
+    // Asked for a camera and the preview had none: the camera is missing, as in start()'s fallback.
+    const status = video && !camera ? (stream.getAudioTracks().length ? 'audio-only' : 'unavailable') : 'ready';
+    this.#set({ status, mic: micOn && stream.getAudioTracks().length > 0, cam: Boolean(camera), facing: facingOf(camera) ?? 'user', error: undefined });
   }
 
   setMic(on: boolean): void {
@@ -233,7 +265,8 @@ export class LocalMedia extends TypedEventTarget<LocalMediaEvents> {
     };
   }
 
-  #adopt(stream: MediaStream): void {
+  #adopt(stream: MediaStream, micOn = true): void {
+    for (const track of stream.getAudioTracks()) track.enabled = micOn;
     this.camera = stream;
     this.#watchSpeaking();
     this.emit('streams', { camera: this.camera, screen: this.screen });

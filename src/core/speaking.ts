@@ -8,6 +8,8 @@ export interface SpeakingOptions {
   /** Quiet samples before speaking ends (default 6, about 0.6 s). */
   release?: number;
   onChange(speaking: boolean, level: number): void;
+  /** Every sample's level (a pre-join screen's microphone meter). */
+  onLevel?(level: number): void;
 }
 
 export class SpeakingMeter {
@@ -17,7 +19,7 @@ export class SpeakingMeter {
   #quiet = 0;
   level = 0;
 
-  constructor(stream: MediaStream, { threshold = 0.02, release = 6, onChange }: SpeakingOptions) {
+  constructor(stream: MediaStream, { threshold = 0.02, release = 6, onChange, onLevel }: SpeakingOptions) {
     if (typeof AudioContext === 'undefined' || !stream.getAudioTracks().length) return;
     const context = new AudioContext();
     this.#context = context;
@@ -31,6 +33,7 @@ export class SpeakingMeter {
       let sum = 0;
       for (const sample of samples) sum += sample * sample;
       this.level = Math.sqrt(sum / samples.length);
+      onLevel?.(this.level);
       if (this.level >= threshold) {
         this.#quiet = 0;
         if (!this.#speaking) {

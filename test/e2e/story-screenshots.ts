@@ -13,7 +13,9 @@
  * - `layout-speaker-*`: the room's speaker view (one large, the strip); `layout-pinned-*`: a
  *   pinned tile large, its Unpin pressed;
  * - `quality-badges-*`: the tiles' connection badges (good, fair, poor); `quality-popover-*`: a
- *   poor link's details opened from its badge; `quality-poor-*`: your own connection is poor.
+ *   poor link's details opened from its badge; `quality-poor-*`: your own connection is poor;
+ * - `prejoin-preview-*`, `prejoin-denied-*`, `prejoin-no-devices-*`: the room's pre-join screen
+ *   with a camera preview and pickers, after the browser refused, and with nothing to capture;
  * - `history-list-*`, `history-expanded-*` (one call's who came, opened), `history-empty-*`:
  *   `<call-history>` (issue 17).
  * The light elements' shots (chat, host's list) also in the dark scheme, `-dark-` in the name.
@@ -94,6 +96,9 @@ const ALL_SHOTS: Shot[] = [
   { name: 'quality-badges', story: 'elements-video-call-room--quality-badges', tag: 'video-call-room', shows: ['.quality.good', '.quality.fair', '.quality.poor'], hides: ['[part~="quality-details"]'] },
   { name: 'quality-popover', story: 'elements-video-call-room--quality-badges', tag: 'video-call-room', shows: ['[part~="quality-details"]'], act: openQuality },
   { name: 'quality-poor', story: 'elements-video-call-room--quality-poor', tag: 'video-call-room', shows: ['[part~="quality-notice"]', '.quality.poor'] },
+  { name: 'prejoin-preview', story: 'elements-video-call-room--prejoin-preview', tag: 'video-call-room', shows: ['[part~="prejoin-preview"] video', '[part~="prejoin-picker"]', '[role="meter"]'] },
+  { name: 'prejoin-denied', story: 'elements-video-call-room--prejoin-denied', tag: 'video-call-room', shows: ['[part~="prejoin-problem"]', '[part~="prejoin-retry"]'] },
+  { name: 'prejoin-no-devices', story: 'elements-video-call-room--prejoin-no-devices', tag: 'video-call-room', shows: ['[part~="prejoin-problem"]', '[part~="prejoin-join"]'] },
 ];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const SHOTS = only ? ALL_SHOTS.filter((shot) => shot.name.startsWith(only)) : ALL_SHOTS;

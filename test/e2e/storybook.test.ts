@@ -227,9 +227,30 @@ describe('Storybook', () => {
       assert.equal(s.controls.find((control) => control.label === 'Показать экран')?.pressed, 'false');
     },
     'elements-video-call-room--idle': (s) => {
-      assert.match(s.text, /Not in the call/);
+      assert.match(s.text, /Ready to join\?/);
       assert.match(s.text, /Join call/);
       assert.equal(s.tiles, 0);
+    },
+    // The pre-join screen (issue 16): the browser's answers are the story's own.
+    'elements-video-call-room--prejoin-preview': (s) => {
+      assert.match(s.text, /Ready to join\?/);
+      assert.match(s.text, /Your name/);
+      assert.match(s.text, /Logitech C920/, 'the camera picker');
+      assert.match(s.text, /Jabra Evolve2 40/, 'the microphone (and speaker) picker');
+      assert.equal(s.overflows, false);
+      assert.equal(s.tiles, 0);
+    },
+    'elements-video-call-room--prejoin-one-camera': (s) => {
+      assert.match(s.text, /Camera: Integrated Webcam/, 'one camera is named, not offered');
+    },
+    'elements-video-call-room--prejoin-denied': (s) => {
+      assert.match(s.alerts.join(' '), /The browser blocked the camera and microphone/);
+      assert.match(s.text, /Try again/);
+      assert.match(s.text, /Join call/);
+    },
+    'elements-video-call-room--prejoin-no-devices': (s) => {
+      assert.match(s.alerts.join(' '), /Камера и микрофон не найдены/);
+      assert.match(s.text, /Вы войдёте, чтобы смотреть и слушать/);
     },
     'elements-video-call-room--joining': (s) => {
       assert.match(s.text, /Joining the call/);

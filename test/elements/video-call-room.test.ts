@@ -18,7 +18,7 @@ describe('<video-call-room>', () => {
     const anna = await signUp('Anna');
     const sessionId = await newCall(anna);
     const el = await fixture<VideoCallRoom>(html`<video-call-room lang="en" session-id=${sessionId} .client=${anna.callClient}></video-call-room>`);
-    expect(shadowText(el)).to.contain('Not in the call');
+    expect(shadowText(el)).to.contain('Ready to join?');
     const joined = nextEvent<{ sessionId: string; userId: string }>(el, 'call-joined');
     button(el, 'Join call')!.click();
     const { detail } = await joined;

@@ -12,6 +12,7 @@ import { LayoutController } from '../../controllers/layout-controller.ts';
 import { LocalizeController } from '../../controllers/localize-controller.ts';
 import { MediaControlsController } from '../../controllers/media-controls-controller.ts';
 import { QualityController } from '../../controllers/quality-controller.ts';
+import { PrejoinController } from '../../controllers/prejoin-controller.ts';
 import { RoomModerationController, type RoomModerationEventMap } from '../../controllers/room-moderation-controller.ts';
 import { SoundController } from '../../controllers/sound-controller.ts';
 import { SessionController } from '../../controllers/session-controller.ts';
@@ -25,6 +26,8 @@ import { layoutStyles } from './layout.styles.ts';
 import { roomChatStyles } from './room-chat.styles.ts';
 import { moderationStyles } from './moderation.styles.ts';
 import { qualityStyles } from './quality.styles.ts';
+import { renderPrejoin } from './prejoin.ts';
+import { prejoinStyles } from './prejoin.styles.ts';
 import { styles } from './video-call-room.styles.ts';
 
 export interface CallJoinedDetail {
@@ -92,6 +95,15 @@ export type { CallFallbackDetail };
  * @csspart chat - The `<call-chat>` in the panel.
  * @csspart lobby - The waiting screen of a call with a lobby.
  * @csspart gone - The screen after the host removed us or ended the call: what happened and what it means now.
+ * @csspart prejoin - The pre-join screen (before Join; not with `autojoin`).
+ * @csspart prejoin-preview - Its camera preview (initials while the camera is off).
+ * @csspart prejoin-name - Its name field: the name the others see.
+ * @csspart prejoin-toggle - Its microphone and camera on/off buttons.
+ * @csspart prejoin-meter - Its microphone level.
+ * @csspart prejoin-picker - A camera, microphone or speaker picker (shown where there is a choice).
+ * @csspart prejoin-problem - What to do when the browser refused or found no devices.
+ * @csspart prejoin-retry - Its Try again button.
+ * @csspart prejoin-join - The Join button.
  * @csspart unmute-prompt - "The host asks you to unmute", with Unmute and Not now.
  * @csspart end-for-all - The host's "End for everyone" button, on the status line (the toolbar has no room for it on a phone).
  * @csspart end-confirm - Its confirmation, above the tiles.
@@ -126,7 +138,7 @@ export type { CallFallbackDetail };
  */
 export class VideoCallRoom extends LitElement {
   static override get styles() {
-    return [visuallyHidden, styles, roomChatStyles, moderationStyles, layoutStyles, qualityStyles];
+    return [visuallyHidden, styles, roomChatStyles, moderationStyles, layoutStyles, qualityStyles, prejoinStyles];
   }
 
   static override get properties() {
@@ -183,6 +195,12 @@ export class VideoCallRoom extends LitElement {
     session: () => this.session,
     announce: (text) => this.#announce(text),
     leave: () => void this.leave(),
+  });
+  readonly #prejoin = new PrejoinController(this, this.#i18n, {
+    client: () => this.#clients.current,
+    sessionId: () => this.sessionId,
+    join: () => void this.join(),
+    announce: (text) => this.#announce(text),
   });
   readonly #session = new SessionController(this, {
     state: ({ state, error }) => this.#onState(state, error),
@@ -275,7 +293,7 @@ export class VideoCallRoom extends LitElement {
       this.session = session;
     }
     try {
-      await session.join();
+      await session.join(await this.#prejoin.joinOptions());
     } catch {
       // The session is `failed` and has emitted its error: the state handler tells the host.
     }
@@ -330,6 +348,7 @@ export class VideoCallRoom extends LitElement {
       </div>`;
     }
     const left = state === 'left';
+    if (!left && !this.autojoin) return renderPrejoin(this.#prejoin.shown());
     // Joined from another tab or device since: that page holds the call; this one can take it back.
     const moved = left && Boolean(session?.movedAway);
     return html`<div class="center">
