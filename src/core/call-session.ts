@@ -9,6 +9,7 @@
  */
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import { CallFallback } from './call-fallback.ts';
+import { CallMetrics } from './call-metrics.ts';
 import { claimCallTopic } from './call-presence.ts';
 import { CallReactions } from './call-reactions.ts';
 import type { CallSessionEvents, CallSessionOptions, JoinOptions, Preparation } from './call-session-types.ts';
@@ -24,6 +25,7 @@ import { ParticipantRows, type RowChange } from './participant-rows.ts';
 import { ParticipantStore } from './participant-store.ts';
 import { PendingSends } from './pending-sends.ts';
 import { PresencePublisher } from './presence-publisher.ts';
+import { syncPresence } from './presence-sync.ts';
 import type { PeerMesh, StreamRole } from './peer-mesh.ts';
 import { createSessionMesh } from './session-mesh.ts';
 import type { Signal } from './signal.ts';
@@ -93,6 +95,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly #rows: ParticipantRows;
   #profile: { name: string; avatarUrl: string | null } = { name: '', avatarUrl: null };
   readonly #fallback: CallFallback;
+  readonly #metrics: CallMetrics;
   readonly #moderation: Moderation;
   /** The last teardown: a rejoin waits for it, or supabase-js hands back the channel being removed. */
   #tornDown: Promise<void> = Promise.resolve();
@@ -110,6 +113,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       warned: (code, message) => this.emit('warning', { code, message }),
       refreshed: (servers) => this.mesh?.setIceServers(servers),
     });
+    this.#metrics = new CallMetrics({ supabase, sessionId, fallback: () => this.#fallback.detail, log: (message) => this.#log(message) });
     this.#machine = new CallStateMachine((state, previous) =>
       this.emit('state', { state, previous, ...(state === 'failed' && this.error ? { error: this.error } : {}) }),
     );
@@ -253,6 +257,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.error = undefined;
     this.movedAway = false;
     this.#fallback.begin();
+    this.#metrics.start();
     this.#machine.to('joining');
     const log = this.#log;
     try {
@@ -312,6 +317,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         log,
       });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
+      this.mesh.on('stats', this.#metrics.sampled);
       this.#machine.tryTo('connected');
       // The row says what the camera and microphone are only where it does not already.
       const { mic, cam } = this.media.state;
@@ -345,7 +351,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     this.#machine.to('left');
     void this.#moderation.stop();
     this.mesh?.close(true);
-    await this.#sends.flush();
+    // The metrics report (at most 1.5 s) while the last signals go, before leave_video_call.
+    await Promise.all([this.#sends.flush(), wasLive && this.#metrics.report()]);
     await this.#teardown();
     if (wasLive) {
       const { error } = await this.supabase.rpc('leave_video_call', { p_session_id: this.id });
@@ -495,28 +502,13 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   #onPresence(channel: RealtimeChannel): void {
-    const state = channel.presenceState<PresenceMeta>();
-    this.#people.setPresence(state);
-    // Someone's connections may have finished forming: cameras may go back to full size.
-    this.mesh?.resize();
-    let unknown = false;
-    const present = Object.keys(state).filter((userId) => state[userId]![0] && userId !== this.userId);
-    for (const userId of present) {
-      if (this.#people.hasRow(userId)) this.mesh?.connect(userId);
-      else unknown = true;
-    }
-    this.#keys?.prefetch(present);
-    // Someone present we have no row of: an invitation made after we read them (a read under
-    // way connects to them when it is done).
-    if (unknown && !this.#rows.reading) void this.#rows.load();
+    syncPresence(channel, { userId: this.userId, people: this.#people, mesh: this.mesh, keys: this.#keys, rows: this.#rows });
   }
 
   #ownPresence(): PresenceMeta {
     const { mic, cam, screen, speaking } = this.media.state;
     return { name: this.#profile.name, avatar_url: this.#profile.avatarUrl, mic, cam, screen, speaking, hand: this.#hand, forming: this.#forming };
   }
-
-  // ---- signaling -----------------------------------------------------------------------------
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
@@ -534,6 +526,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #fail(error: CallError): void {
     this.error = error;
+    void this.#metrics.report(error);
     this.emit('error', error);
     this.mesh?.close(false);
     void this.#teardown();
@@ -550,6 +543,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   /** Removed by the host, or the call ended: out at once, the channel never reopened. */
   #endAs(state: 'removed' | 'ended' | 'left'): boolean {
     if (!this.#machine.tryTo(state)) return false;
+    if (state !== 'removed') void this.#metrics.report();
     this.mesh?.close(false);
     void this.#teardown();
     return true;
@@ -590,8 +584,8 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
     return release?.();
   }
 
-  /** Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out. */
-  #onPageHide = () => this.mesh?.close(true);
+  /** Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out; the metrics go if the page lives long enough. */
+  #onPageHide = () => void (this.mesh?.close(true), this.#metrics.report());
 
   #log = (message: string): void => {
     this.#options.log?.(`[call ${this.id.slice(0, 8)}] ${message}`);

@@ -64,7 +64,12 @@ export interface StatsSample {
   /** The selected pair's current round trip. */
   rttMs?: number;
   path?: QualityPath;
+  /** The selected pair's local candidate type (`host`, `srflx`, `prflx`, `relay`): what call metrics report. */
+  candidateType?: CandidateType;
 }
+
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
+const CANDIDATE_TYPES: readonly string[] = ['host', 'srflx', 'prflx', 'relay'];
 
 type Report = Record<string, unknown>;
 /** An RTCStatsReport, or a Map of the same shape (fixtures). */
@@ -134,6 +139,7 @@ export function readStats(report: StatsLike, relayHosts: readonly string[] = [])
     const relayed =
       local?.candidateType === 'relay' || remote?.candidateType === 'relay' || (remote?.candidateType === 'prflx' && relayHosts.includes(remoteAddress));
     if (local || remote) sample.path = relayed ? 'relay' : 'direct';
+    if (CANDIDATE_TYPES.includes(String(local?.candidateType))) sample.candidateType = local!.candidateType as CandidateType;
   }
   return sample;
 }

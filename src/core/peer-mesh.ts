@@ -10,7 +10,7 @@ import { nextRung, type CallFallbackDetail, type FallbackSettings, type LinkRung
 import { hasRelay } from './ice-servers.ts';
 import type { Signal } from './signal.ts';
 import { FORMING_MS, PeerLink, type LocalStreams, type StreamRole } from './peer-link.ts';
-import type { ConnectionQuality } from './connection-quality.ts';
+import type { ConnectionQuality, StatsSample } from './connection-quality.ts';
 import { QualitySampler, turnHosts } from './quality-sampler.ts';
 import { TypedEventTarget } from './typed-events.ts';
 import { ViewRequests, type ViewScale } from './view-requests.ts';
@@ -33,6 +33,8 @@ export interface PeerMeshEvents {
   rung: { peerId: string; rung: LinkRung };
   /** A sample of the connections' stats changed what `quality()` says. */
   quality: undefined;
+  /** One link's stats as sampled (every 2 s), for call metrics. */
+  stats: { peerId: string; sample: StatsSample };
 }
 
 export interface PeerMeshOptions {
@@ -101,6 +103,7 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     connections: () => [...this.#links].map(([id, link]) => [id, link.pc] as const),
     relayHosts: () => turnHosts(this.#iceServers),
     changed: () => this.emit('quality', undefined),
+    sampled: (peerId, sample) => this.emit('stats', { peerId, sample }),
     log: (message) => this.#options.log?.(message),
   });
 

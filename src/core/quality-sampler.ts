@@ -13,6 +13,8 @@ export interface QualitySamplerOptions {
   relayHosts?(): readonly string[];
   /** Something shown changed. */
   changed(): void;
+  /** Each link's sample as it is read (call metrics aggregate them: call-metrics.ts). */
+  sampled?(peerId: string, sample: StatsSample): void;
   intervalMs?: number;
   log?(message: string): void;
 }
@@ -98,6 +100,7 @@ export class QualitySampler {
       let own: { level: ReturnType<typeof levelOf>; quality: ConnectionQuality } | undefined;
       for (const [id, pc, sample] of reports) {
         if (!sample) continue;
+        this.#options.sampled?.(id, sample);
         let link = this.#links.get(id);
         // A new connection to the same peer starts its counters from zero.
         if (!link || link.pc !== pc) this.#links.set(id, (link = { pc }));
