@@ -60,6 +60,18 @@ describe('the metrics aggregate', () => {
     });
   }
 
+  it("reads the selected pair's local candidate type from Chromium's and Firefox's reports", () => {
+    for (const report of [chromiumReport, firefoxReport]) {
+      for (const type of ['host', 'srflx', 'prflx', 'relay'] as const) assert.equal(sampleOf({ local: type }, report).candidateType, type);
+    }
+    // No selected pair (still checking): no type, and the aggregate does not invent one.
+    const bare = readStats(new Map([['x', { id: 'x', type: 'inbound-rtp', kind: 'video', timestamp: 1, framesDecoded: 0 }]]));
+    assert.equal(bare.candidateType, undefined);
+    const aggregate = new MetricsAggregate(0);
+    aggregate.add('b', bare, 1);
+    assert.equal(aggregate.figures().candidate_type, null);
+  });
+
   it('reports the most relayed link: relay over prflx over srflx over host', () => {
     const aggregate = new MetricsAggregate(0);
     aggregate.add('b', sampleOf({ local: 'srflx' }), 1);
