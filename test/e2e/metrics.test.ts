@@ -4,7 +4,8 @@
  * are there (read with the service role) with a direct `host` route on loopback, a first frame,
  * outcome ok and a browser; video_call_daily_stats counts the call; neither user reads the
  * other's row. A relay-only call (`settings.force_relay`, the stack's coturn) reports `relay`.
- * A join that fails (a browser without WebRTC) reports `failed` with the CallError's code.
+ * A join that fails (a browser without WebRTC) reports `failed` with the CallError's code. A
+ * Chromium ↔ Firefox call reports from Firefox's own stats fields and names both browsers.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import type { HarnessWindow } from './call-stats.ts';
+import { firefoxAvailable, launchFirefox } from './firefox.ts';
 import { launchBrowser, serveHarness, signUp } from './support.ts';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -139,6 +141,37 @@ describe('call metrics from a real call', () => {
       assert.equal(row.outcome, 'ok');
       assert.ok(row.first_frame_ms > 0);
     }
+  });
+
+  it('reports a Chromium ↔ Firefox call from each browser’s own stats', { skip: firefoxAvailable ? false : 'Firefox ESR is not installed' }, async () => {
+    const { anna, boris, sessionId } = await newCall();
+    const pageA = await open(anna, sessionId);
+    const firefox = await launchFirefox();
+    try {
+      const tab = await (await firefox.createBrowserContext()).newPage();
+      await tab.goto(harness.url);
+      await tab.waitForFunction(() => 'harness' in window);
+      const options = { url: stack.url, anonKey: stack.anonKey, email: boris.email, password: boris.password, sessionId, transport: 'broadcast' };
+      await tab.evaluate((o) => (window as never as HarnessWindow).harness.start(o), options);
+      const deadline = Date.now() + 40_000;
+      for (;;) {
+        const fps = await tab.evaluate((id) => (window as never as HarnessWindow).harness.session()?.participants.find((p) => p.id === id)?.quality?.fps ?? 0, anna.id);
+        if (fps > 0) break;
+        if (Date.now() > deadline) assert.fail("timed out waiting for Firefox to decode Anna's video");
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      await Promise.all([leave(pageA), tab.evaluate(() => (window as never as HarnessWindow).harness.leave())]);
+    } finally {
+      await firefox.close();
+    }
+    const reported = await rows(sessionId);
+    const byUser = new Map(reported.map((row) => [row.user_id, row]));
+    assert.match(byUser.get(anna.id)?.browser, /^Chrome \d+$/);
+    const fromFirefox = byUser.get(boris.id)!;
+    assert.match(fromFirefox.browser, /^Firefox \d+$/, JSON.stringify(fromFirefox));
+    assert.equal(fromFirefox.candidate_type, 'host', JSON.stringify(fromFirefox));
+    assert.equal(fromFirefox.outcome, 'ok');
+    assert.ok(fromFirefox.first_frame_ms > 0 && fromFirefox.avg_bitrate_kbps > 0 && fromFirefox.rtt_ms >= 0, JSON.stringify(fromFirefox));
   });
 
   it('reports a join that failed as failed, with the error code', async () => {
