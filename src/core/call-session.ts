@@ -585,7 +585,10 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   }
 
   /** Best effort when the tab closes: peers get `bye` instead of waiting for ICE to time out; the metrics go if the page lives long enough. */
-  #onPageHide = () => void (this.mesh?.close(true), this.#metrics.report());
+  #onPageHide = () => {
+    this.mesh?.close(true);
+    void this.#metrics.report();
+  };
 
   #log = (message: string): void => {
     this.#options.log?.(`[call ${this.id.slice(0, 8)}] ${message}`);
