@@ -7,70 +7,27 @@
  * failed link after the relay was tried too.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createClient } from '@supabase/supabase-js';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import type { Page } from 'playwright-core';
 import { clientOptions } from '../support/stack.ts';
 import { framesFlow, selectedPair, type HarnessWindow } from './call-stats.ts';
-import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
+import { harnessCalls, signUp, waitFor, type E2EUser } from './support.ts';
 
 type Harness = HarnessWindow;
-type User = Awaited<ReturnType<typeof signUp>>;
+type User = E2EUser;
 
 describe('fallback in the browser', () => {
-  let dataDir: string;
-  let stack: LocalStack;
-  let harness: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-fallback-'));
-    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
-    harness = await serveHarness();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-    await stack?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function closeAll() {
-    for (const context of contexts.splice(0)) await context.close();
-  }
-
-  async function newCall(host: User, guests: User[], settings: Record<string, unknown>): Promise<string> {
-    const { data, error } = await host.client.from('video_call_sessions').insert({ title: 'Fallback', settings }).select().single();
-    assert.ifError(error);
-    for (const guest of guests) {
-      assert.ifError((await host.client.from('video_call_participants').insert({ session_id: data.id, user_id: guest.id })).error);
-    }
-    return data.id;
-  }
-
-  async function open(user: User, sessionId: string, extra: Record<string, unknown> = {}): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(harness.url);
-    await page.waitForFunction(() => 'harness' in window);
-    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, ...extra };
-    await page.evaluate((o) => (window as never as Harness).harness.start(o), options);
-    return page;
-  }
+  const calls = harnessCalls('fallback', { turn: { port: 0, required: true } });
+  const { open, closeAll } = calls;
+  const newCall = (host: User, guests: User[], settings: Record<string, unknown>) => calls.newCall(host, guests, settings, 'Fallback');
 
   const peers = () => (window as never as Harness).harness.peers();
   const fallbacks = (page: Page) => page.evaluate(() => (window as never as Harness).harness.fallbacks());
 
   it('makes a force_relay call through coturn, the selected candidate pair relay on both sides', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true });
     const [pageA, pageB] = await Promise.all([open(anna, sessionId), open(boris, sessionId)]);
     await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
@@ -79,7 +36,7 @@ describe('fallback in the browser', () => {
     assert.equal(fetched.warning, undefined);
     assert.ok(fetched.ttl! > 0);
     const urls = fetched.iceServers.flatMap((server) => [server.urls].flat());
-    assert.ok(urls.some((url) => url.startsWith(`turn:127.0.0.1:${stack.turn!.port}`)), `the stack’s coturn among ${urls.join(', ')}`);
+    assert.ok(urls.some((url) => url.startsWith(`turn:127.0.0.1:${calls.stack.turn!.port}`)), `the stack’s coturn among ${urls.join(', ')}`);
     assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
     assert.deepEqual(await selectedPair(pageB, anna.id), { local: 'relay', remote: 'relay' });
     assert.deepEqual(await fallbacks(pageA), [], 'a relay-only call from the start is no step down');
@@ -87,14 +44,14 @@ describe('fallback in the browser', () => {
   });
 
   it('keeps a relay-only call going across a coturn restart: ICE restarts and frames flow again', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true });
     const [pageA, pageB] = await Promise.all([open(anna, sessionId), open(boris, sessionId)]);
     await framesFlow(pageA, boris.id, 'Anna to see Boris through the relay');
-    await stack.turn!.stop();
+    await calls.stack.turn!.stop();
     await waitFor(pageA, peers, (view) => view[boris.id]?.connection !== 'connected', 'Anna’s link to notice the relay is gone');
-    await stack.turn!.start();
+    await calls.stack.turn!.start();
     await framesFlow(pageA, boris.id, 'Anna to see Boris again after coturn restarted', 60_000);
     await framesFlow(pageB, anna.id, 'Boris to see Anna again after coturn restarted', 60_000);
     assert.deepEqual(await selectedPair(pageA, boris.id), { local: 'relay', remote: 'relay' });
@@ -102,10 +59,10 @@ describe('fallback in the browser', () => {
   });
 
   it('ends a force_relay call at the external meeting when coturn is down', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { force_relay: true, fallback_url: 'https://meet.example.com/weekly' });
-    await stack.turn!.stop();
+    await calls.stack.turn!.stop();
     try {
       const timings = { connectTimeoutMs: 8000, retryFailedMs: 3000 };
       const [pageA] = await Promise.all([open(anna, sessionId, timings), open(boris, sessionId, timings)]);
@@ -113,18 +70,18 @@ describe('fallback in the browser', () => {
       assert.deepEqual(step, { reason: 'relay-failed', step: 'external', url: 'https://meet.example.com/weekly', peerId: boris.id });
       assert.equal(await pageA.evaluate((id) => (window as never as Harness).harness.session()!.linkRung(id), boris.id), 'failed');
     } finally {
-      await stack.turn!.start();
+      await calls.stack.turn!.start();
     }
     await closeAll();
   });
 
   it('ends the link to a participant whose page never answers as failed, after trying the relay too', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], {});
     // Boris is present in the call (from Node, through the real Realtime channel) but no page of
     // his ever answers an offer.
-    const silent = createClient(stack.url, stack.anonKey, clientOptions as never);
+    const silent = createClient(calls.stack.url, calls.stack.anonKey, clientOptions as never);
     assert.ifError((await silent.auth.signInWithPassword({ email: boris.email, password: boris.password })).error);
     await silent.realtime.setAuth();
     const channel = silent.channel(`call:${sessionId}`, { config: { private: true, presence: { key: boris.id } } });

@@ -8,60 +8,26 @@
  * Chromium ↔ Firefox call reports from Firefox's own stats fields and names both browsers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
+import type { Page } from 'playwright-core';
 import type { HarnessWindow } from './call-stats.ts';
 import { firefoxAvailable, launchFirefox } from './firefox.ts';
-import { launchBrowser, serveHarness, signUp } from './support.ts';
+import { harnessCalls, signUp, type E2EUser } from './support.ts';
 
-type User = Awaited<ReturnType<typeof signUp>>;
+type User = E2EUser;
 
 describe('call metrics from a real call', () => {
-  let dataDir: string;
-  let stack: LocalStack;
-  let service: SupabaseClient;
-  let harness: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-metrics-'));
-    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
-    service = createClient(stack.url, stack.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false } });
-    harness = await serveHarness();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await browser?.close();
-    await harness?.close();
-    await stack?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function open(user: User, sessionId: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(harness.url);
-    await page.waitForFunction(() => 'harness' in window);
-    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, transport: 'broadcast' };
-    await page.evaluate((o) => (window as never as HarnessWindow).harness.start(o), options);
-    return page;
-  }
+  const calls = harnessCalls('metrics', { turn: { port: 0, required: true } });
+  const { open } = calls;
+  /** The service role's client, made once the stack is up. */
+  let serviceClient: SupabaseClient | undefined;
+  const service = () => (serviceClient ??= createClient(calls.stack.url, calls.stack.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false } }));
 
   async function newCall(settings: Record<string, unknown> = {}) {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
-    const { data, error } = await anna.client.from('video_call_sessions').insert({ title: 'Metrics', settings }).select().single();
-    assert.ifError(error);
-    assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: data.id, user_id: boris.id })).error);
-    return { anna, boris, sessionId: data.id as string };
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
+    return { anna, boris, sessionId: await calls.newCall(anna, [boris], settings, 'Metrics') };
   }
 
   /** Both pages see the other's video decoded on the route wanted (what the quality sampler reads). */
@@ -80,7 +46,7 @@ describe('call metrics from a real call', () => {
   const leave = (page: Page) => page.evaluate(() => (window as never as HarnessWindow).harness.leave());
 
   async function rows(sessionId: string) {
-    const { data, error } = await service.from('video_call_metrics').select('*').eq('session_id', sessionId);
+    const { data, error } = await service().from('video_call_metrics').select('*').eq('session_id', sessionId);
     assert.ifError(error);
     return data as Record<string, any>[];
   }
@@ -110,7 +76,7 @@ describe('call metrics from a real call', () => {
       assert.ok(row.duration_s >= 1 && row.duration_s <= Math.ceil((Date.now() - joinedFor) / 1000) + 60, `a duration: ${row.duration_s}`);
     }
 
-    const { data: days, error } = await service.from('video_call_daily_stats').select('*');
+    const { data: days, error } = await service().from('video_call_daily_stats').select('*');
     assert.ifError(error);
     assert.equal(days!.length, 1);
     const day = days![0]!;
@@ -149,9 +115,9 @@ describe('call metrics from a real call', () => {
     const firefox = await launchFirefox();
     try {
       const tab = await (await firefox.createBrowserContext()).newPage();
-      await tab.goto(harness.url);
+      await tab.goto(calls.harnessUrl);
       await tab.waitForFunction(() => 'harness' in window);
-      const options = { url: stack.url, anonKey: stack.anonKey, email: boris.email, password: boris.password, sessionId, transport: 'broadcast' };
+      const options = { url: calls.stack.url, anonKey: calls.stack.anonKey, email: boris.email, password: boris.password, sessionId, transport: 'broadcast' };
       await tab.evaluate((o) => (window as never as HarnessWindow).harness.start(o), options);
       const deadline = Date.now() + 40_000;
       for (;;) {
@@ -176,16 +142,12 @@ describe('call metrics from a real call', () => {
 
   it('reports a join that failed as failed, with the error code', async () => {
     const { anna, sessionId } = await newCall();
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(harness.url);
-    await page.waitForFunction(() => 'harness' in window);
+    const page = await calls.page();
     // A browser without WebRTC: the join fails (webrtc_unsupported) and is reported so.
     await page.evaluate(() => {
       delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
     });
-    const options = { url: stack.url, anonKey: stack.anonKey, email: anna.email, password: anna.password, sessionId, transport: 'broadcast' };
+    const options = { url: calls.stack.url, anonKey: calls.stack.anonKey, email: anna.email, password: anna.password, sessionId, transport: 'broadcast' };
     const failure = await page.evaluate((o) => (window as never as HarnessWindow).harness.start(o).then(() => null, (error: { code?: string }) => error.code ?? String(error)), options);
     const state = await page.evaluate(() => (window as never as HarnessWindow).harness.session()?.state);
     assert.equal(state, 'failed', `the join failed (${failure})`);

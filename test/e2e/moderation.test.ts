@@ -4,67 +4,25 @@
  * their rejoin is refused; the host mutes someone; the host ends the call for everyone.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { CallSession } from '../../src/core/call-session.ts';
-import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
-import { launchBrowser, serveHarness, signUp, waitFor } from './support.ts';
+import { harnessCalls, signUp, waitFor } from './support.ts';
 
 type PeerView = Record<string, { frames: number; width: number; audioBytes: number; audioLive: boolean; mic: boolean }>;
 type Harness = { harness: { start(o: unknown): Promise<string>; peers(): Promise<PeerView>; state(): string; session(): CallSession; present(): string[] } };
-type User = Awaited<ReturnType<typeof signUp>>;
 
 describe('host controls in the browser', () => {
-  let dataDir: string;
-  let stack: LocalStack;
-  let harness: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  async function newCall(host: User, guests: User[], settings: Record<string, unknown> = {}): Promise<string> {
-    const { data, error } = await host.client.from('video_call_sessions').insert({ title: 'E2E', settings }).select().single();
-    assert.ifError(error);
-    for (const guest of guests) assert.ifError((await host.client.from('video_call_participants').insert({ session_id: data.id, user_id: guest.id })).error);
-    return data.id;
-  }
-
-  async function open(user: User, sessionId: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(harness.url);
-    await page.waitForFunction(() => 'harness' in window);
-    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId };
-    await page.evaluate((o) => (window as never as Harness).harness.start(o), options);
-    return page;
-  }
+  const calls = harnessCalls('e2e-moderation', { turn: false });
+  const { open, newCall } = calls;
 
   const state = (page: Page) => page.evaluate(() => (window as never as Harness).harness.state());
   const seesAndHears = (page: Page, ids: string[], what: string) =>
     waitFor(page, () => (window as never as Harness).harness.peers(), (view) => ids.every((id) => view[id] && view[id].frames > 3 && view[id].audioBytes > 0), what, 40_000);
 
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-e2e-moderation-'));
-    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, turn: false, log: () => undefined });
-    harness = await serveHarness();
-    browser = await launchBrowser();
-  });
-  afterEach(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-    await stack?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('lets a guest in the lobby wait, be admitted by the host, and join', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
     const sessionId = await newCall(anna, [boris], { lobby: true });
     const pageA = await open(anna, sessionId);
     const pageB = await open(boris, sessionId);
@@ -79,9 +37,9 @@ describe('host controls in the browser', () => {
   });
 
   it('removes a guest from every page within 2 s, for good, and lets the host mute another', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
-    const vera = await signUp(stack.url, stack.anonKey, 'Vera');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
+    const vera = await signUp(calls.stack.url, calls.stack.anonKey, 'Vera');
     const sessionId = await newCall(anna, [boris, vera]);
     const [pageA, pageB, pageC] = await Promise.all([open(anna, sessionId), open(boris, sessionId), open(vera, sessionId)]);
     await seesAndHears(pageA, [boris.id, vera.id], 'Anna to see and hear both');
@@ -110,9 +68,9 @@ describe('host controls in the browser', () => {
   });
 
   it('ends the call for everyone', async () => {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
-    const vera = await signUp(stack.url, stack.anonKey, 'Vera');
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
+    const vera = await signUp(calls.stack.url, calls.stack.anonKey, 'Vera');
     const sessionId = await newCall(anna, [boris, vera]);
     const [pageA, pageB, pageC] = await Promise.all([open(anna, sessionId), open(boris, sessionId), open(vera, sessionId)]);
     await seesAndHears(pageB, [anna.id, vera.id], 'Boris to see and hear both');

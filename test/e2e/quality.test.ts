@@ -5,59 +5,27 @@
  * (`settings.force_relay`, the stack's coturn) shows its route as relayed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { ConnectionQuality } from '../../src/core/connection-quality.ts';
-import { startLocalStack, type LocalStack } from '../../supabase/local/server.ts';
 import type { HarnessWindow } from './call-stats.ts';
-import { launchBrowser, serveHarness, signUp } from './support.ts';
-
-type User = Awaited<ReturnType<typeof signUp>>;
+import { harnessCalls, signUp, type E2EUser } from './support.ts';
 
 describe('connection quality in a real call', () => {
-  let dataDir: string;
-  let stack: LocalStack;
-  let harness: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-quality-'));
-    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: { port: 0, required: true } });
-    harness = await serveHarness();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const context of contexts.splice(0)) await context.close();
-    await browser?.close();
-    await harness?.close();
-    await stack?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function open(user: User, sessionId: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(harness.url);
-    await page.waitForFunction(() => 'harness' in window);
-    // Counts getStats calls, to see the sampling stop.
-    await page.evaluate(() => {
-      const original = RTCPeerConnection.prototype.getStats;
-      const counted = window as never as { statsCalls: number };
-      counted.statsCalls = 0;
-      RTCPeerConnection.prototype.getStats = function (this: RTCPeerConnection, selector?: MediaStreamTrack | null) {
-        counted.statsCalls++;
-        return original.call(this, selector);
-      } as typeof original;
-    });
-    const options = { url: stack.url, anonKey: stack.anonKey, email: user.email, password: user.password, sessionId, transport: 'broadcast' };
-    await page.evaluate((o) => (window as never as HarnessWindow).harness.start(o), options);
-    return page;
-  }
+  const calls = harnessCalls('quality', { turn: { port: 0, required: true } });
+  /** A page in the call, counting its getStats calls (to see the sampling stop). */
+  const open = (user: E2EUser, sessionId: string) =>
+    calls.open(user, sessionId, {}, (page) =>
+      page.evaluate(() => {
+        const original = RTCPeerConnection.prototype.getStats;
+        const counted = window as never as { statsCalls: number };
+        counted.statsCalls = 0;
+        RTCPeerConnection.prototype.getStats = function (this: RTCPeerConnection, selector?: MediaStreamTrack | null) {
+          counted.statsCalls++;
+          return original.call(this, selector);
+        } as typeof original;
+      }),
+    );
 
   /** What the page's session says of `id`'s quality (the local user's own for their own id). */
   const qualityOf = (page: Page, id: string) =>
@@ -75,12 +43,9 @@ describe('connection quality in a real call', () => {
   }
 
   async function newCall(settings: Record<string, unknown> = {}) {
-    const anna = await signUp(stack.url, stack.anonKey, 'Anna');
-    const boris = await signUp(stack.url, stack.anonKey, 'Boris');
-    const { data, error } = await anna.client.from('video_call_sessions').insert({ title: 'Quality', settings }).select().single();
-    assert.ifError(error);
-    assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: data.id, user_id: boris.id })).error);
-    return { anna, boris, sessionId: data.id as string };
+    const anna = await signUp(calls.stack.url, calls.stack.anonKey, 'Anna');
+    const boris = await signUp(calls.stack.url, calls.stack.anonKey, 'Boris');
+    return { anna, boris, sessionId: await calls.newCall(anna, [boris], settings, 'Quality') };
   }
 
   it('shows a good, direct link with its codec on both sides, and stops sampling on leave', async () => {

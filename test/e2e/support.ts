@@ -2,13 +2,17 @@
  * End-to-end plumbing: the local stack, a static server for the harness page (bundled by
  * esbuild on the fly), Debian's Chromium with fake camera and microphone, and signed-up users.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createClient } from '@supabase/supabase-js';
 import { buildScriptTagBundle } from '../../scripts/script-tag-bundle.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../supabase/local/server.ts';
 import { clientOptions } from '../support/stack.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -119,5 +123,93 @@ export async function serveEmbedPage(html: string): Promise<{ origin: string; cl
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A user `signUp` made. */
+export type E2EUser = Awaited<ReturnType<typeof signUp>>;
+
+/** What `harnessCalls` sets up for a describe block: read its fields inside the tests. */
+export interface HarnessCalls {
+  readonly stack: LocalStack;
+  readonly browser: Browser;
+  /** The harness page's address (for a browser of the test's own, Firefox say). */
+  readonly harnessUrl: string;
+  /** A harness page in a context of its own (closed after the test), loaded, not started. */
+  page(): Promise<Page>;
+  /**
+   * A page of `user` in the harness, in a context of its own, started on `sessionId` with the
+   * harness's options (`transport`, `prepareOnly`, …) in `extra`; `setUp` runs in it first.
+   */
+  open(user: E2EUser, sessionId: string, extra?: Record<string, unknown>, setUp?: (page: Page) => Promise<void>): Promise<Page>;
+  /** Closes every page opened so far (their calls end as a closed window's do). */
+  closeAll(): Promise<void>;
+  /** A session hosted by `host` with `guests` invited and `settings`; its id. */
+  newCall(host: E2EUser, guests: E2EUser[], settings?: Record<string, unknown>, title?: string): Promise<string>;
+}
+
+/**
+ * The set-up most call e2e files share, registered as the describe block's hooks: a local stack
+ * on a data directory of its own (`stackOptions` on top of: any port, no scheduler, quiet), the
+ * harness page, Chromium; every page closed after each test, everything stopped after the block.
+ */
+export function harnessCalls(name: string, stackOptions: LocalStackOptions = {}): HarnessCalls {
+  let dataDir = '';
+  let stack: LocalStack | undefined;
+  let harness: { url: string; close(): Promise<void> } | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const closeAll = async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  };
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `call-widgets-${name}-`));
+    stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, ...stackOptions });
+    harness = await serveHarness();
+    browser = await launchBrowser();
+  });
+  afterEach(closeAll);
+  after(async () => {
+    await closeAll();
+    await browser?.close();
+    await harness?.close();
+    await stack?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    get stack() {
+      return stack!;
+    },
+    get browser() {
+      return browser!;
+    },
+    get harnessUrl() {
+      return harness!.url;
+    },
+    closeAll,
+    async page() {
+      const context = await browser!.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(harness!.url);
+      await page.waitForFunction(() => 'harness' in window);
+      return page;
+    },
+    async open(user, sessionId, extra = {}, setUp) {
+      const page = await this.page();
+      if (setUp) await setUp(page);
+      const options = { url: stack!.url, anonKey: stack!.anonKey, email: user.email, password: user.password, sessionId, transport: 'broadcast', ...extra };
+      await page.evaluate((o) => (window as never as { harness: { start(options: unknown): Promise<void> } }).harness.start(o), options);
+      return page;
+    },
+    async newCall(host, guests, settings = {}, title = 'E2E') {
+      const { data, error } = await host.client.from('video_call_sessions').insert({ title, settings }).select('id').single();
+      if (error) throw new Error(`could not create the session: ${error.message}`);
+      for (const guest of guests) {
+        const invited = await host.client.from('video_call_participants').insert({ session_id: data.id, user_id: guest.id });
+        if (invited.error) throw new Error(`could not invite ${guest.name}: ${invited.error.message}`);
+      }
+      return data.id as string;
+    },
   };
 }
