@@ -162,6 +162,14 @@ export function harnessCalls(name: string, stackOptions: LocalStackOptions = {})
   const closeAll = async () => {
     for (const context of contexts.splice(0)) await context.close();
   };
+  const page = async () => {
+    const context = await browser!.newContext();
+    contexts.push(context);
+    const loaded = await context.newPage();
+    await loaded.goto(harness!.url);
+    await loaded.waitForFunction(() => 'harness' in window);
+    return loaded;
+  };
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `call-widgets-${name}-`));
     stack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, ...stackOptions });
@@ -187,20 +195,13 @@ export function harnessCalls(name: string, stackOptions: LocalStackOptions = {})
       return harness!.url;
     },
     closeAll,
-    async page() {
-      const context = await browser!.newContext();
-      contexts.push(context);
-      const page = await context.newPage();
-      await page.goto(harness!.url);
-      await page.waitForFunction(() => 'harness' in window);
-      return page;
-    },
+    page,
     async open(user, sessionId, extra = {}, setUp) {
-      const page = await this.page();
-      if (setUp) await setUp(page);
+      const opened = await page();
+      if (setUp) await setUp(opened);
       const options = { url: stack!.url, anonKey: stack!.anonKey, email: user.email, password: user.password, sessionId, transport: 'broadcast', ...extra };
-      await page.evaluate((o) => (window as never as { harness: { start(options: unknown): Promise<void> } }).harness.start(o), options);
-      return page;
+      await opened.evaluate((o) => (window as never as { harness: { start(options: unknown): Promise<void> } }).harness.start(o), options);
+      return opened;
     },
     async newCall(host, guests, settings = {}, title = 'E2E') {
       const { data, error } = await host.client.from('video_call_sessions').insert({ title, settings }).select('id').single();
