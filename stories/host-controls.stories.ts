@@ -15,16 +15,20 @@ interface HostFixture extends SessionFixture {
   waiting?: WaitingGuest[];
   /** A moderation message from the host, delivered once the room listens. */
   message?: ModerationMessage;
+  /** Left because the person joined the call from another tab or device. */
+  movedAway?: boolean;
 }
 
 /** A fixture session with host controls: a host id, a waiting list, and the host's calls. */
 class HostFixtureSession extends FixtureSession {
   readonly hostId: string;
   waiting: WaitingGuest[];
+  readonly movedAway: boolean;
   readonly #message: ModerationMessage | undefined;
 
   constructor(fixture: HostFixture) {
     super(fixture);
+    this.movedAway = fixture.movedAway ?? false;
     this.hostId = fixture.hosting ? this.userId : 'user-1';
     this.waiting = fixture.waiting ?? [];
     this.#message = fixture.message;
@@ -81,6 +85,8 @@ type Story = StoryObj<Args>;
 export const LobbyWaiting: Story = { name: 'Waiting in the lobby', args: { fixture: () => ({ state: 'waiting' }) } };
 export const LobbyWaitingRussian: Story = { name: 'Waiting in the lobby (ru)', args: { lang: 'ru', fixture: () => ({ state: 'waiting' }) } };
 export const Removed: Story = { name: 'Removed by the host', args: { fixture: () => ({ state: 'removed' }) } };
+export const MovedAway: Story = { name: 'Joined from another tab or device', args: { fixture: () => ({ state: 'left', movedAway: true }) } };
+export const MovedAwayRussian: Story = { name: 'Joined from another tab or device (ru)', args: { lang: 'ru', fixture: () => ({ state: 'left', movedAway: true }) } };
 export const EndedRussian: Story = { name: 'Ended by the host (ru)', args: { lang: 'ru', fixture: () => ({ state: 'ended' }) } };
 export const AskedToUnmute: Story = {
   name: 'The host asks to unmute',

@@ -9,7 +9,8 @@
  * - `host-waiting-*`: the host's `<call-participants>` with two guests waiting to join (Admit,
  *   Decline); `host-remove-confirm-*`: the same list with Remove pressed, confirmed in place;
  * - `room-removed-*`: the removed guest's room; `room-unmute-prompt-*`: the host asks the guest to
- *   unmute; `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles;
+ *   unmute; `room-moved-away-*`: the page left when the person joined from another tab or device;
+ *   `room-end-confirm-*`: the host's End for everyone, confirmed above the tiles;
  * - `layout-speaker-*`: the room's speaker view (one large, the strip); `layout-pinned-*`: a
  *   pinned tile large, its Unpin pressed;
  * - `quality-badges-*`: the tiles' connection badges (good, fair, poor); `quality-popover-*`: a
@@ -86,6 +87,7 @@ const ALL_SHOTS: Shot[] = [
   { name: 'host-waiting', story: 'elements-host-controls--host-list', tag: 'call-participants', dark: true, shows: ['[part~="waiting"] [part~="admit"]', '[part~="waiting"] [part~="decline"]'] },
   { name: 'host-remove-confirm', story: 'elements-host-controls--host-list', tag: 'call-participants', dark: true, shows: ['[part~="remove-confirm"]', '[part~="cancel"]'], act: pressRemove },
   { name: 'room-removed', story: 'elements-host-controls--removed', tag: 'video-call-room', shows: ['[part~="banner"][role="alert"]'], hides: ['[part~="tile"]'] },
+  { name: 'room-moved-away', story: 'elements-host-controls--moved-away', tag: 'video-call-room', shows: ['p[role="status"]'], hides: ['[part~="tile"]'] },
   { name: 'room-unmute-prompt', story: 'elements-host-controls--asked-to-unmute', tag: 'video-call-room', shows: ['[part~="unmute-prompt"]', '[part~="tile"]'] },
   { name: 'history-list', story: 'elements-call-history--list', tag: 'call-history', shows: ['[part~="call"]', '[part~="export"]'], hides: ['[part~="attendance"]'] },
   { name: 'history-expanded', story: 'elements-call-history--expanded', tag: 'call-history', shows: ['[part~="attendance"]', '[part~="toggle"][aria-expanded="true"]'] },

@@ -169,6 +169,8 @@ describe('Storybook', () => {
     },
     'elements-host-controls--lobby-waiting-russian': (s) => assert.match(s.text, /Ждём, когда организатор впустит вас/),
     'elements-host-controls--removed': (s) => assert.deepEqual(s.alerts, ['The host removed you from the call']),
+    'elements-host-controls--moved-away': (s) => assert.match(s.text, /You joined this call from another tab or device.*Continue here/),
+    'elements-host-controls--moved-away-russian': (s) => assert.match(s.text, /Вы подключились к этому звонку в другой вкладке или на другом устройстве.*Продолжить здесь/),
     'elements-host-controls--ended-russian': (s) => assert.deepEqual(s.alerts, ['Организатор завершил звонок для всех']),
     'elements-host-controls--asked-to-unmute': (s) => {
       assert.match(s.text, /The host asks you to unmute Unmute Not now/);

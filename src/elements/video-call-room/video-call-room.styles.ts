@@ -260,6 +260,10 @@ export const styles = css`
     text-align: center;
     padding: 24px;
   }
+  /* Join again, Continue here, Try again: a button its words wide, under the words. */
+  .center > .action {
+    justify-self: center;
+  }
   .spinner {
     width: 32px;
     height: 32px;
