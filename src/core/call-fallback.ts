@@ -31,6 +31,8 @@ export class CallFallback {
   /** The servers the peer connections use, once joining has got them. */
   iceServers: IceServersAnswer | undefined;
   settings: FallbackSettings = { forceRelay: false, fallbackUrl: undefined };
+  /** The session's `settings` as read (the topology is chosen from them, topology.ts). */
+  rawSettings: unknown;
   #lease: IceServerLease | undefined;
   #signalingLost = false;
   #giveUp: ReturnType<typeof setTimeout> | undefined;
@@ -47,7 +49,8 @@ export class CallFallback {
   async readSettings(): Promise<void> {
     const { data, error } = await this.supabase.from('video_call_sessions').select('settings').eq('id', this.sessionId).maybeSingle();
     if (error) this.hooks.log(`could not read the call's settings: ${error.message}`);
-    this.settings = fallbackSettings((data as { settings?: unknown } | null)?.settings);
+    this.rawSettings = (data as { settings?: unknown } | null)?.settings;
+    this.settings = fallbackSettings(this.rawSettings);
   }
 
   /** Never rejects: without TURN the call is STUN only, with a warning. */

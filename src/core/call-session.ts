@@ -26,7 +26,8 @@ import { ParticipantStore } from './participant-store.ts';
 import { PendingSends } from './pending-sends.ts';
 import { PresencePublisher } from './presence-publisher.ts';
 import { syncPresence } from './presence-sync.ts';
-import type { PeerMesh, StreamRole } from './peer-mesh.ts';
+import type { CallMedia } from './call-media.ts';
+import type { StreamRole } from './peer-mesh.ts';
 import { createSessionMesh } from './session-mesh.ts';
 import type { Signal } from './signal.ts';
 import type { ViewScale } from './view-requests.ts';
@@ -58,7 +59,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
   readonly userId: string;
   readonly media = new LocalMedia();
   readonly transportName: TransportName;
-  mesh: PeerMesh | undefined;
+  mesh: CallMedia | undefined;
   error: CallError | undefined;
 
   readonly #options: CallSessionOptions;
@@ -315,6 +316,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
         },
         rung: (peerId, rung) => this.emit('link-rung', { peerId, rung }),
         log,
+        sfu: { supabase: this.supabase, sessionId: this.id, signer, keys: () => this.#keys, invited: () => this.#people.rowCount, changed: () => this.#presence.soon() },
       });
       this.mesh.setLocalStreams({ camera: this.media.camera, screen: this.media.screen });
       this.mesh.on('stats', this.#metrics.sampled);
@@ -507,7 +509,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
 
   #ownPresence(): PresenceMeta {
     const { mic, cam, screen, speaking } = this.media.state;
-    return { name: this.#profile.name, avatar_url: this.#profile.avatarUrl, mic, cam, screen, speaking, hand: this.#hand, forming: this.#forming };
+    return { name: this.#profile.name, avatar_url: this.#profile.avatarUrl, mic, cam, screen, speaking, hand: this.#hand, forming: this.#forming, topology: this.mesh?.topology };
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------

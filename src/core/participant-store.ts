@@ -90,6 +90,11 @@ export class ParticipantStore extends TypedEventTarget<ParticipantStoreEvents> {
     this.changed();
   }
 
+  /** How many people are invited and not removed (the topology is chosen from it, topology.ts). */
+  get rowCount(): number {
+    return [...this.#rows.values()].filter((row) => !(row as { removed_at?: unknown }).removed_at).length;
+  }
+
   /** Whether `id` has a row: someone present without one was invited after the rows were read. */
   hasRow(id: string): boolean {
     return this.#rows.has(id);

@@ -57,6 +57,8 @@ export interface PresenceMeta {
   hand?: number | boolean;
   /** Some of their connections are still forming (cameras stay small meanwhile, see PeerMesh). */
   forming?: boolean;
+  /** Mesh or SFU: who joins a running call follows it (topology.ts). */
+  topology?: 'mesh' | 'sfu';
 }
 
 /** A `video_call_participants` row as the core reads it. */

@@ -86,6 +86,7 @@ export interface PeerMeshOptions {
 const FULL_SIZE_AFTER_MS = 1000;
 
 export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
+  readonly topology = 'mesh' as const;
   readonly #options: Required<Omit<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'fallback' | 'presenceOf'>> &
     Pick<PeerMeshOptions, 'iceServers' | 'log' | 'othersForming' | 'presenceOf'>;
   #fallback: FallbackSettings;

@@ -8,13 +8,13 @@ import type { RealtimeChannel } from '@supabase/supabase-js';
 import type { PresenceMeta } from './participant.ts';
 import type { ParticipantRows } from './participant-rows.ts';
 import type { ParticipantStore } from './participant-store.ts';
-import type { PeerMesh } from './peer-mesh.ts';
+import type { CallMedia } from './call-media.ts';
 import type { MemberKeys } from './signaling.ts';
 
 export interface PresenceSyncParts {
   userId: string;
   people: ParticipantStore;
-  mesh: PeerMesh | undefined;
+  mesh: CallMedia | undefined;
   keys: MemberKeys | undefined;
   rows: ParticipantRows;
 }

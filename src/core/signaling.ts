@@ -168,12 +168,14 @@ export class MemberKeys {
    * Verifies against the stored key, re-reading the keys once when the sender's is unknown or
    * stale: with a read that went out after `receivedAt`, when the signal was received.
    */
-  async verify(signed: SignedSignal, receivedAt = Date.now()): Promise<boolean> {
+  async verify(signed: SignedSignal, receivedAt = Date.now(), anyAge = false): Promise<boolean> {
+    // A claim that lasts (an SFU feed, sfu-connection.ts) is checked without the age limit.
+    const now = anyAge ? signed.ts : undefined;
     const key = this.#keys.get(signed.from);
-    if (key && (await verifySignal(key, this.sessionId, signed))) return true;
+    if (key && (await verifySignal(key, this.sessionId, signed, now))) return true;
     const learned = async () => {
       const fresh = this.#keys.get(signed.from);
-      return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed);
+      return fresh !== undefined && fresh !== key && verifySignal(fresh, this.sessionId, signed, now);
     };
     // A read under way (the one made when they showed up in presence) usually has the key; their
     // changed row may bring it sooner (postgres_changes), whichever comes first.
