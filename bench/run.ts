@@ -14,6 +14,8 @@
  *   - the TURN relay (bench/relay.ts): first frame direct vs relay-only, a relay call across a
  *     coturn restart, and (bench/path-cut.ts, in a network namespace of its own) a direct path
  *     cut mid-call until frames flow over the relay (BENCH_RELAY=0 skips them)
+ *   - mesh vs SFU (bench/sfu.ts): 2, 4, 6 and 8 people each way through the stack's Janus — time
+ *     until everyone decodes everyone, CPU seconds and bytes sent per page (BENCH_SFU=0 skips it)
  *   - bundle sizes (bench/bundles.ts), min and gzip, against the budgets
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +33,7 @@ import { benchCalls } from './calls.ts';
 import { benchRealtimeLoad } from './realtime-load.ts';
 import { benchRelay } from './relay.ts';
 import { benchReminders } from './reminders.ts';
+import { benchSfu } from './sfu.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 
@@ -219,6 +222,17 @@ try {
     } finally {
       if (callStack !== stack) await callStack.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  if (process.env.BENCH_SFU !== '0') {
+    console.log('\nmesh vs SFU in headless Chromium (the stack\'s Janus, the stack on its embedded PostgreSQL server)');
+    const dataDir = mkdtempSync(join(tmpdir(), 'call-widgets-bench-sfu-'));
+    const sfuStack = await startLocalStack({ port: 0, dataDir, scheduler: false, log: () => undefined, turn: false, sfu: { required: true } });
+    try {
+      await benchSfu(sfuStack, (label, value) => console.log(`${label}\n    ${value}`));
+    } finally {
+      await sfuStack.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }
   if (process.env.BENCH_RELAY !== '0') {

@@ -125,6 +125,14 @@ export const FallbackSignaling = {
   ...fallbackStory(() => ({ state: 'reconnecting', participants: people(2) }), () => ({ reason: 'signaling-unreachable', step: 'none' }), undefined, 'ru'),
   name: 'Fallback: call server unreachable (ru)',
 };
+export const FallbackSfuMesh = {
+  ...fallbackStory(() => ({ participants: people(4) }), () => ({ reason: 'sfu-unreachable', step: 'mesh' })),
+  name: 'Fallback: conference server unreachable, going on as a mesh',
+};
+export const FallbackSfuTooLarge = {
+  ...fallbackStory(() => ({ participants: people(8) }), () => ({ reason: 'sfu-unreachable', step: 'none' }), undefined, 'ru'),
+  name: 'Fallback: conference server unreachable, call too large (ru)',
+};
 export const FallbackMediaDenied = {
   ...fallbackStory(
     () => ({ participants: people(2, { 0: { mic: false, cam: false, stream: false } }), media: { status: 'denied', mic: false, cam: false } }),

@@ -114,4 +114,18 @@ async function chatRoundTrips(samples: number, gapMs: number): Promise<number[]>
   return times;
 }
 
-Object.assign(window, { bench: { prepare, run, firstFrames, trace, signalingRoundTrips, answerPings, answerChat, chatRoundTrips, leave: () => session.leave() } });
+/** Bytes this page has sent on all its connections (mesh: one per peer; SFU: the publishing one). */
+async function bytesSent(): Promise<number> {
+  const media = session.mesh;
+  if (!media) return 0;
+  const connections = media.topology === 'sfu' ? [media.connection('publish')] : media.peers.map((id) => media.connection(id));
+  let bytes = 0;
+  for (const pc of connections) {
+    (await pc?.getStats())?.forEach((report) => {
+      if (report.type === 'outbound-rtp') bytes += (report.bytesSent ?? 0) + (report.headerBytesSent ?? 0);
+    });
+  }
+  return bytes;
+}
+
+Object.assign(window, { bench: { prepare, run, bytesSent, topology: () => session.mesh?.topology, firstFrames, trace, signalingRoundTrips, answerPings, answerChat, chatRoundTrips, leave: () => session.leave() } });

@@ -33,6 +33,8 @@ export interface CallMedia {
   expect(peerId: string, pending?: boolean): void;
   handle(signal: Signal): Promise<void>;
   remove(peerId: string, sayBye?: boolean): void;
+  /** The host removed `peerId`: no media to or from them any more. */
+  removed(peerId: string): void;
   restartAll(): void;
   resize(): void;
   close(sayBye?: boolean): void;
@@ -94,6 +96,7 @@ export class SessionMedia extends TypedEventTarget<PeerMeshEvents> implements Ca
   expect = (peerId: string, pending?: boolean) => this.#inner.expect(peerId, pending);
   handle = (signal: Signal) => this.#inner.handle(signal);
   remove = (peerId: string, sayBye?: boolean) => this.#inner.remove(peerId, sayBye);
+  removed = (peerId: string) => this.#inner.removed(peerId);
   restartAll = () => this.#inner.restartAll();
   resize = () => this.#inner.resize();
 
@@ -145,6 +148,9 @@ export class SessionMedia extends TypedEventTarget<PeerMeshEvents> implements Ca
     if (this.#iceServers) mesh.setIceServers(this.#iceServers);
     mesh.setLocalStreams(this.#local);
     for (const peerId of present) mesh.connect(peerId);
+    // Whoever went over to the mesh before us offered to a page still on the SFU, which dropped
+    // it: asking each for a fresh start has them negotiate with us now.
+    mesh.restartAll();
     for (const [peerId, scale] of this.#views) mesh.requestView(peerId, scale);
     if (!quiet) this.#options.fallback({ reason: 'sfu-unreachable', step: 'mesh' });
     this.#options.changed('mesh');

@@ -160,7 +160,7 @@ export class CallSession extends TypedEventTarget<CallSessionEvents> {
       removed: () => this.#endAs('removed'),
       ended: () => this.#endAs('ended'),
       peerRemoved: (id) => {
-        this.mesh?.remove(id, false);
+        this.mesh?.removed(id);
         this.#keys?.forget(id);
         this.#people.drop(id);
       },

@@ -254,6 +254,11 @@ export class PeerMesh extends TypedEventTarget<PeerMeshEvents> {
     this.resize();
   }
 
+  /** The host removed `peerId`: their connection closes (the removal itself tells them). */
+  removed(peerId: string): void {
+    this.remove(peerId, false);
+  }
+
   /** Asks every peer for a fresh connection (after our own signaling restarted from scratch). */
   restartAll(): void {
     for (const peerId of this.peers) {

@@ -218,6 +218,16 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     this.#dropPeer(peerId);
   }
 
+  /**
+   * The host removed `peerId`: their feed goes here, and asking video-call-sfu again has it
+   * revoke their token and kick them from the room (it reconciles the room on every call), so
+   * Janus stops their media at once, whatever their own page does.
+   */
+  removed(peerId: string): void {
+    this.remove(peerId);
+    void this.#options.access().catch((error: unknown) => this.#log(`could not have the SFU drop ${peerId}: ${String(error)}`));
+  }
+
   /** Joins the room and publishes; retried in the background until close(). */
   start(): void {
     this.#closed = false;

@@ -174,6 +174,7 @@ export const en = {
   'fallback.webrtc-unsupported': 'This browser cannot make video calls. Open the call in a recent Chrome, Firefox, Safari or Edge.',
   'fallback.signaling-unreachable': 'The call server cannot be reached. Video already on screen keeps going; we keep trying to reconnect.',
   'fallback.sfu-unreachable': 'The conference server cannot be reached: the call goes on peer to peer.',
+  'fallback.sfuTooLarge': 'The conference server cannot be reached, and this call has too many people to go on peer to peer. We keep trying to reconnect.',
   'fallback.media-denied': 'Camera and microphone are blocked: you are in the call to watch and listen.',
   'fallback.external': 'You can join the same meeting another way:',
   'fallback.externalLink': 'Open the external meeting (new tab)',

@@ -2,7 +2,8 @@
  * Screenshots of the room's fallback notices, into docs/screenshots/fallback-*.png (look at them
  * after UI changes): through the relay, relay failed with the external meeting and a retry,
  * could not connect with nothing more to try, camera and microphone blocked, no WebRTC in this
- * browser, the call server unreachable — each in English and Russian, on a phone (360 × 740, 2×
+ * browser, the call server unreachable, the conference server (SFU) unreachable for a small call
+ * (a mesh) and a large one — each in English and Russian, on a phone (360 × 740, 2×
  * pixels, touch) and at 1280 × 800. The real `<video-call-room>` renders the Storybook stories of
  * those states (stories/video-call-room.stories.ts, fixture sessions: no backend), bundled by
  * esbuild into a page on 127.0.0.1.
@@ -26,7 +27,11 @@ const STATES = {
   'media-denied': 'FallbackMediaDenied',
   'webrtc-unsupported': 'FallbackUnsupported',
   'signaling-unreachable': 'FallbackSignaling',
+  'sfu-mesh': 'FallbackSfuMesh',
+  'sfu-too-large': 'FallbackSfuTooLarge',
 } as const;
+/** `--only <prefix>`: just the states whose file name starts so. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const SIZES = [
   { name: '360', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
@@ -77,7 +82,7 @@ try {
     const context = await browser.newContext({ viewport: size.viewport, deviceScaleFactor: size.deviceScaleFactor, isMobile: size.isMobile, hasTouch: size.hasTouch });
     // tsx compiles this file with esbuild's keepNames: functions sent to the page call its __name.
     await context.addInitScript('window.__name = (fn) => fn;');
-    for (const [state, story] of Object.entries(STATES)) {
+    for (const [state, story] of Object.entries(STATES).filter(([name]) => !only || name.startsWith(only))) {
       for (const lang of ['en', 'ru']) {
         const tab = await context.newPage();
         const errors: string[] = [];

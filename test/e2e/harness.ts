@@ -6,6 +6,7 @@ import { createClient } from '@supabase/supabase-js';
 import { CallClient } from '../../src/core/call-client.ts';
 import type { CallSession } from '../../src/core/call-session.ts';
 import type { TransportName } from '../../src/core/signaling.ts';
+import { openConnectionCount, sfuProbe } from './sfu-probe.ts';
 
 interface StartOptions {
   url: string;
@@ -66,8 +67,10 @@ async function peers(): Promise<Record<string, { frames: number; width: number; 
     const quality = video?.getVideoPlaybackQuality();
     let audioBytes = 0;
     const connection = session.mesh?.connection(participant.id);
+    const heard = participant.camera?.getAudioTracks()[0];
     if (connection) {
-      const stats = await connection.getStats();
+      // Their own audio track's stats: on the SFU one connection carries everyone.
+      const stats = await connection.getStats(session.mesh?.topology === 'sfu' ? heard ?? null : null);
       stats.forEach((report) => {
         if (report.type === 'inbound-rtp' && report.kind === 'audio') audioBytes += report.bytesReceived ?? 0;
       });
@@ -87,7 +90,11 @@ async function peers(): Promise<Record<string, { frames: number; width: number; 
 }
 
 Object.assign(window, {
+  sfuProbe,
   harness: {
+    /** RTCPeerConnections open on this page now. */
+    connections: openConnectionCount,
+    topology: () => session?.mesh?.topology,
     start,
     peers,
     state: () => session?.state ?? 'none',

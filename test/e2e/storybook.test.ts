@@ -215,6 +215,16 @@ describe('Storybook', () => {
     'elements-video-call-room--fallback-signaling': (s) => {
       assert.match(s.text, /Сервер звонка недоступен/);
     },
+    // The SFU out of reach (issue 18): a small call goes on as a mesh; a large one waits for it.
+    'elements-video-call-room--fallback-sfu-mesh': (s) => {
+      assert.match(s.text, /The conference server cannot be reached: the call goes on peer to peer\./);
+      assert.doesNotMatch(s.text, /VPN/);
+      assert.equal(s.tiles, 4);
+    },
+    'elements-video-call-room--fallback-sfu-too-large': (s) => {
+      assert.match(s.text, /Сервер конференций недоступен, а участников слишком много/);
+      assert.doesNotMatch(s.text, /VPN/);
+    },
     'elements-video-call-room--fallback-media-denied': (s) => {
       assert.match(s.text, /Camera and microphone are blocked/);
       assert.equal(s.tiles, 2);

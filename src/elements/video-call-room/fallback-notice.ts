@@ -18,6 +18,8 @@ type Translate = (key: StringKey, values?: Record<string, string | number>) => s
 export function fallbackText(t: Translate, detail: CallFallbackDetail, name: string, failed = false): string {
   if (detail.step === 'relay') return detail.peerId ? t('fallback.relay', { name }) : t('fallback.relayCall');
   if (detail.reason === 'signaling-unreachable' && failed) return t('fallback.unreachableAtJoin');
+  // Too large for a mesh: the call waits for the SFU to come back.
+  if (detail.reason === 'sfu-unreachable' && detail.step === 'none') return t('fallback.sfuTooLarge');
   return t(`fallback.${detail.reason}` as StringKey, { name });
 }
 
@@ -33,7 +35,8 @@ export function renderFallbackNotice({ t, fallback, session, text, retry }: Fall
   const failed = (session?.participants ?? []).filter((p) => !p.isLocal && session?.linkRung?.(p.id) === 'failed');
   const shown = fallback && !(fallback.reason === 'media-denied' && session?.state === 'connected') ? fallback : undefined;
   if (!shown && !failed.length) return nothing;
-  const serious = shown ? shown.step !== 'relay' : true;
+  // The relay and a mesh carry the call on: a note, not a warning.
+  const serious = shown ? shown.step !== 'relay' && shown.step !== 'mesh' : true;
   return html`<div part="banner fallback" class="banner fallback ${serious ? 'warning' : ''}">
     ${shown ? html`<p>${text(shown)}</p>` : nothing}
     ${shown?.step === 'external' && shown.url
@@ -42,7 +45,7 @@ export function renderFallbackNotice({ t, fallback, session, text, retry }: Fall
           <a part="fallback-link" class="action primary" href=${shown.url} target="_blank" rel="noopener noreferrer">${t('fallback.externalLink')}</a>
         </p>`
       : nothing}
-    ${shown?.step === 'none' && shown.reason !== 'media-denied' && shown.reason !== 'webrtc-unsupported' ? html`<p>${t('fallback.none')}</p>` : nothing}
+    ${shown?.step === 'none' && !['media-denied', 'webrtc-unsupported', 'sfu-unreachable'].includes(shown.reason) ? html`<p>${t('fallback.none')}</p>` : nothing}
     ${failed.length
       ? html`<ul class="fallback-peers">
           ${failed.map(
