@@ -76,6 +76,14 @@ const DOWN = 'sfu';
 interface Feed {
   id: string;
   userId: string;
+  /** Its stream mids we subscribed to (a screen share adds one later). */
+  mids: Set<string>;
+}
+
+/** The mids of a publisher's streams that are on. */
+function liveMids(streams: unknown): string[] {
+  if (!Array.isArray(streams)) return [];
+  return streams.flatMap((stream: { mid?: unknown; disabled?: unknown }) => (typeof stream.mid === 'string' && stream.disabled !== true ? [stream.mid] : []));
 }
 
 /** Which feed and role a subscriber mid carries (from Janus's `streams` list). */
@@ -110,7 +118,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
   #local: LocalStreams = {};
   #client: JanusClient | undefined;
   #room = '';
-  #publisher: { handle: number; pc: RTCPeerConnection; privateId: number } | undefined;
+  #publisher: { handle: number; pc: RTCPeerConnection; privateId: number; published: boolean } | undefined;
   #subscriber: { handle: number; pc: RTCPeerConnection } | undefined;
   /** Feeds we accepted (claim verified), by user: one per person, the newest. */
   readonly #feeds = new Map<string, Feed>();
@@ -214,7 +222,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     const feed = this.#feeds.get(peerId);
     if (!feed) return;
     this.#feeds.delete(peerId);
-    this.#enqueue(() => this.#unsubscribe([feed.id]));
+    this.#enqueue(() => this.#unsubscribe([{ feed: feed.id }]));
     this.#dropPeer(peerId);
   }
 
@@ -333,7 +341,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') this.#restart('publishing connection failed');
     };
-    this.#publisher = { handle, pc, privateId: Number(joined.data.private_id) };
+    this.#publisher = { handle, pc, privateId: Number(joined.data.private_id), published: false };
     const camera = this.#local.camera;
     pc.addTransceiver(camera?.getAudioTracks()[0] ?? 'audio', { direction: 'sendonly', streams: camera ? [camera] : [] });
     pc.addTransceiver(camera?.getVideoTracks()[0] ?? 'video', { direction: 'sendonly', sendEncodings: SIMULCAST_ENCODINGS.map((encoding) => ({ ...encoding })) });
@@ -358,7 +366,9 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
       .getTransceivers()
       .filter((transceiver) => transceiver.mid !== null && transceiver.receiver.track.kind === 'video')
       .map((transceiver, index) => ({ mid: transceiver.mid, description: index === 0 ? 'camera' : 'screen' }));
-    const answer = await client.message(handle, { request: 'publish', descriptions }, pc.localDescription!);
+    // The first offer publishes; later ones (a screen share on or off) renegotiate with configure.
+    const answer = await client.message(handle, { request: publisher.published ? 'configure' : 'publish', descriptions }, pc.localDescription!);
+    publisher.published = true;
     if (answer.jsep) await pc.setRemoteDescription(answer.jsep);
   }
 
@@ -404,10 +414,21 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
   /** Publishers Janus told us about: those whose signed claim holds are subscribed to. */
   #accept(publishers: unknown[]): void {
     for (const entry of publishers) {
-      const publisher = entry as { id?: unknown; display?: unknown };
+      const publisher = entry as { id?: unknown; display?: unknown; streams?: unknown };
       const id = typeof publisher.id === 'string' ? publisher.id : undefined;
       const userId = id ? feedUser(id) : undefined;
-      if (!id || !userId || userId === this.localId || this.#feeds.get(userId)?.id === id) continue;
+      if (!id || !userId || userId === this.localId) continue;
+      const known = this.#feeds.get(userId);
+      if (known?.id === id) {
+        // A feed we have that published another stream (a screen share) or turned one off.
+        const live = liveMids(publisher.streams);
+        const added = live.filter((mid) => !known.mids.has(mid));
+        const ended = [...known.mids].filter((mid) => !live.includes(mid));
+        known.mids = new Set(live);
+        if (ended.length) this.#enqueue(() => this.#unsubscribe(ended.map((mid) => ({ feed: id, mid }))));
+        if (added.length) this.#enqueue(() => this.#subscribe(added.map((mid) => ({ feed: id, mid }))));
+        continue;
+      }
       const claim = parseClaim(publisher.display);
       void (async () => {
         const payload = claim?.payload as { feed?: unknown; room?: unknown } | undefined;
@@ -417,10 +438,11 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
           return;
         }
         const previous = this.#feeds.get(userId);
-        this.#feeds.set(userId, { id, userId });
+        if (previous?.id === id) return;
+        this.#feeds.set(userId, { id, userId, mids: new Set(liveMids(publisher.streams)) });
         this.#enqueue(async () => {
-          if (previous) await this.#unsubscribe([previous.id]);
-          await this.#subscribe([id]);
+          if (previous) await this.#unsubscribe([{ feed: previous.id }]);
+          await this.#subscribe([{ feed: id }]);
         });
       })();
     }
@@ -445,7 +467,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
       });
   }
 
-  async #subscribe(feeds: string[]): Promise<void> {
+  async #subscribe(streams: { feed: string; mid?: string }[]): Promise<void> {
     const client = this.#client;
     const publisher = this.#publisher;
     if (!client || !publisher) return;
@@ -460,17 +482,17 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
         if (pc.connectionState === 'failed') this.#restart('receiving connection failed');
       };
       this.#subscriber = { handle, pc };
-      const reply = await client.message(handle, { request: 'join', ptype: 'subscriber', room: this.#room, private_id: publisher.privateId, streams: feeds.map((feed) => ({ feed })) });
+      const reply = await client.message(handle, { request: 'join', ptype: 'subscriber', room: this.#room, private_id: publisher.privateId, streams });
       await this.#answer(reply);
       return;
     }
-    const reply = await client.message(this.#subscriber.handle, { request: 'subscribe', streams: feeds.map((feed) => ({ feed })) });
+    const reply = await client.message(this.#subscriber.handle, { request: 'subscribe', streams });
     if (reply.jsep) await this.#answer(reply);
   }
 
-  async #unsubscribe(feeds: string[]): Promise<void> {
+  async #unsubscribe(streams: { feed: string; mid?: string }[]): Promise<void> {
     if (!this.#subscriber || !this.#client) return;
-    const reply = await this.#client.message(this.#subscriber.handle, { request: 'unsubscribe', streams: feeds.map((feed) => ({ feed })) });
+    const reply = await this.#client.message(this.#subscriber.handle, { request: 'unsubscribe', streams });
     if (reply.jsep) await this.#answer(reply);
   }
 
