@@ -134,7 +134,7 @@ async function meshTime(browser: Browser, harness: Harness, stack: LocalStack, k
     } else {
       const users = await Promise.all(pages.map((_, i) => signUp(stack.url, stack.anonKey, `Bench${i}`)));
       userIds = users.map((user) => user.id);
-      const { data, error } = await users[0].client.from('video_call_sessions').insert({ title: 'bench' }).select().single();
+      const { data, error } = await users[0].client.from('video_call_sessions').insert({ title: 'bench', settings: { topology: 'mesh' } }).select().single();
       if (error) throw new Error(error.message);
       for (const user of users.slice(1)) await users[0].client.from('video_call_participants').insert({ session_id: data.id, user_id: user.id });
       await Promise.all(

@@ -4,7 +4,7 @@
  * (puppeteer-core over WebDriver BiDi), the host in one browser and the guest in the other, both
  * ways round. Each side decodes the other's video and receives their audio, sees them mute, turn
  * the camera off and leave, all through the room's own buttons; Firefox shows Chromium's shared
- * screen (headless Firefox has no screen of its own to share).
+ * screen (headless Firefox has no screen of its own to share). Once more through the stack's Janus SFU.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -128,7 +128,7 @@ describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false 
   let firefox: FirefoxBrowser;
 
   before(async () => {
-    stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined });
+    stack = await startLocalStack({ port: 0, memory: true, scheduler: false, log: () => undefined, sfu: { required: true } });
     server = await serveEmbedPage(page({ url: stack.url, anonKey: stack.anonKey }));
     origin = server.origin;
     [chromium, firefox] = await Promise.all([launchBrowser(), launchFirefox()]);
@@ -182,18 +182,21 @@ describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false 
     );
   }
 
+  // Both ways round on a mesh, and once through the stack's Janus SFU (issue 18): the same room,
+  // the same buttons, one publishing and one receiving connection per page.
   const pairs = [
-    ['Chromium', 'Firefox'],
-    ['Firefox', 'Chromium'],
+    ['Chromium', 'Firefox', 'mesh'],
+    ['Firefox', 'Chromium', 'mesh'],
+    ['Firefox', 'Chromium', 'sfu'],
   ] as const;
   /** What each direction negotiated, for the report at the end. */
   const negotiated: string[] = [];
 
-  for (const [hostBrowser, guestBrowser] of pairs) {
-    it(`${hostBrowser} host and ${guestBrowser} guest see and hear each other, see mute, camera off, Chromium’s shared screen and leaving`, async () => {
+  for (const [hostBrowser, guestBrowser, topology] of pairs) {
+    it(`${hostBrowser} host and ${guestBrowser} guest${topology === 'sfu' ? ' through the SFU' : ''} see and hear each other, see mute, camera off, Chromium’s shared screen and leaving`, async () => {
       const anna = await signUp(stack.url, stack.anonKey, 'Anna');
       const boris = await signUp(stack.url, stack.anonKey, 'Boris');
-      const { data, error } = await anna.client.from('video_call_sessions').insert({ title: 'ACME renewal' }).select().single();
+      const { data, error } = await anna.client.from('video_call_sessions').insert({ title: 'ACME renewal', settings: { topology } }).select().single();
       assert.ifError(error);
       assert.ifError((await anna.client.from('video_call_participants').insert({ session_id: data.id, user_id: boris.id })).error);
       const [host, guest] = await Promise.all([open(hostBrowser), open(guestBrowser)]);
@@ -203,6 +206,7 @@ describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false 
           guest.evaluate(`window.enter(${JSON.stringify(boris.email)}, ${JSON.stringify(boris.password)}, ${JSON.stringify(data.id)})`),
         ]);
         const [hostView, guestView] = await Promise.all([seesAndHears(host, 'Boris'), seesAndHears(guest, 'Anna')]);
+        for (const page of [host, guest]) assert.equal(await page.evaluate<string>('window.view().then(() => document.querySelector("video-call-room").session.mesh.topology)'), topology, `${page.browser} on the ${topology}`);
         for (const [view, who] of [
           [hostView, `${hostBrowser} receives from ${guestBrowser}`],
           [guestView, `${guestBrowser} receives from ${hostBrowser}`],
@@ -210,7 +214,7 @@ describe('calls between Chromium and Firefox', { skip: firefoxAvailable ? false 
           const [stats] = Object.values(view.peers);
           assert.match(stats.codecs.video ?? '', /^video\//i, `${who}: a video codec is negotiated`);
           assert.match(stats.codecs.audio ?? '', /^audio\/opus$/i, `${who}: audio is Opus`);
-          negotiated.push(`${who}: ${stats.codecs.video}, ${stats.codecs.audio}`);
+          negotiated.push(`${who}${topology === 'sfu' ? ' (SFU)' : ''}: ${stats.codecs.video}, ${stats.codecs.audio}`);
         }
         // Connection quality from each browser's own stats fields: good, direct, the negotiated codec.
         for (const [page, name] of [[host, 'Boris'], [guest, 'Anna']] as const) {
