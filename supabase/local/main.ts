@@ -17,6 +17,11 @@
  *   --turn-port N       (or TURN_PORT) coturn's STUN/TURN port (UDP and TCP), default 3478 (or a free one);
  *                       relays on UDP 30000–30199; the functions get TURN_SECRET (made at start),
  *                       TURN_URLS and STUN_URLS for it
+ *   --sfu               require Janus (Debian's janus) as the SFU: an error when it is not installed
+ *   --no-sfu            no SFU (by default Janus runs when installed, and is skipped with a note when not)
+ *   SFU_PORT            Janus' WebSocket port (default a free one); the functions get JANUS_URL,
+ *                       JANUS_ADMIN_KEY, JANUS_SECRET (made at start) and SFU_URL for it
+ *   SFU_TOKEN_TTL_S     how long a room token of video-call-sfu lasts (default 3600)
  *   SMTP_HOST, SMTP_FROM  mail elsewhere than the catcher (these, and supabase/functions/.env, win)
  *   ALERT_WEBHOOK_URL   where the functions POST their failure alerts (JSON; at most one per
  *                       function per 5 minutes); every function request is logged on this console
@@ -26,8 +31,8 @@
  *
  * SIGINT, SIGTERM and SIGHUP close the stack in order (function processes, connections, database);
  * a second signal, or a close that hangs, ends the process at once. However the process ends, the
- * functions' Deno processes, the PostgreSQL server and coturn end with it (see functions/service.ts,
- * db/embedded-postgres.ts, turn/coturn.ts).
+ * functions' Deno processes, the PostgreSQL server, coturn and Janus end with it (see functions/service.ts,
+ * db/embedded-postgres.ts, turn/coturn.ts, sfu/janus.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +55,8 @@ const { values } = parseArgs({
     turn: { type: 'boolean', default: false },
     'no-turn': { type: 'boolean', default: false },
     'turn-port': { type: 'string' },
+    sfu: { type: 'boolean', default: false },
+    'no-sfu': { type: 'boolean', default: false },
   },
 });
 
@@ -71,6 +78,11 @@ if (values.turn && values['no-turn']) {
   console.error('--turn and --no-turn contradict each other; give one');
   process.exit(2);
 }
+if (values.sfu && values['no-sfu']) {
+  console.error('--sfu and --no-sfu contradict each other; give one');
+  process.exit(2);
+}
+const sfuPort = portOption('SFU_PORT', process.env.SFU_PORT);
 const started = Date.now();
 const stack = await startLocalStack({
   port: port === undefined ? undefined : Number(port),
@@ -83,6 +95,7 @@ const stack = await startLocalStack({
   jwtSecret: process.env.JWT_SECRET || undefined,
   mail: values['no-mail'] ? false : { port: mailPort, smtpPort },
   turn: values['no-turn'] ? false : { port: turnPort, required: values.turn },
+  sfu: values['no-sfu'] ? false : { port: sfuPort, required: values.sfu },
 }).catch((error: unknown) => {
   // What could not start (a port taken, coturn missing with --turn), without a stack trace.
   console.error(`the local stack did not start: ${(error as Error)?.message ?? error}`);
@@ -95,6 +108,7 @@ console.log(`SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}`);
 console.log(`VAPID_PUBLIC_KEY=${stack.vapidPublicKey}`);
 if (stack.mailUrl) console.log(`MAIL_URL=${stack.mailUrl}`);
 if (stack.turnUrl) console.log(`TURN_URL=${stack.turnUrl}`);
+if (stack.sfuUrl) console.log(`SFU_URL=${stack.sfuUrl}`);
 console.log(`DATABASE=${stack.db.description}`);
 if (stack.db.serverUrl) console.log(`DB_URL=${stack.db.serverUrl}`);
 const earlierPglite = join(process.cwd(), '.supabase-local', 'db');

@@ -18,6 +18,7 @@ import { createRealtimeService } from './realtime/service.ts';
 import { startMailCatcher, type MailCatcher } from './mail/catcher.ts';
 import { loadVapidKeys, generateVapidKeys, VAPID_FILE, type VapidKeys } from './push/vapid.ts';
 import { createRestService } from './rest/service.ts';
+import { findJanus, startJanus, type JanusServer } from './sfu/janus.ts';
 import { findTurnserver, startCoturn, type TurnServer } from './turn/coturn.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import type { Service, StackContext } from './service.ts';
@@ -49,7 +50,7 @@ export interface LocalStackOptions {
   functionEnv?: Record<string, string>;
   /**
    * The stack's environment as far as the functions take settings from it (default
-   * `process.env`): `CALL_JOIN_URL`, `VAPID_SUBJECT`, `SMTP_HOST` / `SMTP_PORT` / `SMTP_FROM`.
+   * `process.env`): `CALL_JOIN_URL`, `VAPID_SUBJECT`, `SMTP_HOST` / `SMTP_PORT` / `SMTP_FROM`, `SFU_TOKEN_TTL_S`.
    */
   env?: Record<string, string | undefined>;
   /**
@@ -63,6 +64,12 @@ export interface LocalStackOptions {
    * `false` runs none. The port defaults to 3478 when free (UDP and TCP), else any free one.
    */
   turn?: boolean | { port?: number; required?: boolean; binary?: string };
+  /**
+   * Janus as the stack's SFU (sfu/janus.ts): by default started when `janus` is on PATH and
+   * skipped otherwise; `true` or `{ required: true }` fails the start without it; `false` runs
+   * none. The WebSocket port is any free one unless given.
+   */
+  sfu?: boolean | { port?: number; required?: boolean; binary?: string };
   log?: (service: string, message: string) => void;
 }
 
@@ -86,6 +93,10 @@ export interface LocalStack {
   turnUrl?: string;
   /** The stack's coturn, with stop() / start() / restart() for fault tests; absent when none runs. */
   turn?: TurnServer;
+  /** `ws://127.0.0.1:<port>` while the stack's Janus runs: what browsers connect to (SFU_URL). */
+  sfuUrl?: string;
+  /** The stack's Janus, with stop() / start() / restart() for fault tests; absent when none runs. */
+  sfu?: JanusServer;
   close(): Promise<void>;
 }
 
@@ -167,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.functionEnv,
   };
   // Settings from the stack's environment beat supabase/functions/.env, which beats the catcher.
-  for (const name of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM', 'ALERT_WEBHOOK_URL'] as const) {
+  for (const name of ['SMTP_HOST', 'SMTP_PORT', 'SMTP_FROM', 'ALERT_WEBHOOK_URL', 'SFU_TOKEN_TTL_S'] as const) {
     if (env[name] && !(name in functionEnv)) functionEnv[name] = env[name]!;
   }
   let mail: MailCatcher | undefined;
@@ -197,9 +208,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throw error;
     }
   }
+  let sfu: JanusServer | undefined;
+  const sfuOptions = options.sfu === undefined ? {} : options.sfu === true ? { required: true } : options.sfu;
+  if (sfuOptions !== false) {
+    try {
+      const binary = sfuOptions.binary ?? findJanus(env.PATH ?? process.env.PATH);
+      if (binary) sfu = await startJanus({ host, port: sfuOptions.port, binary, log: (message) => log('sfu', message) });
+      else if (sfuOptions.required) throw new Error('Janus is not installed (no janus on PATH): apt-get install janus, or start without --sfu');
+      else log('sfu', 'Janus is not installed (no janus on PATH): no SFU, so calls stay peer-to-peer (apt-get install janus)');
+    } catch (error) {
+      await turn?.stop().catch(() => undefined);
+      await mail?.close().catch(() => undefined);
+      await schema.close().catch(() => undefined);
+      server.close();
+      await db.close();
+      throw error;
+    }
+  }
   const functionDefaults: Record<string, string> = {
     ...(mail ? { SMTP_HOST: mail.smtpHost, SMTP_PORT: String(mail.smtpPort), SMTP_FROM: DEFAULT_SMTP_FROM } : {}),
     ...(turn ? { TURN_SECRET: turn.secret, TURN_URLS: turn.turnUrls.join(','), STUN_URLS: turn.stunUrls.join(',') } : {}),
+    ...(sfu ? { JANUS_URL: sfu.httpUrl, JANUS_ADMIN_KEY: sfu.adminKey, JANUS_SECRET: sfu.secret, SFU_URL: sfu.url } : {}),
   };
   const context: StackContext = { db, schema, keys, url, supabaseDir, config, functionDefaults, functionEnv, log };
 
@@ -302,6 +331,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     smtpPort: mail?.smtpPort,
     turnUrl: turn?.url,
     turn,
+    sfuUrl: sfu?.url,
+    sfu,
     async close() {
       scheduler?.stop();
       // One service failing to close must not leave the others (and their Deno processes) running.
@@ -310,6 +341,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await schema.close().catch((error: unknown) => failures.push(error));
       await mail?.close().catch((error: unknown) => failures.push(error));
       await turn?.stop().catch((error: unknown) => failures.push(error));
+      await sfu?.stop().catch((error: unknown) => failures.push(error));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();

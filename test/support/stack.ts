@@ -55,8 +55,11 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     mail: { port: 0, smtpPort: 0 },
     // coturn only for the tests that ask (turn: true), on a free port.
     turn: false,
+    // Janus likewise only for the tests that ask (sfu: true), on free ports.
+    sfu: false,
     ...options,
     ...(options.turn === true ? { turn: { port: 0, required: true } } : {}),
+    ...(options.sfu === true ? { sfu: { port: 0, required: true } } : {}),
   });
   const { JwtKeys } = await import('../../supabase/local/auth/jwt.ts');
   const keys = new JwtKeys(stack.jwtSecret);

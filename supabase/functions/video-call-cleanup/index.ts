@@ -2,12 +2,15 @@
  * video-call-cleanup: run every minute (pg_cron on hosted projects, the local stack's scheduler
  * here) with the service-role key. Marks participants not seen for a while as left, ends sessions
  * nobody is in any more, purges old signals and function log rows older than 30 days, and returns
- * the counts. Idempotent.
+ * the counts. Idempotent. With an SFU configured it also destroys the Janus rooms of ended (or
+ * deleted) sessions and reconciles the open ones (_shared/janus.ts sweepRooms); an SFU that is
+ * missing or down never fails the cleanup: its answer then says `sfu: 'skipped'` / `'unreachable'`.
  *
  * Optional body: { stale_after_seconds?, abandon_after_seconds?, signal_ttl_seconds? }.
  */
 import { requireServiceRole } from '../_shared/auth.ts';
 import { FunctionError, json, preflight, readJsonObject, serveFunction } from '../_shared/http.ts';
+import { janusSettings, sweepRooms } from '../_shared/janus.ts';
 import { serviceClient } from '../_shared/supabase.ts';
 
 const DEFAULTS = { stale_after_seconds: 120, abandon_after_seconds: 600, signal_ttl_seconds: 3600 };
@@ -35,7 +38,8 @@ async function handle(request: Request): Promise<Response> {
   if (error) throw error;
   const log = await client.rpc('cleanup_video_call_function_log');
   if (log.error) throw log.error;
-  return json(200, { ...data, ...log.data });
+  const sfu = await sweepRooms(client, janusSettings((name) => Deno.env.get(name)));
+  return json(200, { ...data, ...log.data, sfu });
 }
 
 serveFunction(handle);
