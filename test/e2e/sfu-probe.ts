@@ -53,9 +53,13 @@ export const sfuProbe = {
     }
   },
 
-  /** An SfuConnection of our own with the camera, kept open whatever happens to the session. */
-  async hold(options: Credentials): Promise<void> {
-    const { supabase, userId } = await signIn(options);
+  /**
+   * An SfuConnection of our own with the camera, kept open whatever happens to the session; with
+   * `as`, publishing under that user's id (a member posing as another, with a key of their own).
+   */
+  async hold(options: Credentials, as?: string): Promise<void> {
+    const { supabase, userId: own } = await signIn(options);
+    const userId = as ?? own;
     const signer = await SignalSigner.create();
     const camera = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } });
     held = new SfuConnection({
