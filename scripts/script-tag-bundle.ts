@@ -54,14 +54,17 @@ const root = join(import.meta.dirname, '..');
  * screen (the preview, pickers, level meter, permission help per browser, remembered choices,
  * the display name; its ru/en strings 1.7 of it) 5.2 kB: 133.6 kB measured, our code 76.0 kB —
  * 134 / 76.5 kB. Issue 17's call metrics in the core (fed by the quality sampler, reported once
- * per join) 1.4 kB: 135.0 kB measured, our code 77.5 kB — 135.5 / 78 kB. The chat, the bell, the history and the pre-join screen are what a lazily loaded
+ * per join) 1.4 kB: 135.0 kB measured, our code 77.5 kB — 135.5 / 78 kB. Issue 18's SFU (the Janus client, the
+ * SFU connection with simulcast and claims, mesh/SFU choice and the switch down, the access
+ * request) 4.6 kB, though no element changed: 140.1 kB measured, our code 82.6 kB — 140.5 / 83 kB.
+ * The chat, the bell, the history, the pre-join screen and the SFU are what a lazily loaded
  * split would take out of the first load.
  */
 export const BUNDLE_BUDGETS = {
   /** dist/call-widgets.min.js (and its ESM twin): everything, dependencies included. */
-  scriptTag: 135.5 * 1024,
+  scriptTag: 140.5 * 1024,
   /** The core and every element, without lit and supabase-js. */
-  library: 78 * 1024,
+  library: 83 * 1024,
   /** dist/call-widgets-sw.js, the service worker (a classic script with no dependencies). */
   serviceWorker: 3 * 1024,
 } as const;
