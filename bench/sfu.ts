@@ -51,6 +51,7 @@ async function oneCall(browser: Browser, pageUrl: string, stack: LocalStack, top
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
+      if (process.env.BENCH_DEBUG) page.on('console', (message) => console.log(`  [${topology} ${i}] ${message.text()}`));
       await page.goto(pageUrl);
       await page.waitForFunction(() => 'bench' in window);
       pages.push(page);
@@ -106,7 +107,7 @@ export async function benchSfu(stack: LocalStack, print: (label: string, value: 
     for (const count of SIZES) {
       const results: Record<Topology, Run[]> = { mesh: [], sfu: [] };
       for (let run = 0; run < RUNS; run++) {
-        for (const topology of ['mesh', 'sfu'] as const) {
+        for (const topology of (['mesh', 'sfu'] as const).filter((name) => !process.env.BENCH_SFU_TOPOLOGIES || process.env.BENCH_SFU_TOPOLOGIES.split(',').includes(name))) {
           results[topology].push(
             await oneCall(browser, page.url, stack, topology, count).catch((error: Error) => {
               console.error(`  ${count} people, ${topology}, run ${run + 1}: ${error.message}`);

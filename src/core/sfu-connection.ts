@@ -125,6 +125,8 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
   readonly #mids = new Map<string, MidInfo>();
   readonly #remote = new Map<string, Partial<Record<StreamRole, MediaStream>>>();
   readonly #layers = new Map<string, number>();
+  /** Streams to subscribe to with the next subscriber operation (#subscribeSoon). */
+  #wanted: { feed: string; mid?: string }[] = [];
   /** Subscriber operations one at a time (Janus renegotiates after each). */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -315,6 +317,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     this.#publisher = undefined;
     this.#subscriber = undefined;
     this.#mids.clear();
+    this.#wanted = [];
     this.#queue = Promise.resolve();
     client?.close();
     for (const peerId of [...this.#feeds.keys()]) {
@@ -345,9 +348,10 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     const camera = this.#local.camera;
     pc.addTransceiver(camera?.getAudioTracks()[0] ?? 'audio', { direction: 'sendonly', streams: camera ? [camera] : [] });
     pc.addTransceiver(camera?.getVideoTracks()[0] ?? 'video', { direction: 'sendonly', sendEncodings: SIMULCAST_ENCODINGS.map((encoding) => ({ ...encoding })) });
+    // Those already publishing: subscribing to them goes on while we publish (two connections).
+    this.#accept((joined.data.publishers as unknown[]) ?? []);
     await this.#syncTracks();
     await this.#negotiate();
-    this.#accept((joined.data.publishers as unknown[]) ?? []);
     this.#quality.ensure();
   }
 
@@ -426,7 +430,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
         const ended = [...known.mids].filter((mid) => !live.includes(mid));
         known.mids = new Set(live);
         if (ended.length) this.#enqueue(() => this.#unsubscribe(ended.map((mid) => ({ feed: id, mid }))));
-        if (added.length) this.#enqueue(() => this.#subscribe(added.map((mid) => ({ feed: id, mid }))));
+        if (added.length) this.#subscribeSoon(added.map((mid) => ({ feed: id, mid })));
         continue;
       }
       const claim = parseClaim(publisher.display);
@@ -440,10 +444,8 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
         const previous = this.#feeds.get(userId);
         if (previous?.id === id) return;
         this.#feeds.set(userId, { id, userId, mids: new Set(liveMids(publisher.streams)) });
-        this.#enqueue(async () => {
-          if (previous) await this.#unsubscribe([{ feed: previous.id }]);
-          await this.#subscribe([{ feed: id }]);
-        });
+        if (previous) this.#enqueue(() => this.#unsubscribe([{ feed: previous.id }]));
+        this.#subscribeSoon([{ feed: id }]);
       })();
     }
   }
@@ -465,6 +467,29 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
         if (error instanceof JanusError && error.code === 428) return;
         this.#log(`SFU subscription: ${String(error)}`);
       });
+  }
+
+  /**
+   * Subscribes to `streams` with whatever else is waiting by the time the queue gets there: six
+   * people joining at once make one renegotiation per page for the feeds that arrived meanwhile,
+   * not one per feed, each waiting for the one before.
+   */
+  #subscribeSoon(streams: { feed: string; mid?: string }[]): void {
+    const first = this.#wanted.length === 0;
+    this.#wanted.push(...streams);
+    if (!first) return;
+    this.#enqueue(async () => {
+      const live = new Set([...this.#feeds.values()].map((feed) => feed.id));
+      const batch = this.#wanted.splice(0).filter((stream) => live.has(stream.feed));
+      if (batch.length === 0) return;
+      try {
+        await this.#subscribe(batch);
+      } catch (error) {
+        // One feed left meanwhile (428) fails the whole request: the others one at a time.
+        if (!(error instanceof JanusError && error.code === 428) || batch.length === 1) throw error;
+        for (const stream of batch) await this.#subscribe([stream]).catch(() => undefined);
+      }
+    });
   }
 
   async #subscribe(streams: { feed: string; mid?: string }[]): Promise<void> {
