@@ -136,8 +136,9 @@ export class SessionMedia extends TypedEventTarget<PeerMeshEvents> implements Ca
   #sfuDown(problem: 'unavailable' | 'unreachable' | 'refused'): void {
     if (problem === 'refused' || this.#inner.topology !== 'sfu') return;
     const present = this.#options.present();
+    // `auto` on a project without an SFU: a mesh whatever the size, there is nothing else.
     const quiet = problem === 'unavailable' && this.#options.quietWhenUnavailable;
-    if (!meshCanCarry(present.length)) {
+    if (!quiet && !meshCanCarry(present.length)) {
       this.#options.fallback({ reason: 'sfu-unreachable', step: 'none' });
       return;
     }
