@@ -20,7 +20,9 @@ import type { PeerMeshEvents } from './peer-mesh.ts';
 import type { LocalStreams, StreamRole } from './peer-link.ts';
 import { QualitySampler, turnHosts } from './quality-sampler.ts';
 import type { SignedSignal } from './signal-keys.ts';
+export { feedUser } from './sfu-feeds.ts';
 import type { Signal } from './signal.ts';
+import { feedUser, liveMids, parseClaim, readStreams, type Feed, type MidInfo } from './sfu-feeds.ts';
 import { layerForScale, SIMULCAST_ENCODINGS } from './topology.ts';
 import { TypedEventTarget } from './typed-events.ts';
 import type { ViewScale } from './view-requests.ts';
@@ -72,44 +74,6 @@ export const SFU_GIVE_UP_MS = 10_000;
 const PLUGIN = 'janus.plugin.videoroom';
 /** The `quality()`/stats key of the subscriber connection (every feed arrives on it). */
 const DOWN = 'sfu';
-
-interface Feed {
-  id: string;
-  userId: string;
-  /** Its stream mids we subscribed to (a screen share adds one later). */
-  mids: Set<string>;
-}
-
-/** The mids of a publisher's streams that are on. */
-function liveMids(streams: unknown): string[] {
-  if (!Array.isArray(streams)) return [];
-  return streams.flatMap((stream: { mid?: unknown; disabled?: unknown }) => (typeof stream.mid === 'string' && stream.disabled !== true ? [stream.mid] : []));
-}
-
-/** Which feed and role a subscriber mid carries (from Janus's `streams` list). */
-interface MidInfo {
-  feed: string;
-  role: StreamRole;
-  kind: 'audio' | 'video';
-  active: boolean;
-}
-
-/** The claim a publisher's `display` carries (Janus 1.1 has no publisher metadata yet). */
-function parseClaim(display: unknown): SignedSignal | undefined {
-  if (typeof display !== 'string') return undefined;
-  try {
-    const claim = JSON.parse(display) as SignedSignal;
-    return typeof claim === 'object' && claim !== null && typeof claim.sig === 'string' ? claim : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The user id in a feed id `<user id>:<nonce>`. */
-export function feedUser(feedId: string): string | undefined {
-  const at = feedId.lastIndexOf(':');
-  return at > 0 ? feedId.slice(0, at) : undefined;
-}
 
 export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
   readonly topology = 'sfu' as const;
@@ -526,27 +490,15 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     const subscriber = this.#subscriber;
     const client = this.#client;
     if (!subscriber || !client || !reply.jsep) return;
-    this.#readStreams(reply.data.streams);
+    if (Array.isArray(reply.data.streams)) {
+      this.#mids.clear();
+      for (const [mid, info] of readStreams(reply.data.streams)) this.#mids.set(mid, info);
+    }
     await subscriber.pc.setRemoteDescription(reply.jsep);
     await subscriber.pc.setLocalDescription(await subscriber.pc.createAnswer());
     await client.message(subscriber.handle, { request: 'start' }, subscriber.pc.localDescription!);
     this.#refreshStreams();
     for (const peerId of this.#feeds.keys()) this.emit('peer-state', { peerId, state: subscriber.pc.connectionState });
-  }
-
-  #readStreams(streams: unknown): void {
-    if (!Array.isArray(streams)) return;
-    this.#mids.clear();
-    for (const entry of streams) {
-      const stream = entry as { mid?: string; type?: string; feed_id?: string; feed_description?: string; active?: boolean };
-      if (!stream.mid || !stream.feed_id || (stream.type !== 'audio' && stream.type !== 'video')) continue;
-      this.#mids.set(stream.mid, {
-        feed: stream.feed_id,
-        kind: stream.type,
-        role: stream.feed_description === 'screen' ? 'screen' : 'camera',
-        active: stream.active !== false,
-      });
-    }
   }
 
   /** Regroups the subscriber's tracks into one MediaStream per person and role. */

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { feedUser } from '../../src/core/sfu-connection.ts';
+import { liveMids, parseClaim, readStreams } from '../../src/core/sfu-feeds.ts';
 import { chooseTopology, layerForScale, meshCanCarry, MESH_AT_MOST, SFU_ABOVE, SIMULCAST_ENCODINGS, topologySetting } from '../../src/core/topology.ts';
 
 describe('topology setting', () => {
@@ -80,5 +81,35 @@ describe('feed ids', () => {
     assert.equal(feedUser('a:b:c'), 'a:b');
     assert.equal(feedUser('no-nonce'), undefined);
     assert.equal(feedUser(':x'), undefined);
+  });
+});
+
+describe('what Janus says of feeds', () => {
+  it('a claim is read from a publisher display only when it is a signed object', () => {
+    const claim = { from: 'u', to: null, kind: 'sfu-feed', payload: { feed: 'u:1', room: 'r' }, session: 'r', ts: 1, sig: 'c2ln' };
+    assert.deepEqual(parseClaim(JSON.stringify(claim)), claim);
+    for (const display of [undefined, 42, 'Anna', '{"from":"u"}', 'null', '{', JSON.stringify({ ...claim, sig: 7 })]) {
+      assert.equal(parseClaim(display), undefined, String(display));
+    }
+  });
+
+  it('the streams of a publisher that are on', () => {
+    assert.deepEqual(liveMids([{ mid: '0' }, { mid: '1', disabled: false }, { mid: '2', disabled: true }, { type: 'data' }]), ['0', '1']);
+    assert.deepEqual(liveMids(undefined), []);
+  });
+
+  it('what each subscriber mid carries: feed, kind, camera or screen, active', () => {
+    const mids = readStreams([
+      { mid: '0', type: 'audio', feed_id: 'a:1', active: true },
+      { mid: '1', type: 'video', feed_id: 'a:1', feed_description: 'camera' },
+      { mid: '2', type: 'video', feed_id: 'a:1', feed_description: 'screen', active: false },
+      { mid: '3', type: 'data' },
+      { type: 'video', feed_id: 'b:1' },
+    ]);
+    assert.deepEqual([...mids], [
+      ['0', { feed: 'a:1', kind: 'audio', role: 'camera', active: true }],
+      ['1', { feed: 'a:1', kind: 'video', role: 'camera', active: true }],
+      ['2', { feed: 'a:1', kind: 'video', role: 'screen', active: false }],
+    ]);
   });
 });
