@@ -259,7 +259,7 @@ describe('push notifications in the browser', () => {
     assert.deepEqual(await sent.json(), { sent: 1, failed: 0, removed: 0 });
     await devtools.send('ServiceWorker.deliverPushMessage', { origin, registrationId: await registrationId, data: JSON.stringify(push.deliveries[0].payload) });
     const tag = `call-widgets:${session!.id}`;
-    await eventually(() => tab.evaluate(() => (window as never as { notifications: () => Promise<{ tag: string }[]> }).notifications()), (value) => value.some((n) => n.tag === tag), 'the second invitation shown');
+    await eventually(() => tab.evaluate(() => (window as never as { notifications: () => Promise<{ tag: string }[]> }).notifications()), (value) => value.some((n) => n.tag === tag), 'the second invitation shown', 30_000);
 
     // Opening a window takes a person's click, which a script-dispatched event is not: the worker's
     // openWindow records where it would go instead; everything before it is the worker's own.
