@@ -79,6 +79,7 @@ export function createSessionMesh(options: SessionMeshOptions): SessionMedia {
         localId: options.localId,
         sessionId: sfu.sessionId,
         iceServers: options.iceServers,
+        forceRelay: fallback.settings.forceRelay,
         access: () => requestSfuAccess(sfu.supabase, sfu.sessionId),
         sign: (signal) => sfu.signer!.sign(sfu.sessionId, signal),
         verify: async (userId, claim) => claim.from === userId && (await sfu.keys()?.verify(claim, Date.now(), true)) === true,

@@ -15,6 +15,7 @@
  */
 import type { ConnectionQuality } from './connection-quality.ts';
 import type { LinkRung } from './fallback.ts';
+import { hasRelay } from './ice-servers.ts';
 import { JanusClient, JanusError, type PluginReply } from './janus-client.ts';
 import type { PeerMeshEvents } from './peer-mesh.ts';
 import type { LocalStreams, StreamRole } from './peer-link.ts';
@@ -66,6 +67,8 @@ export interface SfuConnectionOptions {
   verify(userId: string, claim: SignedSignal): Promise<boolean>;
   log?(message: string): void;
   WebSocket?: typeof WebSocket;
+  /** `settings.force_relay`: both connections relay-only, as a mesh link would be. */
+  forceRelay?: boolean;
   /** How long the SFU may stay out of reach before `unreachable` (default SFU_GIVE_UP_MS). */
   giveUpMs?: number;
 }
@@ -98,6 +101,8 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
   #downSince: number | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #generation = 0;
+  /** A direct connection to Janus failed: relay-only from then on (#connection). */
+  #relayOnly = false;
   readonly #quality: QualitySampler;
 
   constructor(options: SfuConnectionOptions) {
@@ -235,7 +240,6 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
       await this.#publish(client, access.token);
       if (this.#stale(generation)) return;
       this.#attempt = 0;
-      this.#downSince = undefined;
       this.#log(`in SFU room ${access.room}`);
       this.emit('ready', undefined);
     } catch (error) {
@@ -263,12 +267,20 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     this.#retryTimer = setTimeout(() => void this.#run(), delay);
   }
 
+  /** A connection to Janus failed (ICE): again, through the relay from now on when there is one. */
+  #failed(which: 'publishing' | 'receiving'): void {
+    if (!this.#relayOnly && hasRelay(this.#iceServers)) this.#relayOnly = true;
+    this.#restart(`${which} connection failed${this.#relayOnly ? '; through the relay next' : ''}`);
+  }
+
   /** Janus went away or a connection broke: everything again, with a fresh token. */
   #restart(reason: string): void {
     if (this.#closed) return;
     this.#log(`SFU connection lost (${reason}); joining again`);
     this.#teardown();
     this.#downSince ??= Date.now();
+    // Down for long (Janus gone, or its connections failing again and again): the session may fall back.
+    if (Date.now() - this.#downSince >= (this.#options.giveUpMs ?? SFU_GIVE_UP_MS)) this.emit('unreachable', { problem: 'unreachable', message: reason });
     this.#retryLater();
   }
 
@@ -306,7 +318,9 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     const pc = this.#connection();
     pc.onicecandidate = ({ candidate }) => client.trickle(handle, candidate ? candidate.toJSON() : null);
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this.#restart('publishing connection failed');
+      if (pc.connectionState === 'failed') this.#failed('publishing');
+      // Up only once media can flow: a room joined whose connection never connects is still down.
+      if (pc.connectionState === 'connected') this.#downSince = undefined;
     };
     this.#publisher = { handle, pc, privateId: Number(joined.data.private_id), published: false };
     const camera = this.#local.camera;
@@ -319,8 +333,13 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
     this.#quality.ensure();
   }
 
+  /**
+   * Relay-only when the session says so, or once a connection to Janus failed with TURN known
+   * (the SFU's own rung of the ladder: a network that blocks UDP to Janus may let TURN through).
+   */
   #connection(): RTCPeerConnection {
-    return new RTCPeerConnection({ iceServers: this.#iceServers, bundlePolicy: 'max-bundle' });
+    const relay = (this.#options.forceRelay || this.#relayOnly) && hasRelay(this.#iceServers);
+    return new RTCPeerConnection({ iceServers: this.#iceServers, bundlePolicy: 'max-bundle', ...(relay ? { iceTransportPolicy: 'relay' as const } : {}) });
   }
 
   /** Offers what we publish and labels each stream (camera or screen) for the subscribers. */
@@ -468,7 +487,7 @@ export class SfuConnection extends TypedEventTarget<SfuConnectionEvents> {
       pc.onconnectionstatechange = () => {
         for (const peerId of this.#feeds.keys()) this.emit('peer-state', { peerId, state: pc.connectionState });
         if (pc.connectionState === 'connected') for (const peerId of this.#feeds.keys()) this.#applyLayer(peerId);
-        if (pc.connectionState === 'failed') this.#restart('receiving connection failed');
+        if (pc.connectionState === 'failed') this.#failed('receiving');
       };
       this.#subscriber = { handle, pc };
       const reply = await client.message(handle, { request: 'join', ptype: 'subscriber', room: this.#room, private_id: publisher.privateId, streams });

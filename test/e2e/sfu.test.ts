@@ -2,7 +2,8 @@
  * Calls through the stack's Janus SFU (issue 18) between headless Chromium pages: six people
  * each decoding the other five on two connections per page; a page with no token, another
  * session's token, a made-up one, or publishing as someone else gets nowhere; a removed
- * participant's media stops at Janus even when their page holds on; Janus restarted mid-call →
+ * participant's media stops at Janus even when their page holds on; a relay-only call
+ * whose relay cannot reach Janus steps down to a relayed mesh; Janus restarted mid-call →
  * the call recovers on the SFU; Janus down at join → a small call goes on as a mesh
  * (`sfu-unreachable`, step `mesh`).
  */
@@ -27,7 +28,7 @@ type Win = {
 };
 
 describe('calls through the SFU', () => {
-  const calls = harnessCalls('e2e-sfu', { turn: false, sfu: { required: true } });
+  const calls = harnessCalls('e2e-sfu', { turn: { port: 0, required: true }, sfu: { required: true } });
   const { open, newCall } = calls;
 
   const people = async (names: string[]) => Promise.all(names.map((name) => signUp(calls.stack.url, calls.stack.anonKey, name)));
@@ -126,6 +127,33 @@ describe('calls through the SFU', () => {
       await moreFrames(page, ids.filter((_, other) => other !== index), 'frames again after the restart', 60_000);
       assert.equal(await page.evaluate(() => (window as never as Win).harness.topology()), 'sfu', 'still on the SFU');
     }
+  });
+
+  it('a relay-only call whose relay cannot reach Janus goes on as a relay mesh, saying why', async () => {
+    // The stack's coturn relays from 127.0.0.1, and Janus offers only its eth0 address (it never
+    // gathers on loopback): relayed packets cannot reach it, as behind a TURN server that is not
+    // next to the SFU. Both pages' connections to Janus fail, and the call steps down.
+    const [anna, boris] = await people(['Anna', 'Boris']);
+    const sessionId = await newCall(anna!, [boris!], { topology: 'sfu', force_relay: true });
+    const [pageA, pageB] = await Promise.all([open(anna!, sessionId), open(boris!, sessionId)]);
+    for (const page of [pageA, pageB]) {
+      await waitFor(page, () => (window as never as Win).harness.fallbacks(), (list) => list.some((detail) => (detail as { reason: string; step: string }).reason === 'sfu-unreachable' && (detail as { step: string }).step === 'mesh'), 'the sfu-unreachable fallback', 60_000);
+    }
+    await decodes(pageA, [boris!.id], 'Anna to decode Boris over the relayed mesh');
+    await decodes(pageB, [anna!.id], 'Boris to decode Anna over the relayed mesh');
+    assert.equal(await pageA.evaluate(() => (window as never as Win).harness.topology()), 'mesh');
+    const routes = await pageA.evaluate(async (id) => {
+      const media = (window as never as Win).harness.session().mesh!;
+      const kinds: string[] = [];
+      for (const pc of [media.connection(id)]) {
+        const reports = [...(await pc!.getStats()).values()] as { type: string; id: string; selectedCandidatePairId?: string; localCandidateId?: string; candidateType?: string }[];
+        const transport = reports.find((report) => report.type === 'transport' && report.selectedCandidatePairId);
+        const pair = reports.find((report) => report.id === transport?.selectedCandidatePairId);
+        kinds.push(reports.find((report) => report.id === pair?.localCandidateId)?.candidateType ?? 'none');
+      }
+      return kinds;
+    }, boris!.id);
+    assert.deepEqual(routes, ['relay'], 'the mesh link relayed, as force_relay asks');
   });
 
   it('without Janus a small SFU call goes on as a mesh, saying why', async () => {
