@@ -60,6 +60,9 @@ export { ParticipantRoster, type ParticipantRosterEvents, type RosterStatus } fr
 export { CallPush, pushSupported, vapidKeyBytes, type EnablePushOptions, type PushRegistration, type PushState, type PushStateOptions } from './push.ts';
 export type { CallPushPayload, WorkerAuthMessage, WorkerMessage, WorkerSignedOutMessage } from '../sw/messages.ts';
 export { PeerMesh, type LocalStreams, type StreamRole } from './peer-mesh.ts';
+/** `session.mesh`: a PeerMesh or the SFU connection behind one interface (issue 18). */
+export type { CallMedia } from './call-media.ts';
+export type { Topology, TopologySetting } from './topology.ts';
 export { isPolite, SenderRateLimit, SIGNAL_KINDS, validateSignal, type Signal, type SignalKind } from './signal.ts';
 export { SignalSigner, verifySignal } from './signal-keys.ts';
 export { scaleForTile, VIEW_SCALES, type ViewScale } from './view-requests.ts';
